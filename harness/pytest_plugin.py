@@ -1,0 +1,1 @@
+"""platebench's pytest plugin (being built: see issue "Evaluation run end to end")."""

@@ -1,0 +1,249 @@
+"""The adapter interface: what every vendor adapter implements, and the normalized types it returns.
+
+An adapter turns one image into a :class:`Recognition` (normalized :class:`Read` values plus the
+vendor-reported processing time). One method is required, :meth:`Adapter.recognize`. Everything an
+adapter can do beyond that is declared in a frozen :class:`Capabilities` value.
+
+Network adapters derive from :class:`HttpAdapter` and are *sans-I/O*: they build an
+``httpx.Request`` for an image and parse an ``httpx.Response`` into a :class:`Recognition`. The
+runner owns sending (so one transport, one clock and one error mapping serve every HTTP vendor);
+``HttpAdapter.recognize`` sends through an injected ``httpx.Client`` for simple synchronous use.
+
+Normalization rules every adapter follows (checked by ``platebench adapter check``):
+
+- ``Read.text``: upper case, only ``A-Z`` and ``0-9`` (see :func:`normalize_plate_text`);
+- ``Read.confidence``: in ``[0, 1]`` (divide vendors' percentages by 100), or ``None``;
+- ``Read.box``: pixel ``x, y, width, height`` with top-left origin, inside the image;
+- ``Recognition.vendor_ms``: the vendor's own processing time in milliseconds, if it reports one.
+"""
+
+from __future__ import annotations
+
+import abc
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+
+import httpx
+
+_NOT_ALNUM = re.compile(r"[^A-Z0-9]")
+
+
+def normalize_plate_text(text: str) -> str:
+    """Upper-case a plate string and drop everything but A-Z and 0-9 (spaces, hyphens, dots...)."""
+    return _NOT_ALNUM.sub("", text.upper())
+
+
+@dataclass(frozen=True)
+class Box:
+    """An axis-aligned box in pixels: top-left corner, width and height."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+
+    @property
+    def area(self) -> float:
+        """Area in square pixels (zero for degenerate boxes)."""
+        return max(0.0, self.width) * max(0.0, self.height)
+
+    def iou(self, other: Box) -> float:
+        """Intersection over union with ``other``, in [0, 1]; 0 when either box is empty."""
+        ix = max(0.0, min(self.x + self.width, other.x + other.width) - max(self.x, other.x))
+        iy = max(0.0, min(self.y + self.height, other.y + other.height) - max(self.y, other.y))
+        inter = ix * iy
+        union = self.area + other.area - inter
+        return inter / union if union > 0 else 0.0
+
+    @classmethod
+    def from_corners(cls, x1: float, y1: float, x2: float, y2: float) -> Box:
+        """Build from two corners (``xmin, ymin, xmax, ymax``), in either order."""
+        return cls(min(x1, x2), min(y1, y2), abs(x2 - x1), abs(y2 - y1))
+
+    @classmethod
+    def from_points(cls, points: list[tuple[float, float]] | tuple[tuple[float, float], ...]) -> Box:
+        """The bounding box of a polygon (e.g. a vendor's 4-point plate outline)."""
+        xs = [p[0] for p in points]
+        ys = [p[1] for p in points]
+        return cls.from_corners(min(xs), min(ys), max(xs), max(ys))
+
+    def as_dict(self) -> dict[str, float]:
+        """JSON-ready form."""
+        return {"x": self.x, "y": self.y, "width": self.width, "height": self.height}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An alternative reading of one plate, as the vendor ranked it."""
+
+    text: str
+    confidence: float | None = None
+
+
+@dataclass(frozen=True)
+class Read:
+    """One plate the vendor reported in an image, normalized."""
+
+    text: str
+    """Plate characters, normalized by :func:`normalize_plate_text`."""
+    confidence: float | None = None
+    """The vendor's confidence in the text, 0-1; ``None`` when the vendor gives none."""
+    box: Box | None = None
+    """Where the plate is, in image pixels."""
+    polygon: tuple[tuple[float, float], ...] | None = None
+    """The vendor's plate outline, when it gives one (``box`` is then its bounding box)."""
+    region: str | None = None
+    """Jurisdiction as the vendor reported it (e.g. ``us-co``), lower case."""
+    candidates: tuple[Candidate, ...] = ()
+    """Alternative readings, best first; the top one may repeat ``text``."""
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """What a vendor returned for one image."""
+
+    reads: tuple[Read, ...] = ()
+    vendor_ms: float | None = None
+    """The vendor's own processing time for this image, in milliseconds, when it reports one."""
+
+
+@dataclass(frozen=True)
+class Image:
+    """An encoded image handed to an adapter. ``name`` is an opaque sample id, never plate text."""
+
+    data: bytes
+    media_type: str = "image/jpeg"
+    name: str = "image.jpg"
+
+    def decode(self) -> Any:
+        """Decode to a BGR ``numpy`` array with OpenCV; raises ``ValueError`` if it is not an image."""
+        import cv2
+        import numpy as np
+
+        array = cv2.imdecode(np.frombuffer(self.data, dtype=np.uint8), cv2.IMREAD_COLOR)
+        if array is None:
+            raise ValueError(f"{self.name}: not a decodable image")
+        return array
+
+
+AdapterKind = Literal["in-process", "http", "cli", "camera"]
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What an adapter can do beyond ``recognize``; fixed for the adapter's lifetime."""
+
+    kind: AdapterKind = "in-process"
+    boxes: bool = False
+    candidates: bool = False
+    vendor_timing: bool = False
+    batch: bool = False
+    async_io: bool = False
+    privacy_api: bool = False
+    camera_events: bool = False
+    cpu_bound: bool = False
+    """True for in-process engines: the runner uses a process pool rather than threads or asyncio."""
+    max_concurrency: int = 1
+    """How many images the vendor accepts at once (rate-limited trials say 1)."""
+
+
+@dataclass(frozen=True)
+class VendorInfo:
+    """Who the vendor says it is, and the confidence threshold it declares before the run."""
+
+    vendor: str
+    product: str = ""
+    version: str = ""
+    declared_threshold: float | None = None
+    """Confidence at or above which the vendor says a read should be acted on (0-1)."""
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+
+class Adapter(abc.ABC):
+    """Drives one vendor's engine, SDK, API or camera. Subclasses implement :meth:`recognize`.
+
+    Every failure on one image must be raised as a :class:`vendor_adapters.errors.VendorError`
+    (the runner records it as that sample's outcome and carries on). Configuration problems are
+    raised from :meth:`from_config` as :class:`vendor_adapters.errors.ConfigurationError`, before
+    any image is sent.
+    """
+
+    name: ClassVar[str] = "adapter"
+    """Registry name, e.g. ``"reference"``."""
+    capabilities: ClassVar[Capabilities] = Capabilities()
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], env: Mapping[str, str]) -> Adapter:
+        """Build from a ``vendors.toml`` table; secrets are read from ``env`` by variable name only."""
+        if config:
+            raise_unknown_options(cls.name, config, allowed=())
+        return cls()
+
+    @abc.abstractmethod
+    def recognize(self, image: Image) -> Recognition:
+        """Read every plate in ``image``."""
+
+    def info(self) -> VendorInfo:
+        """Vendor identity and declared threshold; adapters that can ask the vendor should."""
+        return VendorInfo(vendor=self.name)
+
+    def close(self) -> None:  # noqa: B027 - optional hook with a no-op default
+        """Release connections, processes or devices."""
+
+    def __enter__(self) -> Adapter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class HttpAdapter(Adapter):
+    """A network adapter written sans-I/O: build a request, parse a response; the runner sends."""
+
+    capabilities: ClassVar[Capabilities] = Capabilities(kind="http", async_io=True, max_concurrency=8)
+
+    def __init__(self, client: httpx.Client | None = None) -> None:
+        self._client = client
+
+    @property
+    def client(self) -> httpx.Client:
+        """The injected client, or a default one created on first use."""
+        if self._client is None:
+            self._client = httpx.Client(timeout=httpx.Timeout(30.0))
+        return self._client
+
+    @abc.abstractmethod
+    def build_request(self, image: Image) -> httpx.Request:
+        """The HTTP request that asks the vendor to read ``image``."""
+
+    @abc.abstractmethod
+    def parse_response(self, response: httpx.Response) -> Recognition:
+        """Turn the vendor's response into a :class:`Recognition`, or raise a ``VendorError``.
+
+        The response body has been read already. Error statuses must be mapped here (see
+        :func:`vendor_adapters.http.raise_for_vendor_status` for the common mapping).
+        """
+
+    def recognize(self, image: Image) -> Recognition:
+        """Send synchronously through :attr:`client` (the runner uses its own async transport)."""
+        from vendor_adapters.http import send_mapped
+
+        return self.parse_response(send_mapped(self.client, self.build_request(image)))
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+
+def raise_unknown_options(adapter: str, config: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
+    """Reject ``vendors.toml`` keys an adapter does not understand (typos must not pass silently)."""
+    from vendor_adapters.errors import ConfigurationError
+
+    unknown = sorted(set(config) - set(allowed) - {"adapter"})
+    if unknown:
+        known = ", ".join(allowed) or "none"
+        raise ConfigurationError(
+            f"adapter {adapter!r}: unknown option(s) {', '.join(unknown)} (known options: {known})"
+        )
