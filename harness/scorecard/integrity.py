@@ -1,0 +1,122 @@
+"""Integrity of a scorecard: the canonical JSON form, its sha256, and checking both.
+
+Canonical form ``platebench-c14n-1`` (close to RFC 8785 / JCS, stated exactly here so any
+language can reproduce it):
+
+1. take the scorecard JSON object and drop its top-level ``integrity`` member;
+2. serialize with object keys sorted (by Unicode code point), no insignificant whitespace
+   (separators ``,`` and ``:``), strings as UTF-8 without ``\\u`` escaping of non-ASCII
+   characters (``ensure_ascii=False``), ``NaN``/``Infinity`` forbidden;
+3. numbers as parsed: integers as integers, floats in Python's shortest round-trip ``repr``
+   (``0.1``, ``1e-07``, ``1.0``). This is where it differs from JCS, which writes ECMAScript
+   number strings (``1`` for ``1.0``, ``1e-7``); re-serializing with a JSON parser that keeps
+   the int/float distinction (Python's ``json``) reproduces the same bytes.
+
+``integrity.sha256`` is the hex sha256 of those bytes. An optional Ed25519 signature covers the
+same bytes (see the signing module); :func:`verify` checks the hash, and the signature when a
+checker for it is registered with :func:`register_signature_checker`.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from harness.scorecard.model import CANONICAL_FORM, SCHEMA_VERSION
+
+SCORECARD_FILE = "scorecard.json"
+
+SignatureChecker = Callable[[dict[str, Any], bytes], list[str]]
+_signature_checkers: list[SignatureChecker] = []
+
+
+def canonical_bytes(doc: dict[str, Any]) -> bytes:
+    """The ``platebench-c14n-1`` bytes of ``doc`` (its ``integrity`` member left out)."""
+    body = {k: v for k, v in doc.items() if k != "integrity"}
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode(
+        "utf-8"
+    )
+
+
+def digest(doc: dict[str, Any]) -> str:
+    """Hex sha256 of the canonical form."""
+    return hashlib.sha256(canonical_bytes(doc)).hexdigest()
+
+
+def seal(doc: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``doc`` with ``integrity`` set to the canonical form's sha256 (any signature dropped)."""
+    sealed = copy.deepcopy(doc)
+    sealed["integrity"] = {"canonical": CANONICAL_FORM, "sha256": digest(doc)}
+    return sealed
+
+
+def register_signature_checker(checker: SignatureChecker) -> None:
+    """Add a check run by :func:`verify` on documents whose ``integrity`` holds a ``signature``.
+
+    ``checker(doc, canonical)`` returns the problems it found (empty when the signature is good).
+    """
+    if checker not in _signature_checkers:
+        _signature_checkers.append(checker)
+
+
+def verify(doc: dict[str, Any]) -> list[str]:
+    """Problems with ``doc``'s integrity (empty list: intact). Never raises on malformed input."""
+    if not isinstance(doc, dict):
+        return ["not a scorecard: the JSON top level is not an object"]
+    problems: list[str] = []
+    version = doc.get("schema_version")
+    if version != SCHEMA_VERSION:
+        problems.append(f"unsupported schema_version {version!r} (this platebench reads {SCHEMA_VERSION})")
+    integrity = doc.get("integrity")
+    if not isinstance(integrity, dict):
+        return [*problems, "no integrity field: the scorecard was never sealed"]
+    if integrity.get("canonical") != CANONICAL_FORM:
+        return [*problems, f"unknown canonical form {integrity.get('canonical')!r} (expected {CANONICAL_FORM})"]
+    try:
+        canonical = canonical_bytes(doc)
+    except ValueError as exc:
+        return [*problems, f"cannot canonicalize: {exc}"]
+    actual = hashlib.sha256(canonical).hexdigest()
+    recorded = integrity.get("sha256")
+    if actual != recorded:
+        problems.append(
+            f"integrity hash mismatch: the content hashes to {actual}, the scorecard records {recorded}; "
+            "it was changed after it was sealed"
+        )
+    if integrity.get("signature") is not None:
+        if not _signature_checkers:
+            problems.append("the scorecard is signed but no signature checker is available")
+        for checker in _signature_checkers:
+            problems.extend(checker(doc, canonical))
+    return problems
+
+
+def resolve_scorecard_path(path: Path) -> Path:
+    """``path`` itself, or ``path/scorecard.json`` when ``path`` is a run folder."""
+    return path / SCORECARD_FILE if path.is_dir() else path
+
+
+def load_document(path: Path) -> tuple[dict[str, Any] | None, list[str]]:
+    """Read a scorecard JSON file (or a run folder's); returns the document or the problems."""
+    target = resolve_scorecard_path(path)
+    try:
+        raw = target.read_bytes()
+    except OSError as exc:
+        return None, [f"cannot read {target}: {exc.strerror or exc}"]
+    try:
+        doc = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return None, [f"{target} is not valid JSON: {exc}"]
+    if not isinstance(doc, dict):
+        return None, [f"{target}: the JSON top level is not an object"]
+    return doc, []
+
+
+def verify_path(path: Path) -> list[str]:
+    """Problems with the scorecard at ``path`` (a ``scorecard.json`` or a run folder)."""
+    doc, problems = load_document(path)
+    return problems if doc is None else verify(doc)
