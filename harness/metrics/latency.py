@@ -1,0 +1,61 @@
+"""Single-stream latency from every call: percentiles by nearest rank, with bootstrap intervals.
+
+Percentiles use numpy's ``inverted_cdf`` method, the classic *nearest-rank* definition: the p-th
+percentile is the smallest observed value with at least p% of all values at or below it. It is
+always a latency that really happened (never interpolated), e.g. for 1..10 ms: p50 = 5, p90 = 9,
+p95 = p99 = 10.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from harness.metrics.stats import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, bootstrap
+from harness.outcome import CallOutcome
+
+PERCENTILE_METHOD = "inverted_cdf"
+PERCENTILES = (50, 90, 95, 99)
+
+
+def percentile(values: Sequence[float] | np.ndarray, q: float) -> float:
+    """The nearest-rank ``q``-th percentile (0-100) of a non-empty array."""
+    return float(np.percentile(np.asarray(values, dtype=float), q, method=PERCENTILE_METHOD))
+
+
+def latency_summary(values_ms: Iterable[float]) -> dict[str, Any]:
+    """n, mean, min, p50, p90, p95, p99, max (ms) over every value, and bootstrap 95% CIs of p50 and p95.
+
+    Empty input gives n = 0 and ``None`` figures.
+    """
+    values = np.asarray(list(values_ms), dtype=float)
+    summary: dict[str, Any] = {
+        "n": int(values.size),
+        "unit": "ms",
+        "percentile_method": "nearest-rank (numpy inverted_cdf)",
+        "ci_method": f"bootstrap-percentile({BOOTSTRAP_RESAMPLES}, seed={BOOTSTRAP_SEED})",
+    }
+    if not values.size:
+        summary.update({k: None for k in ("mean", "min", *(f"p{q}" for q in PERCENTILES), "max")})
+        summary.update({"p50_ci": None, "p95_ci": None})
+        return summary
+    summary["mean"] = float(values.mean())
+    summary["min"] = float(values.min())
+    for q in PERCENTILES:
+        summary[f"p{q}"] = percentile(values, q)
+    summary["max"] = float(values.max())
+    for q in (50, 95):
+        est = bootstrap(values, lambda a, q=q: percentile(a, q), unit="ms", higher_is_better=False)
+        summary[f"p{q}_ci"] = None if est.ci_low is None else [est.ci_low, est.ci_high]
+    return summary
+
+
+def single_stream(outcomes: Sequence[CallOutcome]) -> dict[str, Any]:
+    """Client-observed time of every call (failed ones included: a time-out is a wait the user had)
+    beside vendor-reported time over the calls that reported one (its own n)."""
+    return {
+        "client_ms": latency_summary(o.client_ms for o in outcomes),
+        "vendor_ms": latency_summary(o.vendor_ms for o in outcomes if o.vendor_ms is not None),
+    }
