@@ -74,7 +74,11 @@ def score_accuracy(
             for tag, group in tag_groups(results).items()
         },
         "by_jurisdiction": {
-            j: as_json(figures(results, boxes_reported=boxes_reported, plate_filter=lambda p, j=j: p.jurisdiction == j))
+            j: as_json(
+                figures(
+                    results, boxes_reported=boxes_reported, plate_filter=lambda p, j=j: p.jurisdiction == j
+                )
+            )
             for j in jurisdictions(results)
         },
         "errors": error_figures(results),

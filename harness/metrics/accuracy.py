@@ -16,6 +16,7 @@ from typing import Literal
 
 from harness.corpus.model import Sample
 from harness.metrics.matching import DEFAULT_IOU_THRESHOLD, cer, match
+from harness.metrics.spec import units
 from harness.metrics.stats import Estimate, bootstrap, count, rate_per_1000, wilson
 from harness.outcome import CallOutcome
 from vendor_adapters.base import Read, normalize_plate_text
@@ -177,7 +178,10 @@ def sample_verdict(
 
 
 def figures(
-    results: Sequence[SampleResult], *, boxes_reported: bool, plate_filter: Callable[[PlateResult], bool] | None = None
+    results: Sequence[SampleResult],
+    *,
+    boxes_reported: bool,
+    plate_filter: Callable[[PlateResult], bool] | None = None,
 ) -> dict[str, Estimate]:
     """Every accuracy figure over ``results``, keyed by metric id.
 
@@ -188,10 +192,10 @@ def figures(
     plates = [p for r in results for p in r.plates if plate_filter is None or plate_filter(p)]
     boxed = [p for p in plates if p.has_box] if boxes_reported else []
     out: dict[str, Estimate] = {
-        "exact_read_plate": wilson(sum(p.exact for p in plates), len(plates)),
-        "top_n_read": wilson(sum(p.top_n for p in plates), len(plates)),
-        "cer": bootstrap([p.cer for p in plates], unit="edits per truth character", higher_is_better=False),
-        "detection_recall": wilson(sum(p.detected for p in boxed), len(boxed)),
+        "exact_read_plate": wilson(sum(p.exact for p in plates), len(plates), **units("exact_read_plate")),
+        "top_n_read": wilson(sum(p.top_n for p in plates), len(plates), **units("top_n_read")),
+        "cer": bootstrap([p.cer for p in plates], **units("cer")),
+        "detection_recall": wilson(sum(p.detected for p in boxed), len(boxed), **units("detection_recall")),
     }
     if plate_filter is not None:
         return out
@@ -202,12 +206,18 @@ def figures(
     wrong = sum(r.plausible and not r.exact for r in confident)
     out.update(
         {
-            "exact_read_image": wilson(sum(s.verdict == "correct" for s in results), len(results)),
-            "detection_precision": wilson(sum(r.box_matched for r in judged), len(judged)),
-            "unmatched_reads": count(unmatched, len(reads), unit="reads"),
-            "unmatched_reads_per_1000": rate_per_1000(unmatched, len(reads)),
-            "wrong_plate_reads": count(wrong, len(confident), unit="reads"),
-            "wrong_plate_per_1000": rate_per_1000(wrong, len(confident)),
+            "exact_read_image": wilson(
+                sum(s.verdict == "correct" for s in results), len(results), **units("exact_read_image")
+            ),
+            "detection_precision": wilson(
+                sum(r.box_matched for r in judged), len(judged), **units("detection_precision")
+            ),
+            "unmatched_reads": count(unmatched, len(reads), **units("unmatched_reads")),
+            "unmatched_reads_per_1000": rate_per_1000(
+                unmatched, len(reads), **units("unmatched_reads_per_1000")
+            ),
+            "wrong_plate_reads": count(wrong, len(confident), **units("wrong_plate_reads")),
+            "wrong_plate_per_1000": rate_per_1000(wrong, len(confident), **units("wrong_plate_per_1000")),
         }
     )
     return {k: out[k] for k in _ORDER}
@@ -235,10 +245,11 @@ def error_figures(results: Sequence[SampleResult]) -> dict[str, object]:
     return {
         "calls": calls,
         "failed": failed,
-        "availability": wilson(calls - failed, calls).to_json(),
-        "error_rate": wilson(failed, calls, higher_is_better=False).to_json(),
+        "availability": wilson(calls - failed, calls, **units("availability")).to_json(),
+        "error_rate": wilson(failed, calls, **units("error_rate")).to_json(),
         "by_kind": {
-            str(kind): wilson(k, calls, higher_is_better=False).to_json() for kind, k in sorted(kinds.items(), key=str)
+            str(kind): wilson(k, calls, **units("error_rate")).to_json()
+            for kind, k in sorted(kinds.items(), key=str)
         },
     }
 
@@ -260,4 +271,3 @@ def jurisdictions(results: Iterable[SampleResult]) -> list[str]:
 def as_json(estimates: dict[str, Estimate]) -> dict[str, dict[str, object]]:
     """Estimates in their JSON form."""
     return {k: e.to_json() for k, e in estimates.items()}
-

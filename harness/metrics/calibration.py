@@ -13,6 +13,7 @@ import numpy as np
 from sklearn.calibration import calibration_curve
 from sklearn.metrics import brier_score_loss
 
+from harness.metrics.spec import METRICS, units
 from harness.metrics.stats import Estimate, bootstrap, wilson
 
 N_BINS = 10
@@ -27,7 +28,7 @@ def _bin_ids(confidence: np.ndarray) -> np.ndarray:
 
 
 def reliability_bins(confidence: Sequence[float], correct: Sequence[bool]) -> list[dict[str, Any]]:
-    """10 equal-width bins: edges, count, mean confidence and observed exact-read accuracy (``None`` if empty)."""
+    """10 equal-width bins: edges, count, mean confidence, observed exact-read accuracy (``None`` if empty)."""
     conf = np.asarray(confidence, dtype=float)
     y = np.asarray(correct, dtype=int)
     counts = np.bincount(_bin_ids(conf), minlength=N_BINS) if conf.size else np.zeros(N_BINS, dtype=int)
@@ -52,13 +53,17 @@ def reliability_bins(confidence: Sequence[float], correct: Sequence[bool]) -> li
     return bins
 
 
-def expected_calibration_error(confidence: Sequence[float] | np.ndarray, correct: Sequence[bool] | np.ndarray) -> float:
+def expected_calibration_error(
+    confidence: Sequence[float] | np.ndarray, correct: Sequence[bool] | np.ndarray
+) -> float:
     """Sum over bins of (bin count / all) * |accuracy - mean confidence| (10 equal-width bins)."""
     conf = np.asarray(confidence, dtype=float)
     y = np.asarray(correct, dtype=float)
     ids = _bin_ids(conf)
     counts = np.bincount(ids, minlength=N_BINS)
-    gap = np.abs(np.bincount(ids, weights=y, minlength=N_BINS) - np.bincount(ids, weights=conf, minlength=N_BINS))
+    gap = np.abs(
+        np.bincount(ids, weights=y, minlength=N_BINS) - np.bincount(ids, weights=conf, minlength=N_BINS)
+    )
     # per bin: count * |acc - conf| = |sum(y) - sum(conf)|
     return float(gap.sum() / counts.sum())
 
@@ -94,14 +99,11 @@ def calibration_report(
     conf = np.array([c for c, _ in scored], dtype=float)
     y = np.array([e for _, e in scored], dtype=bool)
     pairs = np.column_stack([conf, y]) if scored else np.empty((0, 2))
-    ece = bootstrap(
-        pairs, lambda a: expected_calibration_error(a[:, 0], a[:, 1]), unit="proportion", higher_is_better=False
-    )
-    brier = bootstrap(pairs, lambda a: float(np.mean((a[:, 0] - a[:, 1]) ** 2)), unit="squared probability",
-                      higher_is_better=False)
+    ece = bootstrap(pairs, lambda a: expected_calibration_error(a[:, 0], a[:, 1]), **units("ece"))
+    brier = bootstrap(pairs, lambda a: float(np.mean((a[:, 0] - a[:, 1]) ** 2)), **units("brier"))
     if scored:  # sklearn computes the value; the bootstrap supplies the interval
         brier = _with_value(brier, float(brier_score_loss(y.astype(int), conf, pos_label=1)))
-    grid = [round(i * SWEEP_STEP, 6) for i in range(int(round(1 / SWEEP_STEP)) + 1)]
+    grid = [round(i * SWEEP_STEP, 6) for i in range(round(1 / SWEEP_STEP) + 1)]
     sweep = threshold_sweep(conf, y, plates, sorted(set(grid) | ({declared_threshold} - {None})))
     for row in sweep:
         row["declared"] = declared_threshold is not None and row["threshold"] == round(declared_threshold, 6)
@@ -114,15 +116,15 @@ def calibration_report(
         "threshold_sweep": sweep,
         "declared_threshold": declared_threshold,
         "declared_reads_kept": None,
-        "declared_precision": _none(),
-        "declared_recall": _none(),
+        "declared_precision": _none("declared_precision"),
+        "declared_recall": _none("declared_recall"),
     }
     if declared_threshold is not None:
         kept = conf >= declared_threshold
         exact = int((kept & y).sum())
         report["declared_reads_kept"] = int(kept.sum())
-        report["declared_precision"] = wilson(exact, int(kept.sum())).to_json()
-        report["declared_recall"] = wilson(exact, plates).to_json()
+        report["declared_precision"] = wilson(exact, int(kept.sum()), **units("declared_precision")).to_json()
+        report["declared_recall"] = wilson(exact, plates, **units("declared_recall")).to_json()
     return report
 
 
@@ -130,5 +132,6 @@ def _with_value(e: Estimate, value: float) -> Estimate:
     return Estimate(value, e.n, e.ci_low, e.ci_high, e.unit, e.higher_is_better, e.method)
 
 
-def _none() -> dict[str, Any]:
-    return Estimate(None, 0, None, None, "proportion", True, "no declared threshold").to_json()
+def _none(metric_id: str) -> dict[str, Any]:
+    spec = METRICS[metric_id]
+    return Estimate(None, 0, None, None, spec.unit, spec.higher_is_better, "no declared threshold").to_json()

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from harness.metrics.spec import units
 from harness.metrics.stats import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, bootstrap
 from harness.outcome import CallOutcome
 
@@ -47,7 +48,7 @@ def latency_summary(values_ms: Iterable[float]) -> dict[str, Any]:
         summary[f"p{q}"] = percentile(values, q)
     summary["max"] = float(values.max())
     for q in (50, 95):
-        est = bootstrap(values, lambda a, q=q: percentile(a, q), unit="ms", higher_is_better=False)
+        est = bootstrap(values, lambda a, q=q: percentile(a, q), **units(f"p{q}"))
         summary[f"p{q}_ci"] = None if est.ci_low is None else [est.ci_low, est.ci_high]
     return summary
 

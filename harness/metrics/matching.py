@@ -4,7 +4,8 @@ The rule (documented in ``docs/metrics.md``):
 
 1. **By box.** Truth plates with a box and reads with a box are paired by an optimal assignment
    (Hungarian method, ``scipy.optimize.linear_sum_assignment``) maximizing total IoU; a pair is kept
-   when its IoU is at least the threshold (default 0.5, recorded in every scorecard).
+   when its IoU is at least the threshold (default 0.5, recorded in every scorecard) and above 0
+   (``Box.iou``: touching or zero-area boxes have IoU 0 and never match by box).
 2. **By text.** The plates and reads left over (a read without a box, or one whose box overlaps no
    free plate enough, or any read when the truth has no box) are then paired by an optimal
    assignment minimizing total character error rate. Every pair that assignment makes is kept, so
@@ -24,7 +25,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from harness.corpus.model import Plate
-from vendor_adapters.base import Box, Read, normalize_plate_text
+from vendor_adapters.base import Read, normalize_plate_text
 
 DEFAULT_IOU_THRESHOLD = 0.5
 MATCHING_RULE = (
@@ -32,11 +33,6 @@ MATCHING_RULE = (
     "IoU >= the threshold; the plates and reads left over then paired by optimal assignment "
     "minimizing character error rate; texts normalized (upper case, A-Z and 0-9 only)"
 )
-
-
-def iou(a: Box, b: Box) -> float:
-    """Intersection over union of two boxes, in [0, 1]; 0 when either has no area."""
-    return a.iou(b)
 
 
 def levenshtein(a: str, b: str) -> int:
@@ -100,14 +96,14 @@ def match(
 ) -> Matching:
     """Pair ``reads`` with ground-truth ``plates`` by the module's rule."""
     matches: list[Match] = []
-    boxed_plates = [i for i, p in enumerate(plates) if p.box is not None]
-    boxed_reads = [j for j, r in enumerate(reads) if r.box is not None]
-    if boxed_plates and boxed_reads:
-        scores = np.array([[plates[i].box.iou(reads[j].box) for j in boxed_reads] for i in boxed_plates])  # type: ignore[union-attr]
+    plate_boxes = [(i, p.box) for i, p in enumerate(plates) if p.box is not None]
+    read_boxes = [(j, r.box) for j, r in enumerate(reads) if r.box is not None]
+    if plate_boxes and read_boxes:
+        scores = np.array([[pb.iou(rb) for _, rb in read_boxes] for _, pb in plate_boxes])
         rows, cols = linear_sum_assignment(scores, maximize=True)
         for r, c in zip(rows, cols, strict=True):
             if scores[r, c] >= iou_threshold and scores[r, c] > 0:
-                matches.append(Match(boxed_plates[r], boxed_reads[c], "box", float(scores[r, c])))
+                matches.append(Match(plate_boxes[r][0], read_boxes[c][0], "box", float(scores[r, c])))
     used_plates = {m.plate for m in matches}
     used_reads = {m.read for m in matches}
     free_plates = [i for i in range(len(plates)) if i not in used_plates]

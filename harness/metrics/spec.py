@@ -36,47 +36,137 @@ class MetricSpec:
 
 
 _ALL = (
-    MetricSpec("exact_read_plate", "Exact read (per plate)", "proportion", True,
-       "Plates whose matched read's top-1 text equals the truth after normalization; unread plates "
-       "and plates in failed calls count as not read.", per_plate=True),
-    MetricSpec("exact_read_image", "Exact read (per image)", "proportion", True,
-       "Images in which every plate was read exactly (an image without plates: no read at all); "
-       "failed calls count as not read."),
-    MetricSpec("top_n_read", "Top-N read (per plate)", "proportion", True,
-       "Plates whose truth is among the matched read's text and its first candidates (N in settings).",
-       per_plate=True),
-    MetricSpec("cer", "Character error rate (per plate)", "edits per truth character", False,
-       "Mean over plates of Levenshtein(truth, read) / len(truth); an unread plate counts 1.0.",
-       per_plate=True),
-    MetricSpec("detection_recall", "Detection recall", "proportion", True,
-       "Boxed truth plates matched by a read box at IoU >= the stated threshold. None when the "
-       "vendor returned no box in the whole run.", per_plate=True),
-    MetricSpec("detection_precision", "Detection precision", "proportion", True,
-       "Boxed reads in fully boxed images that match a truth plate at IoU >= the threshold."),
-    MetricSpec("unmatched_reads", "Reads matching no plate", "reads", False,
-       "Count of reads matched to no ground-truth plate; n is all reads."),
-    MetricSpec("unmatched_reads_per_1000", "Reads matching no plate per 1,000 reads", "per 1,000", False,
-       "Reads matched to no plate per 1,000 reads returned."),
-    MetricSpec("wrong_plate_reads", "Wrong-plate reads", "reads", False,
-       "Confident, plausible reads whose text differs from the plate they match or that match no "
-       "plate (rule in settings.wrong_plate_rule); n is the confident reads."),
-    MetricSpec("wrong_plate_per_1000", "Wrong-plate reads per 1,000 confident reads", "per 1,000", False,
-       "Wrong-plate reads per 1,000 confident reads: the misreads that can put an innocent driver "
-       "on a hotlist hit."),
-    MetricSpec("availability", "Availability", "proportion", True,
-       "Calls that returned a usable recognition / all calls.", section="errors"),
-    MetricSpec("error_rate", "Error rate", "proportion", False,
-       "Failed calls / all calls (overall, and by error kind under by_kind).", section="errors"),
-    MetricSpec("ece", "Expected calibration error", "proportion", False,
-       "Count-weighted mean |observed exact-read accuracy - mean confidence| over 10 equal-width "
-       "confidence bins, over reads with a confidence.", section="calibration"),
-    MetricSpec("brier", "Brier score", "squared probability", False,
-       "Mean (confidence - exact)^2 over reads with a confidence.", section="calibration"),
-    MetricSpec("declared_precision", "Precision at the declared threshold", "proportion", True,
-       "Exact reads / reads kept at the vendor's declared confidence threshold.", section="calibration"),
-    MetricSpec("declared_recall", "Recall at the declared threshold", "proportion", True,
-       "Plates read exactly by a kept read / all plates, at the declared threshold.", section="calibration"),
-    MetricSpec("n", "Calls timed", "calls", None, "Number of calls the latency figures rest on.", section="latency"),
+    MetricSpec(
+        "exact_read_plate",
+        "Exact read (per plate)",
+        "proportion",
+        True,
+        "Plates whose matched read's top-1 text equals the truth after normalization; unread plates "
+        "and plates in failed calls count as not read.",
+        per_plate=True,
+    ),
+    MetricSpec(
+        "exact_read_image",
+        "Exact read (per image)",
+        "proportion",
+        True,
+        "Images in which every plate was read exactly (an image without plates: no read at all); "
+        "failed calls count as not read.",
+    ),
+    MetricSpec(
+        "top_n_read",
+        "Top-N read (per plate)",
+        "proportion",
+        True,
+        "Plates whose truth is among the matched read's text and its first candidates (N in settings).",
+        per_plate=True,
+    ),
+    MetricSpec(
+        "cer",
+        "Character error rate (per plate)",
+        "edits per truth character",
+        False,
+        "Mean over plates of Levenshtein(truth, read) / len(truth); an unread plate counts 1.0.",
+        per_plate=True,
+    ),
+    MetricSpec(
+        "detection_recall",
+        "Detection recall",
+        "proportion",
+        True,
+        "Boxed truth plates matched by a read box at IoU >= the stated threshold. None when the "
+        "vendor returned no box in the whole run.",
+        per_plate=True,
+    ),
+    MetricSpec(
+        "detection_precision",
+        "Detection precision",
+        "proportion",
+        True,
+        "Boxed reads in fully boxed images that match a truth plate at IoU >= the threshold.",
+    ),
+    MetricSpec(
+        "unmatched_reads",
+        "Reads matching no plate",
+        "reads",
+        False,
+        "Count of reads matched to no ground-truth plate; n is all reads.",
+    ),
+    MetricSpec(
+        "unmatched_reads_per_1000",
+        "Reads matching no plate per 1,000 reads",
+        "per 1,000",
+        False,
+        "Reads matched to no plate per 1,000 reads returned.",
+    ),
+    MetricSpec(
+        "wrong_plate_reads",
+        "Wrong-plate reads",
+        "reads",
+        False,
+        "Confident, plausible reads whose text differs from the plate they match or that match no "
+        "plate (rule in settings.wrong_plate_rule); n is the confident reads.",
+    ),
+    MetricSpec(
+        "wrong_plate_per_1000",
+        "Wrong-plate reads per 1,000 confident reads",
+        "per 1,000",
+        False,
+        "Wrong-plate reads per 1,000 confident reads: the misreads that can put an innocent driver "
+        "on a hotlist hit.",
+    ),
+    MetricSpec(
+        "availability",
+        "Availability",
+        "proportion",
+        True,
+        "Calls that returned a usable recognition / all calls.",
+        section="errors",
+    ),
+    MetricSpec(
+        "error_rate",
+        "Error rate",
+        "proportion",
+        False,
+        "Failed calls / all calls (overall, and by error kind under by_kind).",
+        section="errors",
+    ),
+    MetricSpec(
+        "ece",
+        "Expected calibration error",
+        "proportion",
+        False,
+        "Count-weighted mean |observed exact-read accuracy - mean confidence| over 10 equal-width "
+        "confidence bins, over reads with a confidence.",
+        section="calibration",
+    ),
+    MetricSpec(
+        "brier",
+        "Brier score",
+        "squared probability",
+        False,
+        "Mean (confidence - exact)^2 over reads with a confidence.",
+        section="calibration",
+    ),
+    MetricSpec(
+        "declared_precision",
+        "Precision at the declared threshold",
+        "proportion",
+        True,
+        "Exact reads / reads kept at the vendor's declared confidence threshold.",
+        section="calibration",
+    ),
+    MetricSpec(
+        "declared_recall",
+        "Recall at the declared threshold",
+        "proportion",
+        True,
+        "Plates read exactly by a kept read / all plates, at the declared threshold.",
+        section="calibration",
+    ),
+    MetricSpec(
+        "n", "Calls timed", "calls", None, "Number of calls the latency figures rest on.", section="latency"
+    ),
     MetricSpec("mean", "Mean latency", "ms", False, "Arithmetic mean.", section="latency"),
     MetricSpec("min", "Minimum latency", "ms", False, "Fastest call.", section="latency"),
     MetricSpec("p50", "Median latency", "ms", False, "50th percentile (nearest rank).", section="latency"),
@@ -88,6 +178,13 @@ _ALL = (
 
 METRICS: dict[str, MetricSpec] = {m.id: m for m in _ALL}
 """Every metric, by id."""
+
+
+def units(metric_id: str) -> dict[str, object]:
+    """``unit`` and ``higher_is_better`` of a metric, as keyword arguments for the estimate builders."""
+    spec = METRICS[metric_id]
+    return {"unit": spec.unit, "higher_is_better": spec.higher_is_better}
+
 
 LATENCY_SERIES = ("client_ms", "vendor_ms")
 
@@ -120,7 +217,9 @@ def resolve_path(path: str) -> MetricSpec:
         case ["latency", "single_stream", series, mid] if series in LATENCY_SERIES:
             spec = _in_section(mid, "latency")
     if spec is None:
-        raise UnknownMetricPath(f"unknown metric path {path!r}; known paths look like: {', '.join(example_paths())}")
+        raise UnknownMetricPath(
+            f"unknown metric path {path!r}; known paths look like: {', '.join(example_paths())}"
+        )
     return spec
 
 

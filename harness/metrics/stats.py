@@ -56,12 +56,22 @@ def wilson(
     return Estimate(successes / n, n, float(ci.low), float(ci.high), unit, higher_is_better, "wilson")
 
 
-def rate_per_1000(events: int, n: int, confidence: float = CONFIDENCE, *, higher_is_better: bool = False) -> Estimate:
+def rate_per_1000(
+    events: int,
+    n: int,
+    confidence: float = CONFIDENCE,
+    *,
+    unit: str = "per 1,000",
+    higher_is_better: bool | None = False,
+) -> Estimate:
     """Events per 1,000 observations (e.g. wrong-plate reads per 1,000 reads): Wilson, scaled by 1000."""
-    p = wilson(events, n, confidence, higher_is_better=higher_is_better)
-    scale = (lambda x: None if x is None else 1000.0 * x)
+    p = wilson(events, n, confidence)
+
+    def scale(x: float | None) -> float | None:
+        return None if x is None else 1000.0 * x
+
     return Estimate(
-        scale(p.value), n, scale(p.ci_low), scale(p.ci_high), "per 1,000", higher_is_better, "wilson x 1000"
+        scale(p.value), n, scale(p.ci_low), scale(p.ci_high), unit, higher_is_better, "wilson x 1000"
     )
 
 
