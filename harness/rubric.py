@@ -1,0 +1,206 @@
+"""The rubric: the city's requirements, each a measured value, a comparator and a threshold.
+
+A rubric is a TOML file (format in ``docs/rubric.md``; the default ships as
+``harness/rubrics/default.toml``)::
+
+    name = "default"
+
+    [[requirement]]
+    id = "ACU-01"
+    title = "Exact plate reads"
+    metric = "accuracy.overall.exact_read_plate.value"
+    comparator = ">="
+    threshold = 0.80
+    mandatory = true          # or: weight = 3
+
+Every metric path is checked when the rubric is loaded, before any vendor call, against the
+metric definitions (:mod:`harness.metrics.spec`) and the scorecard's result layout. A requirement
+whose value could not be measured (``None``, or a tag the corpus does not have) is *not met*, and
+says so. The weighted score is the sum of the weights of met weighted requirements divided by the
+sum of all weights; mandatory requirements carry no weight but decide eligibility.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import operator
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.metrics.spec import UnknownMetricPath, resolve_path
+from vendor_adapters.errors import ConfigurationError
+
+DEFAULT_RUBRIC = Path(__file__).with_name("rubrics") / "default.toml"
+
+COMPARATORS: dict[str, Callable[[float, float], bool]] = {
+    ">=": operator.ge,
+    "<=": operator.le,
+    ">": operator.gt,
+    "<": operator.lt,
+    "==": operator.eq,
+}
+
+ERROR_SUMMARY_PATHS = ("errors.availability", "errors.calls", "errors.ok")
+"""Paths into the scorecard's own ``results.errors`` block (besides the metric paths)."""
+
+_KEYS = {"id", "title", "metric", "comparator", "threshold", "mandatory", "weight"}
+
+
+class RubricError(ConfigurationError):
+    """The rubric file is unreadable or names something no scorecard can hold."""
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One rubric line."""
+
+    id: str
+    title: str
+    metric: str
+    comparator: str
+    threshold: float
+    mandatory: bool
+    weight: float
+
+
+@dataclass(frozen=True)
+class Rubric:
+    """A loaded, validated rubric."""
+
+    name: str
+    path: Path
+    sha256: str
+    requirements: tuple[Requirement, ...]
+
+
+def check_metric_path(path: str) -> None:
+    """Raise :class:`UnknownMetricPath` unless ``path`` names a value a scorecard's ``results`` can hold."""
+    if path in ERROR_SUMMARY_PATHS:
+        return
+    resolve_path(path)
+
+
+def load_rubric(path: Path | None = None) -> Rubric:
+    """Read and validate a rubric file (the default one when ``path`` is ``None``)."""
+    path = path or DEFAULT_RUBRIC
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise RubricError(f"cannot read rubric {path}: {exc.strerror or exc}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise RubricError(f"rubric {path} is not valid TOML: {exc}") from None
+    entries = data.get("requirement")
+    if not isinstance(entries, list) or not entries:
+        raise RubricError(f"rubric {path}: no [[requirement]] tables")
+    problems: list[str] = []
+    requirements: list[Requirement] = []
+    for index, entry in enumerate(entries, start=1):
+        try:
+            requirements.append(_requirement(entry))
+        except ValueError as exc:
+            label = entry.get("id", f"#{index}") if isinstance(entry, dict) else f"#{index}"
+            problems.append(f"requirement {label}: {exc}")
+    seen: set[str] = set()
+    for req in requirements:
+        if req.id in seen:
+            problems.append(f"requirement {req.id}: duplicate id")
+        seen.add(req.id)
+    if problems:
+        raise RubricError(f"rubric {path} has {len(problems)} problem(s):\n" + "\n".join(f"  - {p}" for p in problems))
+    name = data.get("name") if isinstance(data.get("name"), str) else path.stem
+    return Rubric(name, path, hashlib.sha256(raw).hexdigest(), tuple(requirements))
+
+
+def _requirement(entry: Any) -> Requirement:
+    if not isinstance(entry, dict):
+        raise ValueError("not a table")
+    unknown = sorted(set(entry) - _KEYS)
+    if unknown:
+        raise ValueError(f"unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(_KEYS))})")
+    for key in ("id", "title", "metric", "comparator"):
+        if not isinstance(entry.get(key), str) or not entry[key].strip():
+            raise ValueError(f"{key!r} must be a non-empty string")
+    if entry["comparator"] not in COMPARATORS:
+        raise ValueError(f"comparator {entry['comparator']!r} is not one of {' '.join(COMPARATORS)}")
+    threshold = entry.get("threshold")
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float):
+        raise ValueError("'threshold' must be a number")
+    mandatory = entry.get("mandatory", False)
+    weight = entry.get("weight", 0)
+    if not isinstance(mandatory, bool):
+        raise ValueError("'mandatory' must be true or false")
+    if isinstance(weight, bool) or not isinstance(weight, int | float) or weight < 0:
+        raise ValueError("'weight' must be a number >= 0")
+    if mandatory == (weight > 0):
+        raise ValueError("give exactly one of 'mandatory = true' or 'weight = N' (N > 0)")
+    try:
+        check_metric_path(entry["metric"])
+    except UnknownMetricPath as exc:
+        raise ValueError(str(exc)) from None
+    return Requirement(
+        entry["id"], entry["title"], entry["metric"], entry["comparator"], float(threshold), mandatory, float(weight)
+    )
+
+
+_MISSING = object()
+
+
+def lookup(results: Mapping[str, Any], path: str) -> Any:
+    """The value at ``path`` in ``results``; an estimate object yields its ``value``; missing -> ``None``."""
+    node: Any = results
+    for part in path.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return _MISSING
+        node = node[part]
+    if isinstance(node, Mapping) and "value" in node:
+        node = node["value"]
+    return node
+
+
+def judge(rubric: Rubric, results: Mapping[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Each requirement's verdict, and the score (see the module docstring)."""
+    verdicts: list[dict[str, Any]] = []
+    for req in rubric.requirements:
+        value = lookup(results, req.metric)
+        observed: float | None = None
+        if value is _MISSING:
+            passed, reason = False, "not met: not measured (this run's results have no such value)"
+        elif value is None:
+            passed, reason = False, "not met: not measured"
+        elif isinstance(value, bool) or not isinstance(value, int | float):
+            passed, reason = False, f"not met: {req.metric} is not a number"
+        else:
+            observed = float(value)
+            passed = COMPARATORS[req.comparator](observed, req.threshold)
+            verb = "met" if passed else "not met"
+            reason = f"{verb}: {observed:.6g} {req.comparator} {req.threshold:g} is {'true' if passed else 'false'}"
+        verdicts.append(
+            {
+                "id": req.id,
+                "title": req.title,
+                "metric": req.metric,
+                "comparator": req.comparator,
+                "threshold": req.threshold,
+                "mandatory": req.mandatory,
+                "weight": req.weight,
+                "observed": observed,
+                "passed": passed,
+                "reason": reason,
+            }
+        )
+    total = sum(r.weight for r in rubric.requirements)
+    points = sum(v["weight"] for v in verdicts if v["passed"] and not v["mandatory"])
+    mandatory_passed = all(v["passed"] for v in verdicts if v["mandatory"])
+    score = {
+        "weighted": points / total if total else None,
+        "points": points,
+        "max": total,
+        "mandatory_passed": mandatory_passed,
+        "eligible": mandatory_passed,
+    }
+    return verdicts, score

@@ -1,0 +1,173 @@
+"""The run journal: every call of a run, appended as JSON Lines and made durable record by record.
+
+Layout of ``DIR/<vendor>/<run_id>/journal.jsonl`` (mode 0600: reads hold plate numbers)::
+
+    {"type": "header", "journal_format": 1, "run_id": ..., "corpus": {...}, "adapter": {...}, ...}
+    {"type": "call", "sample_id": ..., "reads": [...], "client_ms": ..., ...}   one per call
+    {"type": "resume", "at": "..."}                                              one per resume
+    {"type": "end", "at": "..."}                                                 when all calls are done
+
+Each record is written with ``write`` + ``flush`` + ``os.fsync`` before the next call's outcome
+is accepted, so a killed run loses at most the record being written. Reading tolerates exactly
+that: an incomplete or unparsable *last* line is dropped with a warning (and cut off before a
+resume appends to the file); a bad line anywhere else means the journal was damaged and is an
+error. If a sample has several call records (a retry, or a resume that re-sent it), the last one
+counts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.outcome import CallOutcome
+
+JOURNAL_FILE = "journal.jsonl"
+JOURNAL_FORMAT = 1
+
+
+class JournalError(Exception):
+    """The journal cannot be used (missing, damaged, or belongs to another run)."""
+
+
+@dataclass
+class JournalContents:
+    """What a journal holds, parsed."""
+
+    header: dict[str, Any]
+    outcomes: dict[str, CallOutcome]
+    """Sample id -> its last recorded outcome."""
+    extras: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Sample id -> fields of its last call record beyond :class:`CallOutcome` (e.g. ``roundtrip_ms``)."""
+    calls: int = 0
+    """Call records read (a sample sent twice counts twice)."""
+    resumes: int = 0
+    """How many times the run was resumed."""
+    ended_at: str | None = None
+    """When the last call finished (the last ``end`` record), if the run got that far."""
+    good_bytes: int = 0
+    """Length of the intact prefix of the file."""
+    warnings: list[str] = field(default_factory=list)
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class Journal:
+    """An open journal, appended to one durable record at a time."""
+
+    def __init__(self, path: Path, fd: int) -> None:
+        self.path = path
+        self._file = os.fdopen(fd, "ab", buffering=0)
+
+    @classmethod
+    def create(cls, path: Path, header: Mapping[str, Any]) -> Journal:
+        """Create a new journal (refuses to overwrite one) and write its header record."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o600)
+        except FileExistsError:
+            raise JournalError(f"{path} already exists; a run id is never reused") from None
+        journal = cls(path, fd)
+        _fsync_dir(path.parent)
+        journal.append({"type": "header", "journal_format": JOURNAL_FORMAT, **header})
+        return journal
+
+    @classmethod
+    def reopen(cls, path: Path, good_bytes: int) -> Journal:
+        """Open an existing journal for appending, first cutting off a torn last record."""
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+        if os.fstat(fd).st_size != good_bytes:
+            os.ftruncate(fd, good_bytes)
+            os.fsync(fd)
+        return cls(path, fd)
+
+    def append(self, record: Mapping[str, Any]) -> None:
+        """Write one record durably: one line, flushed and fsync'd before returning."""
+        line = json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n"
+        self._file.write(line.encode("utf-8"))
+        self._file.flush()
+        os.fsync(self._file.fileno())
+
+    def append_outcome(self, outcome: CallOutcome, **extra: Any) -> None:
+        """Record one call."""
+        self.append({"type": "call", **outcome.to_json(), **extra})
+
+    def close(self) -> None:
+        """Close the file (every record is already on disk)."""
+        self._file.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def read_journal(path: Path) -> JournalContents:
+    """Parse a journal; drops (and warns about) a torn last line, raises :class:`JournalError` otherwise."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise JournalError(f"no journal at {path}") from None
+    except OSError as exc:
+        raise JournalError(f"cannot read {path}: {exc.strerror or exc}") from None
+    lines = raw.split(b"\n")
+    # After the final newline split() leaves b""; anything else there is a record cut short.
+    tail = lines.pop()
+    header: dict[str, Any] | None = None
+    contents = JournalContents(header={}, outcomes={})
+    offset = 0
+    for number, line in enumerate(lines, start=1):
+        try:
+            record = json.loads(line.decode("utf-8"))
+            if not isinstance(record, dict):
+                raise ValueError("not a JSON object")
+        except ValueError as exc:
+            if number == len(lines) and not tail:
+                contents.warnings.append(f"{path}: dropped an unreadable last record (line {number}): {exc}")
+                break
+            raise JournalError(f"{path}:{number}: damaged record ({exc}); the journal cannot be trusted") from None
+        kind = record.get("type")
+        if number == 1:
+            if kind != "header":
+                raise JournalError(f"{path}: the first record is not a journal header")
+            header = record
+        elif kind == "call":
+            try:
+                outcome = CallOutcome.from_json(record)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise JournalError(f"{path}:{number}: malformed call record ({exc})") from None
+            contents.outcomes.pop(outcome.sample_id, None)  # keep insertion order = last attempt's
+            contents.outcomes[outcome.sample_id] = outcome
+            contents.extras[outcome.sample_id] = {k: v for k, v in record.items() if k in _EXTRA_FIELDS}
+            contents.calls += 1
+        elif kind == "resume":
+            contents.resumes += 1
+        elif kind == "end":
+            contents.ended_at = record.get("at")
+        offset += len(line) + 1
+    if tail:
+        contents.warnings.append(
+            f"{path}: dropped an incomplete last record ({len(tail)} bytes, no newline): the run was interrupted"
+        )
+    if header is None:
+        raise JournalError(f"{path}: empty journal (no header record)")
+    if header.get("journal_format") != JOURNAL_FORMAT:
+        raise JournalError(f"{path}: unsupported journal format {header.get('journal_format')!r}")
+    contents.header = header
+    contents.good_bytes = offset
+    return contents
+
+
+_EXTRA_FIELDS = ("roundtrip_ms",)
+"""Call-record fields kept besides the outcome itself."""

@@ -1,0 +1,350 @@
+"""One evaluation run, start to scorecard: prepare (validate everything), call, journal, score, write.
+
+:func:`prepare` does every check that can fail on a user's mistake (unknown vendor, bad
+``vendors.toml``, missing credential, invalid corpus or rubric, a journal that belongs to another
+run) before the first call, raising :class:`RunError`. :func:`execute` makes the calls, journaling
+each, then writes ``scorecard.json`` and ``scorecard.md`` beside the journal. :func:`rescore`
+rebuilds the scorecard from a finished journal and the corpus without calling the vendor.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import sys
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from harness import __version__
+from harness.corpus.model import Corpus, CorpusError, Sample
+from harness.metrics.accuracy import DEFAULT_TOP_N
+from harness.metrics.matching import DEFAULT_IOU_THRESHOLD
+from harness.outcome import CallOutcome
+from harness.rubric import Rubric, load_rubric
+from harness.runner.calls import utc_now
+from harness.runner.executors import RunAborted, Strategy, choose_strategy, execute as execute_calls
+from harness.runner.journal import JOURNAL_FILE, Journal, JournalContents, JournalError, read_journal
+from harness.runner.progress import run_progress
+from harness.scorecard.build import build_scorecard
+from harness.scorecard.markdown import render_markdown
+from harness.scorecard.provenance import machine_info
+from harness.vendors_config import VendorSpec, resolve_vendor
+from vendor_adapters.base import Adapter
+from vendor_adapters.errors import ConfigurationError, VendorError
+
+DEFAULT_SCORECARD_DIR = Path("scorecards")
+SCORECARD_JSON = "scorecard.json"
+SCORECARD_MD = "scorecard.md"
+_RUN_ID = re.compile(r"^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}$")
+
+
+class RunError(ConfigurationError):
+    """A run cannot start or continue because of something the user can fix; says what."""
+
+
+@dataclass
+class RunRequest:
+    """What the user asked for (CLI flags or pytest options)."""
+
+    vendor: str
+    corpus_path: Path | None = None
+    """``None``: the resumed run's corpus, or else the synthetic default corpus."""
+    rubric_path: Path | None = None
+    limit: int | None = None
+    resume: str | None = None
+    scorecard_dir: Path = DEFAULT_SCORECARD_DIR
+    concurrency: int | None = None
+    vendors_file: Path | None = None
+    iou_threshold: float = DEFAULT_IOU_THRESHOLD
+    top_n: int = DEFAULT_TOP_N
+
+
+@dataclass
+class PreparedRun:
+    """A validated run, ready to make its calls."""
+
+    vendor: VendorSpec
+    class_path: str
+    adapter: Adapter
+    corpus: Corpus
+    rubric: Rubric
+    run_dir: Path
+    header: dict[str, Any]
+    strategy: Strategy
+    samples: list[Sample]
+    """The samples this run covers (the corpus, or its first ``limit``)."""
+    previous: JournalContents | None = None
+    """On resume: what the journal already holds."""
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def journal_path(self) -> Path:
+        return self.run_dir / JOURNAL_FILE
+
+    @property
+    def todo(self) -> list[Sample]:
+        """Samples not yet journaled."""
+        done = self.previous.outcomes if self.previous else {}
+        return [s for s in self.samples if s.id not in done]
+
+
+@dataclass
+class RunResult:
+    """A finished run's files and scorecard."""
+
+    run_dir: Path
+    scorecard_path: Path
+    markdown_path: Path
+    journal_path: Path
+    document: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+
+
+def new_run_id() -> str:
+    """UTC timestamp plus a short random suffix, e.g. ``20250101T120000Z-3fa9c1``."""
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def load_corpus_checked(path: Path) -> Corpus:
+    """Load and validate a corpus, turning its problems into a :class:`RunError`."""
+    from harness.corpus.validate import load_corpus
+
+    try:
+        return load_corpus(path)
+    except CorpusError as exc:
+        raise RunError(f"corpus {path}: {exc}") from None
+
+
+def default_corpus() -> Path:
+    """The synthetic default corpus (generated into the cache on first use)."""
+    from harness.corpus.synth import default_corpus_path
+
+    return default_corpus_path()
+
+
+def _check_positive(name: str, value: int | None) -> None:
+    if value is not None and value < 1:
+        raise RunError(f"{name} must be at least 1 (got {value})")
+
+
+def prepare(request: RunRequest) -> PreparedRun:
+    """Validate everything and build the adapter; no image is sent. Raises :class:`RunError`."""
+    _check_positive("--limit", request.limit)
+    _check_positive("--concurrency", request.concurrency)
+    vendor = resolve_vendor(request.vendor, request.vendors_file)
+    class_path = vendor.class_path
+    adapter = vendor.create()  # ConfigurationError: missing credential, bad option...
+    try:
+        if request.resume:
+            return _prepare_resume(request, vendor, class_path, adapter)
+        return _prepare_new(request, vendor, class_path, adapter)
+    except BaseException:
+        adapter.close()
+        raise
+
+
+def _vendor_info(adapter: Adapter, name: str) -> dict[str, Any]:
+    try:
+        info = adapter.info()
+    except VendorError as exc:
+        raise RunError(f"vendor {name!r} did not answer its service-info call ({exc.kind}: {exc.message})") from None
+    return {
+        "vendor": info.vendor,
+        "product": info.product,
+        "version": info.version,
+        "declared_threshold": info.declared_threshold,
+    }
+
+
+def _prepare_new(request: RunRequest, vendor: VendorSpec, class_path: str, adapter: Adapter) -> PreparedRun:
+    corpus_path = request.corpus_path or default_corpus()
+    corpus = load_corpus_checked(corpus_path)
+    rubric = load_rubric(request.rubric_path)
+    strategy = choose_strategy(adapter, request.concurrency)
+    run_id = new_run_id()
+    header = {
+        "run_id": run_id,
+        "vendor": vendor.name,
+        "adapter": {
+            "name": vendor.name,
+            "adapter": vendor.adapter,
+            "class_path": class_path,
+            "kind": adapter.capabilities.kind,
+        },
+        "vendor_info": _vendor_info(adapter, vendor.name),
+        "corpus": {
+            "name": corpus.name,
+            "path": str(Path(corpus_path).resolve()),
+            "format": corpus.format,
+            "manifest_sha256": corpus.manifest_sha256,
+            "samples": len(corpus),
+        },
+        "rubric": {"name": rubric.name, "path": str(rubric.path.resolve()), "sha256": rubric.sha256},
+        "options": {
+            "limit": request.limit,
+            "concurrency": strategy.concurrency,
+            "iou_threshold": request.iou_threshold,
+            "top_n": request.top_n,
+            "timing": strategy.timing,
+            "scenarios": [],
+            "seed": None,
+        },
+        "machine": machine_info().model_dump(mode="json"),
+        "platebench_version": __version__,
+        "started_at": utc_now(),
+    }
+    return PreparedRun(
+        vendor=vendor,
+        class_path=class_path,
+        adapter=adapter,
+        corpus=corpus,
+        rubric=rubric,
+        run_dir=request.scorecard_dir / vendor.name / run_id,
+        header=header,
+        strategy=strategy,
+        samples=list(corpus.samples[: request.limit]),
+    )
+
+
+def _prepare_resume(request: RunRequest, vendor: VendorSpec, class_path: str, adapter: Adapter) -> PreparedRun:
+    run_id = request.resume or ""
+    if not _RUN_ID.match(run_id):
+        raise RunError(f"--resume {run_id!r} is not a run id (they look like 20250101T120000Z-3fa9c1)")
+    run_dir = request.scorecard_dir / vendor.name / run_id
+    try:
+        previous = read_journal(run_dir / JOURNAL_FILE)
+    except JournalError as exc:
+        raise RunError(f"cannot resume run {run_id}: {exc}") from None
+    header = previous.header
+    recorded = header.get("adapter", {})
+    if header.get("vendor") != vendor.name or recorded.get("class_path") != class_path:
+        raise RunError(
+            f"cannot resume run {run_id}: it was made with vendor {header.get('vendor')!r} "
+            f"({recorded.get('class_path')}), not {vendor.name!r} ({class_path})"
+        )
+    corpus_path = request.corpus_path or Path(header["corpus"]["path"])
+    corpus = load_corpus_checked(corpus_path)
+    if corpus.manifest_sha256 != header["corpus"]["manifest_sha256"]:
+        raise RunError(
+            f"cannot resume run {run_id}: corpus {corpus_path} (manifest sha256 {corpus.manifest_sha256[:16]}...) "
+            f"is not the corpus the run started on ({header['corpus']['manifest_sha256'][:16]}...)"
+        )
+    options = header["options"]
+    for flag, given, recorded_value in (
+        ("--limit", request.limit, options["limit"]),
+        ("--concurrency", request.concurrency, options["concurrency"]),
+    ):
+        if given is not None and given != recorded_value:
+            raise RunError(f"cannot resume run {run_id} with {flag} {given}: the run started with {recorded_value}")
+    rubric_path = request.rubric_path or Path(header["rubric"]["path"])
+    strategy = choose_strategy(adapter, options["concurrency"])
+    return PreparedRun(
+        vendor=vendor,
+        class_path=class_path,
+        adapter=adapter,
+        corpus=corpus,
+        rubric=load_rubric(rubric_path),
+        run_dir=run_dir,
+        header=header,
+        strategy=strategy,
+        samples=list(corpus.samples[: options["limit"]]),
+        previous=previous,
+        warnings=list(previous.warnings),
+    )
+
+
+def execute(prepared: PreparedRun, *, progress_stream: IO[str] | None = None) -> RunResult:
+    """Make every outstanding call (journaling each), then write the scorecard files."""
+    outcomes: dict[str, CallOutcome] = dict(prepared.previous.outcomes) if prepared.previous else {}
+    todo = prepared.todo
+    if prepared.previous is None:
+        journal = Journal.create(prepared.journal_path, prepared.header)
+    else:
+        journal = Journal.reopen(prepared.journal_path, prepared.previous.good_bytes)
+        journal.append({"type": "resume", "at": utc_now(), "remaining": len(todo)})
+    label = f"{prepared.vendor.name} on {prepared.corpus.name}"
+    try:
+        with run_progress(len(prepared.samples), len(prepared.samples) - len(todo), label, progress_stream) as bar:
+
+            def record(outcome: CallOutcome, extra: dict[str, Any]) -> None:
+                journal.append_outcome(outcome, **extra)
+                outcomes[outcome.sample_id] = outcome
+                bar.advance(outcome.ok)
+
+            execute_calls(
+                prepared.strategy, prepared.adapter, prepared.class_path, dict(prepared.vendor.config), todo, record
+            )
+        ended_at = utc_now()
+        journal.append({"type": "end", "at": ended_at})
+    except RunAborted as exc:
+        raise RunError(f"{exc}; the journal keeps every finished call: resume with --resume {prepared.header['run_id']}") from None
+    finally:
+        journal.close()
+        prepared.adapter.close()
+    document = build_scorecard(
+        header=prepared.header,
+        corpus=prepared.corpus,
+        samples=prepared.samples,
+        outcomes=outcomes,
+        rubric=prepared.rubric,
+        ended_at=ended_at,
+        resumed=prepared.previous is not None,
+    )
+    return _write(prepared.run_dir, document, prepared.warnings)
+
+
+def rescore(run_dir: Path, *, corpus_path: Path | None = None, rubric_path: Path | None = None) -> RunResult:
+    """Rebuild a finished run's scorecard from its journal and corpus; the vendor is not called."""
+    try:
+        contents = read_journal(run_dir / JOURNAL_FILE)
+    except JournalError as exc:
+        raise RunError(f"cannot rescore {run_dir}: {exc}") from None
+    header = contents.header
+    corpus = load_corpus_checked(corpus_path or Path(header["corpus"]["path"]))
+    if corpus.manifest_sha256 != header["corpus"]["manifest_sha256"]:
+        raise RunError(f"cannot rescore {run_dir}: the corpus's manifest sha256 differs from the run's")
+    samples = list(corpus.samples[: header["options"]["limit"]])
+    missing = [s.id for s in samples if s.id not in contents.outcomes]
+    if missing:
+        raise RunError(
+            f"cannot rescore {run_dir}: the run is unfinished ({len(missing)} of {len(samples)} samples have no "
+            f"call recorded); finish it with --resume {header['run_id']}"
+        )
+    rubric = load_rubric(rubric_path or Path(header["rubric"]["path"]))
+    last_call = max((o.started_at for o in contents.outcomes.values()), default=header["started_at"])
+    document = build_scorecard(
+        header=header,
+        corpus=corpus,
+        samples=samples,
+        outcomes=contents.outcomes,
+        rubric=rubric,
+        ended_at=contents.ended_at or last_call,
+        resumed=contents.resumes > 0,
+    )
+    return _write(run_dir, document, contents.warnings)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _write(run_dir: Path, document: dict[str, Any], warnings: list[str]) -> RunResult:
+    scorecard = run_dir / SCORECARD_JSON
+    markdown = run_dir / SCORECARD_MD
+    _write_atomic(scorecard, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    _write_atomic(markdown, render_markdown(document))
+    return RunResult(run_dir, scorecard, markdown, run_dir / JOURNAL_FILE, document, warnings)
+
+
+def run(request: RunRequest, *, progress_stream: IO[str] | None = None) -> RunResult:
+    """:func:`prepare` then :func:`execute`."""
+    return execute(prepare(request), progress_stream=progress_stream or sys.stderr)

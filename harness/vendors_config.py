@@ -1,0 +1,129 @@
+"""``vendors.toml``: which adapter drives each bidder, with what settings (never with what secret).
+
+::
+
+    [vendors.acme]
+    adapter = "platerecognizer"            # a registered adapter name
+    base_url = "https://acme.example/v1"   # adapter options
+    token_env = "ACME_TOKEN"               # the NAME of the environment variable holding the key
+
+Secrets are only ever named by environment variable. A key that looks like an inline secret
+(``token``, ``api_key``, ``password``, ``secret``...) is refused, so a key pasted into the file by
+mistake fails loudly before any request. Registered adapters that need no options (``reference``)
+can be used by name without an entry. ``adapter`` may also be a ``module:Class`` target, for an
+adapter under development that is not yet packaged with an entry point.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vendor_adapters.base import Adapter
+from vendor_adapters.errors import ConfigurationError
+from vendor_adapters.registry import adapter_names, load_adapter_class, unknown_adapter_message
+
+DEFAULT_FILE = "vendors.toml"
+_SECRETISH = re.compile(r"(token|secret|password|passwd|api[_-]?key|apikey|credential|auth)", re.IGNORECASE)
+_TARGET = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*:[A-Za-z_][A-Za-z0-9_]*$")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class VendorSpec:
+    """A vendor as a run needs it: its name, its adapter, the adapter's options."""
+
+    name: str
+    adapter: str
+    config: Mapping[str, Any] = field(default_factory=dict)
+
+    def adapter_class(self) -> type[Adapter]:
+        """The adapter class (imports its module): a registered name, or a ``module:Class`` target."""
+        if ":" not in self.adapter:
+            return load_adapter_class(self.adapter)
+        module_name, _, attr = self.adapter.partition(":")
+        try:
+            cls = getattr(importlib.import_module(module_name), attr, None)
+        except ImportError as exc:
+            raise ConfigurationError(f"vendor {self.name!r}: cannot import adapter {self.adapter!r}: {exc}") from None
+        if not (isinstance(cls, type) and issubclass(cls, Adapter)):
+            raise ConfigurationError(f"vendor {self.name!r}: {self.adapter!r} is not a platebench Adapter class")
+        return cls
+
+    @property
+    def class_path(self) -> str:
+        """``module:Class`` of the adapter (imports it)."""
+        cls = self.adapter_class()
+        return f"{cls.__module__}:{cls.__qualname__}"
+
+    def create(self, env: Mapping[str, str] | None = None) -> Adapter:
+        """Build the adapter from its options; a ``ConfigurationError`` (e.g. missing credential) otherwise."""
+        return self.adapter_class().from_config(dict(self.config), os.environ if env is None else env)
+
+
+def read_vendors_file(path: Path) -> dict[str, dict[str, Any]]:
+    """The ``[vendors.*]`` tables of a ``vendors.toml``, validated (no inline secrets)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read vendors config {path}: {exc.strerror or exc}") from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigurationError(f"vendors config {path} is not valid TOML: {exc}") from None
+    unknown_top = sorted(set(data) - {"vendors"})
+    if unknown_top:
+        raise ConfigurationError(f"{path}: unknown top-level key(s) {', '.join(unknown_top)} (expected [vendors.NAME])")
+    vendors = data.get("vendors", {})
+    if not isinstance(vendors, dict):
+        raise ConfigurationError(f"{path}: 'vendors' must be a table of [vendors.NAME] tables")
+    for name, table in vendors.items():
+        if not isinstance(table, dict):
+            raise ConfigurationError(f"{path}: [vendors.{name}] must be a table")
+        if not _NAME.match(name):
+            raise ConfigurationError(
+                f"{path}: vendor name {name!r} must be letters, digits, '.', '_' or '-' (it names a folder)"
+            )
+        for key, value in table.items():
+            if _SECRETISH.search(key) and not key.endswith("_env"):
+                raise ConfigurationError(
+                    f"{path}: [vendors.{name}] {key} looks like a secret written into the file. Secrets are "
+                    f"given only by environment-variable name: {key}_env = \"{name.upper().replace('-', '_')}_"
+                    f"{key.upper()}\", then export that variable"
+                )
+            if key.endswith("_env") and not (isinstance(value, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value)):
+                raise ConfigurationError(
+                    f"{path}: [vendors.{name}] {key} must be the NAME of an environment variable, not its value"
+                )
+    return vendors
+
+
+def resolve_vendor(name: str, vendors_file: Path | None) -> VendorSpec:
+    """The vendor ``name`` from ``vendors_file`` (if any) or the adapter registry; a clear error otherwise."""
+    vendors = read_vendors_file(vendors_file) if vendors_file is not None else {}
+    known_adapters = adapter_names()
+    if name in vendors:
+        table = dict(vendors[name])
+        adapter = table.pop("adapter", name)
+        if not isinstance(adapter, str) or (adapter not in known_adapters and not _TARGET.match(adapter)):
+            raise ConfigurationError(
+                f"{vendors_file}: [vendors.{name}] adapter: " + unknown_adapter_message(str(adapter), known_adapters)
+            )
+        return VendorSpec(name, adapter, table)
+    if name in known_adapters:
+        return VendorSpec(name, name, {})
+    where = f" (vendors in {vendors_file}: {', '.join(sorted(vendors)) or 'none'})" if vendors_file else ""
+    raise ConfigurationError(
+        unknown_adapter_message(name, sorted({*known_adapters, *vendors})).replace("vendor adapter", "vendor")
+        + where
+    )
+
+
+def default_vendors_file(cwd: Path | None = None) -> Path | None:
+    """``vendors.toml`` in the working directory, if there is one."""
+    candidate = (cwd or Path.cwd()) / DEFAULT_FILE
+    return candidate if candidate.is_file() else None
