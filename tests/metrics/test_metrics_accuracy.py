@@ -217,3 +217,13 @@ def test_output_is_reproducible_json_without_plate_text(pairs):
     text = json.dumps({"accuracy": acc, "latency": score_latency([o for _, o in pairs])}, allow_nan=False)
     for plate_text in ("ABC123", "XYZ789", "XYZ780", "AAA111", "BBB222", "QRS456", "STOP"):
         assert plate_text not in text
+
+
+def test_calibration_of_the_worked_example(pairs):
+    cal = score_accuracy(pairs, declared_threshold=0.75)["calibration"]
+    # six reads in six bins: |0.9-1|, |0.8-0|, |0.6-1|, |0.7-1|, |0.95-0|, |0.3-0|
+    assert cal["ece"]["value"] == pytest.approx((0.1 + 0.8 + 0.4 + 0.3 + 0.95 + 0.3) / 6)
+    assert cal["brier"]["value"] == pytest.approx((0.01 + 0.64 + 0.16 + 0.09 + 0.9025 + 0.09) / 6)
+    # kept at 0.75: ABC123 (exact), XYZ780, STOP -> precision 1/3; recall 1 of 5 plates
+    assert (cal["declared_precision"]["value"], cal["declared_precision"]["n"]) == (1 / 3, 3)
+    assert (cal["declared_recall"]["value"], cal["declared_recall"]["n"]) == (1 / 5, 5)
