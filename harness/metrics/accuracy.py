@@ -8,6 +8,7 @@ A failed call has no reads: its plates are unread (not exact, CER 1.0, not detec
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -50,8 +51,9 @@ def wrong_plate_rule(declared_threshold: float | None) -> str:
 
 
 def is_confident(read: Read, declared_threshold: float | None) -> bool:
-    """Would this read be acted on? Every read when no threshold is declared, or it has no confidence."""
-    if declared_threshold is None or read.confidence is None:
+    """Would this read be acted on? Every read when no threshold is declared, or it has no (or a NaN)
+    confidence."""
+    if declared_threshold is None or read.confidence is None or math.isnan(read.confidence):
         return True
     return read.confidence >= declared_threshold
 

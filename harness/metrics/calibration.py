@@ -1,6 +1,7 @@
 """Is a vendor's confidence worth anything? Reliability bins, ECE, Brier, and the threshold trade-off.
 
-Only reads with a confidence take part; the number without one is reported. A read's outcome is
+Only reads with a confidence in [0, 1] take part; the numbers without one, and with one out of
+range (an adapter bug, e.g. a percentage not divided by 100; NaN included), are reported. A read's outcome is
 1 when it is an exact read of the plate it is matched to, else 0 (a read matching no plate is 0).
 """
 
@@ -95,7 +96,8 @@ def calibration_report(
 ) -> dict[str, Any]:
     """Everything about confidence, JSON-ready. ``reads`` are ``(confidence, exact)``; ``plates`` the
     number of ground-truth plates (the recall denominator)."""
-    scored = [(c, e) for c, e in reads if c is not None]
+    scored = [(c, e) for c, e in reads if c is not None and 0.0 <= c <= 1.0]
+    invalid = sum(1 for c, _ in reads if c is not None and not 0.0 <= c <= 1.0)
     conf = np.array([c for c, _ in scored], dtype=float)
     y = np.array([e for _, e in scored], dtype=bool)
     pairs = np.column_stack([conf, y]) if scored else np.empty((0, 2))
@@ -109,7 +111,8 @@ def calibration_report(
         row["declared"] = declared_threshold is not None and row["threshold"] == round(declared_threshold, 6)
     report: dict[str, Any] = {
         "reads_with_confidence": len(scored),
-        "reads_without_confidence": len(reads) - len(scored),
+        "reads_without_confidence": len(reads) - len(scored) - invalid,
+        "reads_with_confidence_out_of_range": invalid,
         "ece": ece.to_json(),
         "brier": brier.to_json(),
         "bins": reliability_bins(conf, y),

@@ -100,3 +100,12 @@ def test_calibration_through_score_accuracy_labels_reads_by_exactness():
     # (0.9, right) and (0.8, wrong) in separate bins: ECE = (0.1 + 0.8) / 2
     assert cal["ece"]["value"] == pytest.approx(0.45)
     assert cal["brier"]["value"] == pytest.approx((0.01 + 0.64) / 2)
+
+
+def test_out_of_range_confidences_are_counted_and_left_out():
+    reads = [(0.9, True), (90.0, True), (float("nan"), False), (-0.1, False), (None, True)]
+    report = calibration_report(reads, plates=5, declared_threshold=None)
+    assert report["reads_with_confidence"] == 1
+    assert report["reads_with_confidence_out_of_range"] == 3
+    assert report["reads_without_confidence"] == 1
+    assert report["ece"]["value"] == pytest.approx(0.1)
