@@ -98,6 +98,9 @@ class Read:
     """Jurisdiction as the vendor reported it (e.g. ``us-co``), lower case."""
     candidates: tuple[Candidate, ...] = ()
     """Alternative readings, best first; the top one may repeat ``text``."""
+    detection_confidence: float | None = None
+    """The vendor's confidence that a plate is there at all (0-1), when it reports one apart from
+    the text confidence (Plate Recognizer ``dscore``, SimpleLPR ``plateDetectionConfidence``)."""
 
 
 @dataclass(frozen=True)
