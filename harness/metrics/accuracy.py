@@ -149,7 +149,7 @@ def analyze(
         plates=tuple(plates),
         reads=tuple(read_results),
         verdict=_verdict(outcome, plates, read_results),
-        error_kind=outcome.error_kind if not outcome.ok else None,
+        error_kind=(outcome.error_kind or "unknown") if not outcome.ok else None,
     )
 
 

@@ -227,3 +227,9 @@ def test_calibration_of_the_worked_example(pairs):
     # kept at 0.75: ABC123 (exact), XYZ780, STOP -> precision 1/3; recall 1 of 5 plates
     assert (cal["declared_precision"]["value"], cal["declared_precision"]["n"]) == (1 / 3, 3)
     assert (cal["declared_recall"]["value"], cal["declared_recall"]["n"]) == (1 / 5, 5)
+
+
+def test_a_failure_without_a_kind_is_reported_as_unknown():
+    s = sample("s10", [Plate("ABC123", BOX)])
+    errors = score_accuracy([(s, failed(s, kind=None))])["errors"]
+    assert list(errors["by_kind"]) == ["unknown"] and errors["error_rate"]["value"] == 1.0
