@@ -1,0 +1,122 @@
+"""Run a list of load scenarios against one vendor: the entry point the CLI and ``platebench run`` use.
+
+``run_load(adapter_name, config, images, plan)`` builds the adapter, picks the caller (the async
+transport for ``HttpAdapter`` vendors; a process pool, or a thread pool, for in-process engines),
+runs each scenario of ``plan`` in order and returns one :class:`LoadResult` per scenario.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.load.callers import http_caller, make_pool, pool_caller
+from harness.load.scenarios import (
+    DEFAULT_MAX_IN_FLIGHT,
+    DEFAULT_PERCENTILE,
+    SCENARIOS,
+    Caller,
+    LoadResult,
+    run_offline,
+    run_server,
+    run_single_stream,
+    search_max_qps,
+)
+from harness.transport import AsyncTransport, RetryPolicy, TransportConfig
+from vendor_adapters.base import HttpAdapter, Image
+from vendor_adapters.registry import create_adapter, load_adapter_class
+
+
+@dataclass(frozen=True)
+class LoadPlan:
+    """What to run; recorded with every result (``details["plan"]``)."""
+
+    scenarios: tuple[str, ...] = ("single-stream",)
+    target_qps: float | None = None
+    """Server scenario rate (required when ``server`` is in ``scenarios``)."""
+    duration_s: float | None = None
+    queries: int | None = None
+    concurrency: int = 8
+    """Offline scenario concurrency (and the pool size for in-process engines)."""
+    latency_bound_ms: float | None = None
+    percentile: float = DEFAULT_PERCENTILE
+    seed: int = 0
+    search: bool = False
+    """Server scenario: bisect for the highest rate meeting the bound, up to ``target_qps``."""
+    max_in_flight: int = DEFAULT_MAX_IN_FLIGHT
+    transport: TransportConfig = field(default_factory=TransportConfig)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+    def __post_init__(self) -> None:
+        unknown = [s for s in self.scenarios if s not in SCENARIOS]
+        if unknown:
+            raise ValueError(f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join(SCENARIOS)}")
+        if "server" in self.scenarios and not self.target_qps:
+            raise ValueError("the server scenario needs a target rate (--target-qps)")
+        if self.duration_s is None and self.queries is None:
+            raise ValueError("give a duration (--duration) or a query count (--queries)")
+        if self.search and self.latency_bound_ms is None:
+            raise ValueError("searching for the highest rate needs a latency bound (--latency-bound-ms)")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "scenarios": list(self.scenarios), "target_qps": self.target_qps, "duration_s": self.duration_s,
+            "queries": self.queries, "concurrency": self.concurrency, "latency_bound_ms": self.latency_bound_ms,
+            "percentile": self.percentile, "seed": self.seed, "search": self.search,
+            "max_in_flight": self.max_in_flight, "transport": self.transport.to_json(), "retry": self.retry.to_json(),
+        }
+
+
+async def run_plan(call: Caller, plan: LoadPlan) -> list[LoadResult]:
+    """Run every scenario of ``plan`` through ``call``, in order."""
+    stop = {"duration_s": plan.duration_s, "queries": plan.queries}
+    common = {**stop, "latency_bound_ms": plan.latency_bound_ms, "percentile": plan.percentile}
+    results: list[LoadResult] = []
+    for scenario in plan.scenarios:
+        if scenario == "single-stream":
+            result = await run_single_stream(call, **common)
+        elif scenario == "offline":
+            result = await run_offline(call, concurrency=plan.concurrency, **common)
+        else:
+            assert plan.target_qps is not None
+
+            async def probe(qps: float) -> LoadResult:
+                return await run_server(call, target_qps=qps, seed=plan.seed, max_in_flight=plan.max_in_flight, **common)
+
+            if plan.search:
+                found = await search_max_qps(probe, plan.target_qps / 64, plan.target_qps)
+                result = found.probes[0] if found.best_qps is None else next(
+                    p for p in found.probes if p.target_qps == found.best_qps
+                )
+                result.details["search"] = found.to_json()
+            else:
+                result = await probe(plan.target_qps)
+        result.details["plan"] = plan.to_json()
+        results.append(result)
+    return results
+
+
+def run_load(adapter_name: str, config: Mapping[str, Any], images: Sequence[Image], plan: LoadPlan) -> list[LoadResult]:
+    """Build adapter ``adapter_name`` from ``config`` and run ``plan`` against it with ``images``."""
+    cls = load_adapter_class(adapter_name)
+    if issubclass(cls, HttpAdapter):
+        adapter = create_adapter(adapter_name, config)
+        assert isinstance(adapter, HttpAdapter)
+
+        async def go() -> list[LoadResult]:
+            async with AsyncTransport(plan.transport) as transport:
+                return await run_plan(http_caller(adapter, images, transport, plan.retry), plan)
+
+        try:
+            return asyncio.run(go())
+        finally:
+            adapter.close()
+    workers = max(1, min(plan.concurrency, os.cpu_count() or 1)) if cls.capabilities.cpu_bound else plan.concurrency
+    with make_pool(adapter_name, config, workers, processes=cls.capabilities.cpu_bound) as pool:
+        results = asyncio.run(run_plan(pool_caller(pool, images), plan))
+    for result in results:
+        result.details["pool"] = {"kind": "process" if cls.capabilities.cpu_bound else "thread", "workers": workers}
+    return results
