@@ -32,6 +32,7 @@ BUILTIN: dict[str, str] = {
     "openalpr": "vendor_adapters.openalpr:OpenAlprCloudAdapter",
     "openalpr-cli": "vendor_adapters.openalpr:OpenAlprCliAdapter",
     "simplelpr": "vendor_adapters.simplelpr:SimpleLprAdapter",
+    "stub": "harness.load.stub_adapter:StubAdapter",
 }
 """Adapters that ship with platebench: registry name -> ``module:Class``."""
 
