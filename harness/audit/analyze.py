@@ -80,6 +80,8 @@ def _agencies(inputs: Inputs) -> dict[str, _Agency]:
     agencies: dict[str, _Agency] = {}
     records: Iterable[Account | Entry] = [*inputs.accounts, *inputs.entries]
     for rec in records:
+        if not rec.agency_id:
+            continue  # e.g. a failed login: no agency to attribute
         agency = agencies.setdefault(rec.agency_id, _Agency(rec.agency_id, rec.agency_name))
         agency.name = agency.name or rec.agency_name
         agency.kind = agency.kind or rec.agency_kind

@@ -191,6 +191,10 @@ def _json_rows(path: Path, text: str, key: str) -> Iterator[_Row]:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise AuditInputError(f"{path}: line {exc.lineno}, column {exc.colno}: invalid JSON: {exc.msg}") from exc
+    return _doc_rows(path, doc, key)
+
+
+def _doc_rows(path: Path, doc: Any, key: str) -> Iterator[_Row]:
     items = doc.get(key) if isinstance(doc, dict) else doc
     if not isinstance(items, list):
         raise AuditInputError(f"{path}: expected a JSON object with a {key!r} list (or a bare list)")
@@ -251,15 +255,17 @@ def _entry(row: _Row) -> Entry:
     outcome = OUTCOME_WORDS.get(outcome_word)
     if outcome is None:
         raise row.fail(f"outcome {outcome_word[:20]!r} is not allowed/denied (or a synonym)")
+    action = row.text("action", required=True).lower()
+    searched = action == "search"  # other actions (e.g. a failed ``login``) may have no actor
     return Entry(
         id=row.text("id"),
         at=row.text("at", required=True),
-        actor_id=row.text("actor_id") or row.text("actor_name", required=True),
+        actor_id=row.text("actor_id") or row.text("actor_name", required=searched),
         actor_name=row.text("actor_name"),
-        agency_id=row.text("agency_id") or row.text("agency_name", required=True),
+        agency_id=row.text("agency_id") or row.text("agency_name", required=searched),
         agency_name=row.text("agency_name") or row.text("agency_id"),
         agency_kind=row.kind(),
-        action=row.text("action", required=True).lower(),
+        action=action,
         reason=row.text("reason"),
         case_number=row.text("case_number"),
         offense_type=row.text("offense_type"),
@@ -284,6 +290,16 @@ def load_roster(path: Path) -> tuple[list[Account], SourceFile]:
 def load_log(path: Path) -> tuple[list[Entry], SourceFile]:
     """Entries of an audit-log export."""
     return _load(path, "entries", _entry)
+
+
+def roster_from_json(doc: Any, source: str = "access roster") -> list[Account]:
+    """Accounts of an already-parsed ``GET /v1/access-roster`` body."""
+    return [_account(row) for row in _doc_rows(Path(source), doc, "accounts")]
+
+
+def log_from_json(doc: Any, source: str = "audit log") -> list[Entry]:
+    """Entries of an already-parsed ``GET /v1/audit-log`` body."""
+    return [_entry(row) for row in _doc_rows(Path(source), doc, "entries")]
 
 
 def load_agreements(path: Path) -> tuple[list[Agreement], SourceFile]:

@@ -1,0 +1,246 @@
+"""Run the privacy controls against a sandbox and turn the results into evidence and a scorecard section.
+
+::
+
+    client = SandboxClient(base_url, admin_token, canary_prefix=canary_prefix(nonce))
+    report = run_privacy_suite(client, attestations=load_attestations(path), nonce=nonce)
+    bundle_sha = report.write_evidence(run_dir / "evidence")
+    add_privacy_to_scorecard(card_dict, report)
+
+The evidence bundle is one JSON file per control (``<control-id>.json``: observations and the
+redacted request/response transcript), ``suite.json`` (run metadata and spec-conformance
+failures) and ``MANIFEST.sha256`` (``sha256sum`` format). The bundle hash is the sha256 of the
+manifest; each control's ``evidence_sha256`` is the sha256 of its file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from harness import __version__
+from harness.privacy.attestations import Attestation
+from harness.privacy.context import ControlContext, NotOffered, SetupFailed, canary_prefix, new_nonce
+from harness.privacy.controls import (
+    ATTESTED,
+    CONTROLS,
+    FAIL,
+    INCONCLUSIVE,
+    NOT_APPLICABLE,
+    PASS,
+    Control,
+)
+from harness.privacy.sandbox import SandboxClient, SandboxUnavailable
+
+CONFORMANCE_ID = "API-CONF-01"
+CONFORMANCE_TITLE = "Every sandbox response conforms to the published RFP evaluation API"
+PREFERRED_OFFENSE = "motor_vehicle_theft"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+@dataclass
+class ControlReport:
+    """One control's result and the evidence behind it."""
+
+    id: str
+    title: str
+    result: str
+    message: str
+    evidence: dict[str, Any]
+    evidence_sha256: str | None = None
+
+    def scorecard_entry(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "result": self.result, "message": self.message,
+                "evidence_sha256": self.evidence_sha256}
+
+
+@dataclass
+class PrivacyReport:
+    """The suite's outcome: every control's result, and evidence not yet written to disk."""
+
+    nonce: str
+    started_at: str
+    ended_at: str
+    controls: list[ControlReport]
+    suite: dict[str, Any] = field(default_factory=dict)
+    secrets: tuple[str, ...] = field(default=(), repr=False)
+    evidence_bundle_sha256: str | None = None
+
+    def by_id(self) -> dict[str, ControlReport]:
+        return {c.id: c for c in self.controls}
+
+    def write_evidence(self, directory: Path) -> str:
+        """Write the bundle into ``directory``; returns (and records) the bundle sha256."""
+        directory.mkdir(parents=True, exist_ok=True)
+        lines = []
+        files = [(f"{c.id}.json", c.evidence, c) for c in self.controls]
+        files.append(("suite.json", self.suite, None))
+        for name, doc, owner in files:
+            data = self._scrub(json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n").encode()
+            _atomic_write(directory / name, data)
+            digest = hashlib.sha256(data).hexdigest()
+            if owner is not None:
+                owner.evidence_sha256 = digest
+            lines.append(f"{digest}  {name}\n")
+        manifest = "".join(lines).encode()
+        _atomic_write(directory / "MANIFEST.sha256", manifest)
+        self.evidence_bundle_sha256 = hashlib.sha256(manifest).hexdigest()
+        return self.evidence_bundle_sha256
+
+    def _scrub(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "<redacted>")
+        return text
+
+    def scorecard_section(self) -> dict[str, Any]:
+        """``results.privacy`` of the scorecard (``harness.scorecard.model.PrivacyResults``)."""
+        return {"controls": [c.scorecard_entry() for c in self.controls],
+                "evidence_bundle_sha256": self.evidence_bundle_sha256}
+
+    def summary(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for c in self.controls:
+            counts[c.result] = counts.get(c.result, 0) + 1
+        return counts
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def add_privacy_to_scorecard(card: dict[str, Any], report: PrivacyReport) -> dict[str, Any]:
+    """Put the report into a scorecard dict under ``results.privacy`` (validated by the model)."""
+    from harness.scorecard.model import PrivacyResults
+
+    section = PrivacyResults.model_validate(report.scorecard_section()).model_dump(mode="json")
+    card.setdefault("results", {})["privacy"] = section
+    return card
+
+
+def _context(client: SandboxClient, nonce: str) -> ControlContext:
+    me = client.me(client.admin)
+    agency = me.get("agency") if me.ok else None
+    if not isinstance(agency, dict) or not agency.get("id"):
+        raise SetupFailed(f"GET /v1/me with the sandbox admin token answered {me.describe()}")
+    if agency.get("kind") != "home":
+        raise SetupFailed("the sandbox admin token does not belong to the home agency")
+    offenses = client.offense_types(client.admin)
+    codes = [o.get("code") for o in offenses.get("offense_types", []) if isinstance(o, dict)] if offenses.ok else []
+    if not codes:
+        raise SetupFailed(f"GET /v1/offense-types answered {offenses.describe()} with no offense types")
+    offense = PREFERRED_OFFENSE if PREFERRED_OFFENSE in codes else str(codes[0])
+    return ControlContext(client, nonce, str(agency["id"]), str(agency.get("state", "")), offense)
+
+
+def _run_one(control: Control, ctx: ControlContext | None, setup_error: str | None,
+             client: SandboxClient) -> tuple[str, str, list[dict[str, Any]], int]:
+    mark = len(client.transcript)
+    if ctx is None:
+        return INCONCLUSIVE, f"suite set-up failed: {setup_error}", [], mark
+    ctx.observations = []
+    try:
+        result, message = control.check(ctx)
+    except SetupFailed as exc:
+        result, message = INCONCLUSIVE, f"set-up failed: {exc}"
+    except NotOffered as exc:
+        result, message = NOT_APPLICABLE, str(exc)
+    except SandboxUnavailable as exc:
+        result, message = INCONCLUSIVE, f"sandbox unreachable: {exc}"
+    except Exception as exc:  # a harness bug must not end the suite; it is recorded instead
+        result, message = INCONCLUSIVE, f"harness error while testing: {type(exc).__name__}: {exc}"
+    errors = [e for e in client.transcript[mark:] if e.status is not None and e.status >= 500]
+    if errors and result != FAIL:
+        first = errors[0]
+        result = INCONCLUSIVE
+        message = f"server error {first.status} on {first.method} {first.path} during the control; re-test ({message})"
+    return result, message, [o.as_dict() for o in ctx.observations], mark
+
+
+def _apply_attestation(control: Control, result: str, message: str,
+                       attestation: Attestation | None) -> tuple[str, str, dict[str, str] | None]:
+    if attestation is None or result != INCONCLUSIVE:
+        return result, message, None
+    if not control.attestable:
+        return result, message + "; an attestation was supplied but the catalogue accepts none for this control", None
+    return (ATTESTED, f"not demonstrated through the API ({message}); attested by {attestation.signer} on "
+                      f"{attestation.date}: {attestation.mechanism}", attestation.as_dict())
+
+
+def run_privacy_suite(
+    client: SandboxClient,
+    attestations: dict[str, Attestation] | None = None,
+    *,
+    nonce: str | None = None,
+    controls: Sequence[Control] | None = None,
+) -> PrivacyReport:
+    """Run every control (or ``controls``) in order against ``client``'s sandbox; never raises on
+    vendor behaviour. ``nonce`` must match the client's canary prefix (a fresh one by default)."""
+    nonce = nonce or client.redactor.canary_prefix.removeprefix("QX") or new_nonce()
+    if client.redactor.canary_prefix != canary_prefix(nonce):
+        raise ValueError("nonce does not match the client's canary prefix")
+    attestations = attestations or {}
+    started = _now()
+    ctx: ControlContext | None = None
+    setup_error = None
+    try:
+        ctx = _context(client, nonce)
+    except (SetupFailed, SandboxUnavailable) as exc:
+        setup_error = str(exc)
+    info = client.info() if setup_error is None else None
+    reports = []
+    for control in controls if controls is not None else CONTROLS:
+        control_started = _now()
+        result, message, observations, mark = _run_one(control, ctx, setup_error, client)
+        result, message, attested = _apply_attestation(control, result, message, attestations.get(control.id))
+        evidence = {
+            "control": {"id": control.id, "title": control.title, "source": control.source,
+                        "actors": control.actors, "attestable": control.attestable},
+            "result": result, "message": message,
+            "started_at": control_started, "ended_at": _now(),
+            "canary_prefix": canary_prefix(nonce),
+            "observations": observations,
+            "attestation": attested,
+            "exchanges": client.exchanges_since(mark),
+        }
+        reports.append(ControlReport(control.id, control.title, result, message, evidence))
+    response_failures = [f for f in client.conformance_failures if f.direction == "response"]
+    request_failures = [f for f in client.conformance_failures if f.direction == "request"]
+    if setup_error is None:
+        conf_result = FAIL if response_failures else PASS
+        shown = "; ".join(str(f) for f in response_failures[:5])
+        more = f" (and {len(response_failures) - 5} more)" if len(response_failures) > 5 else ""
+        conf_message = (f"{len(response_failures)} response(s) broke the spec: {shown}{more}" if response_failures
+                        else f"all {len(client.transcript)} sandbox responses conformed to the spec")
+    else:
+        conf_result, conf_message = INCONCLUSIVE, f"suite set-up failed: {setup_error}"
+    reports.append(ControlReport(CONFORMANCE_ID, CONFORMANCE_TITLE, conf_result, conf_message, {
+        "control": {"id": CONFORMANCE_ID, "title": CONFORMANCE_TITLE,
+                    "source": "DESIGN.md section 5 (responses validated with openapi-core on every call)"},
+        "result": conf_result, "message": conf_message,
+        "response_failures": [f.as_dict() for f in response_failures],
+    }))
+    suite = {
+        "harness": {"platebench_version": __version__},
+        "nonce": nonce, "canary_prefix": canary_prefix(nonce),
+        "vendor_info": info.body if info is not None and info.ok else None,
+        "home_agency_id": ctx.home_agency_id if ctx else None,
+        "started_at": started, "ended_at": _now(),
+        "exchanges": len(client.transcript),
+        "harness_request_failures": [f.as_dict() for f in request_failures],
+        "results": {r.id: r.result for r in reports},
+    }
+    return PrivacyReport(nonce, started, _now(), reports, suite, tuple(client.redactor._secrets))
