@@ -1,1 +1,203 @@
-"""platebench's pytest plugin (being built: see issue "Evaluation run end to end")."""
+"""platebench's pytest plugin: ``pytest --vendor=NAME`` scores a vendor, one test item per requirement.
+
+Loaded one way only: the root ``conftest.py`` lists it in ``pytest_plugins`` (tests of the plugin
+itself load it with ``-p harness.pytest_plugin``).
+
+- Without ``--vendor`` the plugin only adds its options; plain ``pytest`` runs the project's tests.
+- With ``--vendor`` every user mistake (unknown vendor, bad ``vendors.toml``, missing credential,
+  invalid corpus or rubric, a resume that does not match) is a usage error before collection.
+  Nothing but the rubric's requirements is collected; the run happens once, at collection, with
+  output capture suspended so the progress bar shows on a terminal. The scorecard is written
+  right after the run, before the items execute, so it exists whatever they report; each item
+  passes or fails as its requirement did, and the terminal summary names the scorecard.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from contextlib import nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.runner.run import DEFAULT_SCORECARD_DIR, PreparedRun, RunRequest, RunResult, execute, prepare
+from harness.vendors_config import default_vendors_file
+from vendor_adapters.errors import ConfigurationError
+
+
+@dataclass
+class EvaluationSession:
+    """The vendor run of this pytest session."""
+
+    prepared: PreparedRun
+    result: RunResult | None = None
+    started: bool = False
+
+
+SESSION_KEY = pytest.StashKey[EvaluationSession]()
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("platebench", "platebench vendor evaluation (pytest --vendor=NAME)")
+    group.addoption(
+        "--vendor",
+        metavar="NAME",
+        default=None,
+        help="score this vendor (a vendors.toml entry or a built-in adapter such as 'reference'); "
+        "only the rubric's requirements are collected. Default: %(default)r (run the project's own tests)",
+    )
+    group.addoption("--corpus", type=Path, metavar="PATH", default=None, help="corpus folder or manifest. Default: the synthetic corpus")
+    group.addoption("--rubric", type=Path, metavar="PATH", default=None, help="rubric TOML. Default: the shipped default rubric")
+    group.addoption("--limit", type=_positive_int, metavar="N", default=None, help="only the first N samples. Default: all")
+    group.addoption("--resume", metavar="RUN_ID", default=None, help="continue an interrupted run of the same vendor")
+    group.addoption(
+        "--scorecard-dir", type=Path, metavar="DIR", default=DEFAULT_SCORECARD_DIR, help="where runs are written. Default: %(default)s"
+    )
+    group.addoption(
+        "--vendors-config", type=Path, metavar="PATH", default=None, help="Default: vendors.toml in the current folder, if any"
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    vendor = config.getoption("vendor")
+    if not vendor:
+        return
+    cwd = config.invocation_params.dir
+    request = RunRequest(
+        vendor=vendor,
+        corpus_path=config.getoption("corpus"),
+        rubric_path=config.getoption("rubric"),
+        limit=config.getoption("limit"),
+        resume=config.getoption("resume"),
+        scorecard_dir=cwd / config.getoption("scorecard_dir"),
+        vendors_file=config.getoption("vendors_config") or default_vendors_file(cwd),
+    )
+    try:
+        prepared = prepare(request)
+    except ConfigurationError as exc:
+        raise pytest.UsageError(f"platebench: {exc}") from None
+    config.stash[SESSION_KEY] = EvaluationSession(prepared)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    session = config.stash.get(SESSION_KEY, None)
+    if session is not None and not session.started:
+        session.prepared.adapter.close()
+
+
+def pytest_report_header(config: pytest.Config) -> list[str] | None:
+    session = config.stash.get(SESSION_KEY, None)
+    if session is None:
+        return None
+    p = session.prepared
+    return [
+        f"platebench: vendor {p.vendor.name} ({p.vendor.adapter}), corpus {p.corpus.name} "
+        f"({len(p.todo)} of {len(p.samples)} samples to send), rubric {p.rubric.name}, run {p.header['run_id']}"
+    ]
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """In vendor mode the project's own tests are not collected."""
+    return True if SESSION_KEY in config.stash else None
+
+
+class RequirementNotMet(Exception):
+    """A rubric requirement failed; the message says what was measured against what."""
+
+
+class RubricRun(pytest.Collector):
+    """The vendor run: its children are the rubric's requirements."""
+
+    def collect(self) -> list[pytest.Item]:
+        session = self.config.stash[SESSION_KEY]
+        verdicts: dict[str, dict[str, Any]] = {}
+        if session.result is not None:
+            verdicts = {v["id"]: v for v in session.result.document["results"]["requirements"]}
+        return [
+            RequirementItem.from_parent(self, name=req.id, title=req.title, verdict=verdicts.get(req.id))
+            for req in session.prepared.rubric.requirements
+        ]
+
+
+class RequirementItem(pytest.Item):
+    """One rubric requirement; passes exactly when the requirement was met."""
+
+    def __init__(self, *, title: str, verdict: dict[str, Any] | None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.title = title
+        self.verdict = verdict
+
+    def runtest(self) -> None:
+        if self.verdict is None:
+            raise RequirementNotMet(f"{self.name} {self.title}: no verdict (the run did not finish)")
+        if not self.verdict["passed"]:
+            v = self.verdict
+            kind = "mandatory" if v["mandatory"] else f"weight {v['weight']:g}"
+            raise RequirementNotMet(
+                f"{v['id']} {v['title']} ({kind}): {v['reason']}\n"
+                f"  rule: {v['metric']} {v['comparator']} {v['threshold']:g}"
+            )
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, RequirementNotMet):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo, style))
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.config.stash[SESSION_KEY].prepared.rubric.path, None, f"{self.name}: {self.title}"
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    evaluation = config.stash.get(SESSION_KEY, None)
+    if evaluation is None:
+        return
+    if not config.option.collectonly:
+        evaluation.started = True
+        capman = config.pluginmanager.getplugin("capturemanager")
+        suspended = capman.global_and_fixture_disabled() if capman is not None else nullcontext()
+        try:
+            with suspended:
+                evaluation.result = execute(evaluation.prepared, progress_stream=sys.stderr)
+        except ConfigurationError as exc:
+            pytest.exit(f"platebench: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
+    name = f"platebench[{evaluation.prepared.vendor.name}]"
+    run = RubricRun.from_parent(session, name=name, nodeid=name, path=evaluation.prepared.rubric.path)
+    items[:] = run.collect()
+    config.hook.pytest_collectreport(report=pytest.CollectReport(run.nodeid, "passed", None, list(items)))
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    evaluation = config.stash.get(SESSION_KEY, None)
+    if evaluation is None:
+        return
+    run_id = evaluation.prepared.header["run_id"]
+    terminalreporter.section("platebench")
+    if evaluation.result is None:
+        if evaluation.started:
+            terminalreporter.write_line(
+                f"run {run_id} did not finish; every finished call is journaled. Continue with: "
+                f"pytest --vendor={evaluation.prepared.vendor.name} --resume={run_id}"
+            )
+        return
+    score = evaluation.result.document["results"]["score"]
+    weighted = "n/a" if score["weighted"] is None else f"{100 * score['weighted']:.1f}%"
+    for warning in evaluation.result.warnings:
+        terminalreporter.write_line(f"warning: {warning}")
+    terminalreporter.write_line(
+        f"weighted score {weighted}; {'eligible' if score['eligible'] else 'NOT eligible (a mandatory requirement is not met)'}"
+    )
+    terminalreporter.write_line(f"report: {evaluation.result.markdown_path}")
+    terminalreporter.write_line(f"scorecard: {evaluation.result.scorecard_path}")

@@ -1,5 +1,6 @@
-"""Running one adapter over one corpus: calls with bounded concurrency, the journal, resume, rescore."""
+"""Running one adapter over one corpus: calls with bounded concurrency, the journal, resume, rescore.
 
-from harness.runner.run import RunError, RunRequest, RunResult, prepare, execute, rescore, run
-
-__all__ = ["RunError", "RunRequest", "RunResult", "execute", "prepare", "rescore", "run"]
+The entry points live in :mod:`harness.runner.run` (``prepare``, ``execute``, ``rescore``). This
+package imports nothing on its own, so process-pool workers (which import
+:mod:`harness.runner.calls`) do not pay for the metrics stack.
+"""
