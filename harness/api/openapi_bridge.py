@@ -26,7 +26,7 @@ import yaml
 from openapi_core import OpenAPI
 from openapi_core.datatypes import RequestParameters
 from openapi_core.deserializing.media_types.exceptions import MediaTypeDeserializeError
-from openapi_core.deserializing.media_types.util import json_loads
+from openapi_core.deserializing.media_types.util import data_form_loads, json_loads
 from openapi_core import Config
 from openapi_core.templating.media_types.exceptions import MediaTypeNotFound
 from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
@@ -202,13 +202,22 @@ def _describe(exc: BaseException, prefix: str) -> list[tuple[str, str]]:
     return [("body", f"{type(exc).__name__}: does not match the documented schema")]
 
 
+def _multipart_loads(value: bytes, **parameters: str) -> ImmutableMultiDict:
+    """multipart/form-data with binary parts as (latin-1) strings: OpenAPI 3.1 describes a file part
+    as ``type: string`` + ``contentMediaType``, which openapi-core's bytes would fail."""
+    parsed = data_form_loads(value, **parameters)
+    return ImmutableMultiDict([(k, v.decode("latin-1") if isinstance(v, bytes) else v)
+                               for k, v in parsed.items(multi=True)])
+
+
 @lru_cache(maxsize=8)
 def _load_openapi(spec_path: str) -> OpenAPI:
     with open(spec_path, encoding="utf-8") as fh:
         spec = yaml.safe_load(fh)
     servers = spec.get("servers") or [{"url": "/"}]
     spec["servers"] = [{"url": urlsplit(servers[0].get("url", "/")).path or "/"}]
-    config = Config(extra_media_type_deserializers={"application/problem+json": json_loads})
+    config = Config(extra_media_type_deserializers={
+        "application/problem+json": json_loads, "multipart/form-data": _multipart_loads})
     return OpenAPI.from_dict(spec, config=config)
 
 

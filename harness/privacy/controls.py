@@ -557,15 +557,15 @@ def retention_enforced(ctx: ControlContext) -> Verdict:
     old = ctx.client.search(searcher, plate=expire, **ctx.purpose())
     ctx.note(f"search for the canary now {days}.5 days old: {old.describe()}", old)
     if result_count(old):
-        problems.append(f"a read {days}.5 days old (retention {days} days) was still found by search ({old.describe()})")
+        problems.append(f"a read {days}.5 days old (retention {days} days) was still found by search ({old.describe()}); expected no result")
     fetched = ctx.client.get_read(searcher, expire_id)
     ctx.note(f"fetch by id of that read: {fetched.describe()}", fetched)
     if fetched.ok:
-        problems.append(f"a read past retention was still fetchable by id ({fetched.status})")
+        problems.append(f"a read past retention was still fetchable by id ({fetched.status}); expected 404")
     young = ctx.client.search(searcher, plate=keep, **ctx.purpose())
     ctx.note(f"search for the canary {days - 1} days old: {young.describe()}", young)
     if result_count(young) != 1:
-        problems.append(f"a read inside retention was lost ({young.describe()}; expected 1 result)")
+        problems.append(f"a read inside retention was lost ({young.describe()}); expected 1 result")
     ctx.note(f"kept read id {keep_id}")
     return _verdict(problems, [], f"with retention {days} days, a read past it was neither searchable nor "
                                   "fetchable and a read inside it was kept")
@@ -622,11 +622,13 @@ def termination(ctx: ControlContext) -> Verdict:
     after = ctx.client.search(searcher, plate=plate, **ctx.purpose())
     ctx.note(f"search after deletion: {after.describe()}", after)
     if result_count(after):
-        problems.append(f"after termination delete a search still found the canary ({after.describe()})")
+        problems.append(f"after termination delete a search still found the canary ({after.describe()}); "
+                        "expected no result")
     fetched = ctx.client.get_read(searcher, read_id)
     ctx.note(f"fetch by id after deletion: {fetched.describe()}", fetched)
     if fetched.ok:
-        problems.append(f"after termination delete the canary was still fetchable by id ({fetched.status})")
+        problems.append(f"after termination delete the canary was still fetchable by id ({fetched.status}); "
+                        "expected 404")
     kept = ctx.client.audit_log(auditor)
     ctx.note(f"audit log after deletion: {kept.describe()}", kept)
     if not kept.ok:

@@ -1,0 +1,122 @@
+"""The privacy suite against the REAL reference server on loopback: no flaw -> every control PASS;
+each flaw -> exactly the controls it violates FAIL, with a message saying what was observed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from harness.privacy.context import canary_prefix, new_nonce
+from harness.privacy.controls import CONTROLS
+from harness.privacy.runner import CONFORMANCE_ID, PrivacyReport, add_privacy_to_scorecard, run_privacy_suite
+from harness.privacy.sandbox import SandboxClient
+from harness.reference_server.launcher import running_reference_server
+
+PLANTED_SECRET = "PBSECRET-ZZtop-0123456789-planted-admin-token"
+
+EXPECTED_FAILURES: dict[str, set[str]] = {
+    "share-all": {"PC-SHR-01", "PC-SHR-02", "PC-SHR-03"},
+    "national-lookup": {"PC-SHR-01", "PC-SHR-02", "PC-SHR-03", "PC-SHR-05"},
+    "no-reason-required": {"PC-PUR-01"},
+    "no-case-number": {"PC-PUR-02"},
+    "allow-prohibited-purpose": {"PC-PUR-03"},
+    "audit-gaps": {"PC-AUD-01"},
+    "audit-redacted": {"PC-AUD-02"},
+    "retention-ignored": {"PC-RET-01"},
+    "no-deletion-on-termination": {"PC-RET-05"},
+    "federal-access": {"PC-SHR-04"},
+    "revocation-delayed": {"PC-SHR-03"},
+    "out-of-state-access": {"PC-SHR-05"},
+    "idor": {"PC-ACC-04"},
+    "no-auth": {"PC-AUTH-01"},
+    "denied-not-logged": {"PC-AUD-03"},
+}
+"""Flaw -> the controls it violates (every other control must PASS)."""
+
+ALL_IDS = {c.id for c in CONTROLS} | {CONFORMANCE_ID}
+
+
+def _run(flaws: tuple[str, ...], admin_token: str | None = None) -> tuple[PrivacyReport, SandboxClient]:
+    nonce = new_nonce()
+    with running_reference_server(flaws=flaws, admin_token=admin_token) as server:
+        client = SandboxClient(server.base_url, server.admin_token, canary_prefix=canary_prefix(nonce))
+        try:
+            return run_privacy_suite(client, nonce=nonce), client
+        finally:
+            client.close()
+
+
+@pytest.fixture(scope="module")
+def clean_run() -> tuple[PrivacyReport, SandboxClient]:
+    return _run((), admin_token=PLANTED_SECRET)
+
+
+def test_every_control_passes_without_flaws(clean_run) -> None:
+    report, client = clean_run
+    results = {c.id: (c.result, c.message) for c in report.controls}
+    assert set(results) == ALL_IDS
+    assert {k: v for k, v in results.items() if v[0] != "PASS"} == {}
+    assert [f for f in client.conformance_failures] == []  # neither side broke the spec
+
+
+def test_the_table_covers_every_flaw_of_the_server() -> None:
+    from harness.reference_server.flaws import FLAWS
+
+    assert set(EXPECTED_FAILURES) == set(FLAWS)
+
+
+@pytest.mark.parametrize("flaw", sorted(EXPECTED_FAILURES))
+def test_each_flaw_fails_exactly_the_controls_it_violates(flaw: str) -> None:
+    report, _ = _run((flaw,))
+    results = {c.id: c for c in report.controls}
+    failed = {cid for cid, c in results.items() if c.result == "FAIL"}
+    others = {cid: (c.result, c.message) for cid, c in results.items() if cid not in failed and c.result != "PASS"}
+    assert failed == EXPECTED_FAILURES[flaw]
+    assert others == {}
+    for cid in failed:
+        message = results[cid].message
+        # what was observed, then what was expected
+        observed, _, _ = message.partition("expected")
+        assert len(observed) > 20 and "expected" in message, message
+
+
+def test_failure_message_says_what_was_observed() -> None:
+    report, _ = _run(("share-all",))
+    message = report.by_id()["PC-SHR-01"].message
+    assert "in-state searcher without agreement received 1 result(s) for a full-plate canary search; expected 403" in message
+
+
+def test_no_secret_in_any_output_file(clean_run, tmp_path: Path) -> None:
+    report, client = clean_run
+    bundle = report.write_evidence(tmp_path / "evidence")
+    card = add_privacy_to_scorecard({"results": {}}, report)
+    (tmp_path / "scorecard.json").write_text(json.dumps(card))
+    tokens = [PLANTED_SECRET, *(s for s in client.redactor._secrets if s != PLANTED_SECRET)]
+    assert len(tokens) > 20  # the admin token and every actor's token
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert len(files) == len(ALL_IDS) + 3  # controls, suite.json, MANIFEST.sha256, scorecard.json
+    for path in files:
+        text = path.read_text()
+        assert not [t for t in tokens if t in text], path
+    assert "PBSECRET" not in "".join(p.read_text() for p in files)
+    assert card["results"]["privacy"]["evidence_bundle_sha256"] == bundle
+    evidence = json.loads((tmp_path / "evidence" / "PC-SHR-03.json").read_text())
+    assert evidence["exchanges"] and evidence["exchanges"][0]["actor"]
+    created = [e for e in client.transcript if e.path == "/v1/sandbox/actors"]
+    assert created and all(e.response_body["token"] == "<redacted>" for e in created if e.status == 201)
+
+
+def test_manifest_lists_every_evidence_file_with_its_sha256(clean_run, tmp_path: Path) -> None:
+    import hashlib
+
+    report, _ = clean_run
+    bundle = report.write_evidence(tmp_path)
+    manifest = (tmp_path / "MANIFEST.sha256").read_bytes()
+    assert hashlib.sha256(manifest).hexdigest() == bundle
+    for line in manifest.decode().splitlines():
+        digest, name = line.split("  ")
+        assert hashlib.sha256((tmp_path / name).read_bytes()).hexdigest() == digest
+    by_id = report.by_id()
+    assert by_id["PC-AUD-01"].evidence_sha256 == hashlib.sha256((tmp_path / "PC-AUD-01.json").read_bytes()).hexdigest()
