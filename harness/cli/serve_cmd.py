@@ -6,6 +6,7 @@ import argparse
 import ipaddress
 import os
 import secrets
+import sqlite3
 import sys
 
 from harness.cli.main import UserError
@@ -74,7 +75,7 @@ def serve(args: argparse.Namespace) -> int:
     token, generated = _admin_token(args.admin_token_env)
     try:
         store = Store(args.db)
-    except Exception as exc:  # sqlite3 raises several kinds for unusable paths
+    except sqlite3.Error as exc:
         raise UserError(f"--db {args.db}: cannot open the SQLite database ({exc})") from None
     app = create_app(store, token, flaws)
     if generated:

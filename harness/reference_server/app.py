@@ -555,7 +555,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         return problem(404, "not_found", f"no such endpoint: {request.url.path}")
     if exc.status_code == 405:
         return problem(405, "invalid_request", f"{request.method} is not allowed on {request.url.path}")
-    return problem(exc.status_code if exc.status_code >= 400 else 400, "invalid_request", str(exc.detail))
+    return problem(max(exc.status_code, 400), "invalid_request", str(exc.detail))
 
 
 async def _crash(request: Request, exc: Exception) -> Response:

@@ -350,7 +350,8 @@ class Store:
         sql = "SELECT * FROM audit" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY seq"
         entries = []
         for row in self.query(sql, tuple(params)):
-            entry = {key: row[key] for key in row.keys() if key != "seq"}
+            entry = dict(zip(row.keys(), tuple(row), strict=True))
+            del entry["seq"]
             entry["query"] = json.loads(entry["query"])
             entries.append(entry)
         return entries

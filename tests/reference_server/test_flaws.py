@@ -11,8 +11,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from conftest import Sandbox, purpose
 
+from conftest import Sandbox, purpose
 from harness.reference_server import FLAWS, UnknownFlawError, parse_flaws
 from harness.reference_server.app import REDACTED
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import Sandbox
 
+from conftest import Sandbox
 from vendor_adapters.base import normalize_plate_text
 
 
 def _labeled_photo(folder: Path) -> tuple[bytes, str]:
-    image = sorted(folder.glob("*.jpg"))[0]
+    image = min(folder.glob("*.jpg"))
     label = image.with_suffix(".txt").read_text().split()
     return image.read_bytes(), normalize_plate_text(label[-1])
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import httpx
+
 from conftest import Sandbox, purpose
 
 
