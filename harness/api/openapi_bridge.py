@@ -23,11 +23,10 @@ from urllib.parse import urlsplit
 
 import httpx
 import yaml
-from openapi_core import OpenAPI
+from openapi_core import Config, OpenAPI
 from openapi_core.datatypes import RequestParameters
 from openapi_core.deserializing.media_types.exceptions import MediaTypeDeserializeError
 from openapi_core.deserializing.media_types.util import data_form_loads, json_loads
-from openapi_core import Config
 from openapi_core.templating.media_types.exceptions import MediaTypeNotFound
 from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
 from openapi_core.templating.responses.exceptions import ResponseNotFound
@@ -183,8 +182,8 @@ def _describe(exc: BaseException, prefix: str) -> list[tuple[str, str]]:
         if isinstance(cause, ResponseNotFound):
             return [("status", f"status {cause.http_status} is not documented for this operation")]
         if isinstance(cause, MediaTypeNotFound):
-            return [("content-type", f"content type {cause.mimetype!r} is not documented "
-                                     f"(documented: {', '.join(cause.availableMimetypes)})")]
+            return [("content-type", (f"content type {cause.mimetype!r} is not documented "
+                                     f"(documented: {', '.join(cause.availableMimetypes)})"))]
         if isinstance(cause, MediaTypeDeserializeError):
             return [("body", f"body is not valid {cause.mimetype}")]
         if isinstance(cause, (MissingData, MissingRequestBody, MissingRequiredRequestBody)):

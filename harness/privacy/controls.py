@@ -220,8 +220,8 @@ def no_out_of_state_access(ctx: ControlContext) -> Verdict:
     ctx.note(f"partner admin re-sharing home data with another agency: {reshare.describe()}", reshare)
     if reshare.ok:
         return FAIL, "; ".join(filter(None, [verdict[1] if verdict[0] != PASS else "",
-                                            f"a partner admin created a sharing agreement ({reshare.status}); "
-                                            "expected 403"]))
+                                            (f"a partner admin created a sharing agreement ({reshare.status}); "
+                                            "expected 403")]))
     return verdict if verdict[0] != PASS else (PASS, verdict[1] + "; a partner admin could not re-share")
 
 

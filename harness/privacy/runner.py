@@ -160,7 +160,7 @@ def _run_one(control: Control, ctx: ControlContext | None, setup_error: str | No
         result, message = NOT_APPLICABLE, str(exc)
     except SandboxUnavailable as exc:
         result, message = INCONCLUSIVE, f"sandbox unreachable: {exc}"
-    except Exception as exc:  # a harness bug must not end the suite; it is recorded instead
+    except Exception as exc:  # noqa: BLE001 - a harness bug must not end the suite; it is recorded
         result, message = INCONCLUSIVE, f"harness error while testing: {type(exc).__name__}: {exc}"
     errors = [e for e in client.transcript[mark:] if e.status is not None and e.status >= 500]
     if errors and result != FAIL:
@@ -176,8 +176,8 @@ def _apply_attestation(control: Control, result: str, message: str,
         return result, message, None
     if not control.attestable:
         return result, message + "; an attestation was supplied but the catalogue accepts none for this control", None
-    return (ATTESTED, f"not demonstrated through the API ({message}); attested by {attestation.signer} on "
-                      f"{attestation.date}: {attestation.mechanism}", attestation.as_dict())
+    return (ATTESTED, (f"not demonstrated through the API ({message}); attested by {attestation.signer} on "
+                      f"{attestation.date}: {attestation.mechanism}"), attestation.as_dict())
 
 
 def run_privacy_suite(

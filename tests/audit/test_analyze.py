@@ -192,8 +192,8 @@ def test_cli_prints_json_to_stdout(files: dict[str, Path], capsys) -> None:
         ("log.json", '{"entries": [\n  {"id": "e1",\n  "at": }\n]}', "log.json: line 3, column 9: invalid JSON"),
         ("log.csv", "id,at,actor_id,agency_id,action,outcome\ne1,2026,a,dpd,search,allowed\ne2,2026,a,dpd\n",
          "log.csv: line 3: 4 fields, header has 6"),
-        ("log.csv", "id,at,actor_id,agency_id,action,outcome\ne1,2026,a,dpd,search,allowed\n"
-                    "e2,2026,a,dpd,search,maybe\n", "log.csv: line 3: outcome 'maybe'"),
+        ("log.csv", ("id,at,actor_id,agency_id,action,outcome\ne1,2026,a,dpd,search,allowed\n"
+                    "e2,2026,a,dpd,search,maybe\n"), "log.csv: line 3: outcome 'maybe'"),
         ("log.csv", "id,at,actor_id,agency_id,action\ne1,2026,a,dpd,search\n",
          "log.csv: line 2: missing required field 'outcome'"),
         ("log.json", '{"entries": [{"id": "e1"}, 3]}', "log.json: entries[0] (item 1): missing required field 'outcome'"),
