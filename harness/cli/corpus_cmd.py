@@ -75,9 +75,13 @@ def _stats(args: argparse.Namespace) -> int:
     console.print(tag_table)
     jurisdictions = Counter(p.jurisdiction or "(none)" for p in plates)
     console.print(_histogram_table("plates by jurisdiction", "jurisdiction", jurisdictions, len(plates)))
-    console.print(_histogram_table("plate length", "characters", Counter(len(p.text) for p in plates), len(plates)))
+    console.print(
+        _histogram_table("plate length", "characters", Counter(len(p.text) for p in plates), len(plates))
+    )
     characters = Counter(c for p in plates for c in p.text)
-    console.print(_histogram_table("characters (all plates)", "character", characters, sum(characters.values())))
+    console.print(
+        _histogram_table("characters (all plates)", "character", characters, sum(characters.values()))
+    )
     return 0
 
 
@@ -135,7 +139,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     validate = commands.add_parser(
         "validate", help="check every label and image; print all problems (exit 1) or the corpus identity"
     )
-    validate.add_argument("path", help="corpus folder (manifest.jsonl or OpenALPR layout), manifest or CSV file")
+    validate.add_argument(
+        "path", help="corpus folder (manifest.jsonl or OpenALPR layout), manifest or CSV file"
+    )
     validate.set_defaults(handler=_validate)
 
     stats = commands.add_parser("stats", help="counts by tag, plate-length and character histograms")
@@ -150,10 +156,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     synth.set_defaults(handler=_synth)
 
     imp = commands.add_parser(
-        "import", help="write a platebench manifest for an OpenALPR folder or CSV (images stay where they are)"
+        "import",
+        help="write a platebench manifest for an OpenALPR folder or CSV (images stay where they are)",
     )
     imp.add_argument("--from", dest="source", required=True, help="OpenALPR folder or labels CSV")
-    imp.add_argument("--out", required=True, help="folder for manifest.jsonl (image paths are written relative to it)")
+    imp.add_argument(
+        "--out", required=True, help="folder for manifest.jsonl (image paths are written relative to it)"
+    )
     imp.add_argument("--name", help="corpus name for the manifest header")
     imp.add_argument("--license", help="licence of the images (SPDX id or text) for the header")
     imp.add_argument("--force", action="store_true", help="overwrite an existing manifest in --out")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from pathlib import Path
 
 from harness.corpus.entries import Entry, PlateEntry
@@ -32,7 +33,7 @@ CSV_TAG_PREFIX = "tag:"
 
 def _number(text: str) -> float:
     value = float(text)
-    if value != value or value in (float("inf"), float("-inf")):
+    if not math.isfinite(value):
         raise ValueError(text)
     return value
 
@@ -87,7 +88,9 @@ def read_openalpr(folder: Path) -> tuple[list[Entry], list[Problem]]:
                 continue
             name, *coords, plate = (c.strip() for c in columns)
             if image is not None and name.lower() != image.name.lower():
-                problems.append(Problem(file, number, f"names image {name!r} but the label belongs to {image.name!r}"))
+                problems.append(
+                    Problem(file, number, f"names image {name!r} but the label belongs to {image.name!r}")
+                )
                 continue
             try:
                 x, y, w, h = (_number(c) for c in coords)
@@ -102,7 +105,15 @@ def read_openalpr(folder: Path) -> tuple[list[Entry], list[Problem]]:
             continue
         if plates:
             entries.append(
-                Entry(id=None, image=image, image_ref=image.name, plates=plates, tags=dict(tags), file=file, line=1)
+                Entry(
+                    id=None,
+                    image=image,
+                    image_ref=image.name,
+                    plates=plates,
+                    tags=dict(tags),
+                    file=file,
+                    line=1,
+                )
             )
     return entries, problems
 
@@ -128,11 +139,17 @@ def read_csv(path: Path) -> tuple[list[Entry], list[Problem]]:
     box_columns = [c for c in CSV_BOX if c in header]
     if box_columns and len(box_columns) != len(CSV_BOX):
         missing += [c for c in CSV_BOX if c not in header]
-    unknown = [c for c in header if c not in (*CSV_REQUIRED, *CSV_BOX, *CSV_OPTIONAL) and not c.startswith(CSV_TAG_PREFIX)]
+    unknown = [
+        c
+        for c in header
+        if c not in (*CSV_REQUIRED, *CSV_BOX, *CSV_OPTIONAL) and not c.startswith(CSV_TAG_PREFIX)
+    ]
     if missing:
         problems.append(Problem(file, 1, f"missing column(s): {', '.join(missing)}"))
     if unknown:
-        problems.append(Problem(file, 1, f"unknown column(s): {', '.join(unknown)} (tags are written tag:NAME)"))
+        problems.append(
+            Problem(file, 1, f"unknown column(s): {', '.join(unknown)} (tags are written tag:NAME)")
+        )
     if len(set(header)) != len(header):
         problems.append(Problem(file, 1, "duplicate column names"))
     if problems:
@@ -155,10 +172,14 @@ def read_csv(path: Path) -> tuple[list[Entry], list[Problem]]:
                 x, y, w, h = (_number(cells[c]) for c in CSV_BOX)
                 box = (x, y, w, h)
             except ValueError:
-                problems.append(Problem(file, number, "x, y, width and height must all be numbers (or all empty)"))
+                problems.append(
+                    Problem(file, number, "x, y, width and height must all be numbers (or all empty)")
+                )
                 continue
         tags = {h[len(CSV_TAG_PREFIX) :]: v for h, v in cells.items() if h.startswith(CSV_TAG_PREFIX) and v}
-        plate = PlateEntry(text=cells["plate"], box=box, jurisdiction=cells.get("jurisdiction") or None, line=number)
+        plate = PlateEntry(
+            text=cells["plate"], box=box, jurisdiction=cells.get("jurisdiction") or None, line=number
+        )
         entry = by_image.get(ref)
         if entry is None:
             by_image[ref] = Entry(
@@ -175,6 +196,10 @@ def read_csv(path: Path) -> tuple[list[Entry], list[Problem]]:
         entry.plates.append(plate)
         if tags != entry.tags or (cells.get("id") or entry.id) != entry.id:
             problems.append(
-                Problem(file, number, f"rows for image {ref!r} disagree on id or tags (first row: line {entry.line})")
+                Problem(
+                    file,
+                    number,
+                    f"rows for image {ref!r} disagree on id or tags (first row: line {entry.line})",
+                )
             )
     return list(by_image.values()), problems

@@ -184,24 +184,38 @@ def read_manifest(path: Path) -> tuple[dict[str, Any] | None, list[Entry], list[
         try:
             obj = json.loads(chunk.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            reason = "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else f"malformed JSON ({exc.msg})"
+            reason = (
+                "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else f"malformed JSON ({exc.msg})"
+            )
             if header is None:
-                problems.append(Problem(file, number, f"{reason}: the first line must be the manifest header"))
+                problems.append(
+                    Problem(file, number, f"{reason}: the first line must be the manifest header")
+                )
                 return None, [], problems
             problems.append(Problem(file, number, reason))
             malformed += 1
             if malformed >= MAX_MALFORMED_LINES:
-                problems.append(Problem(file, number, "too many malformed lines; stopped reading (is this a manifest?)"))
+                problems.append(
+                    Problem(file, number, "too many malformed lines; stopped reading (is this a manifest?)")
+                )
                 break
             continue
         if header is None:
             if not isinstance(obj, dict) or "platebench_manifest" not in obj:
-                problems.append(Problem(file, number, 'first line must be the header {"platebench_manifest": 1, "name": ...}'))
+                problems.append(
+                    Problem(
+                        file, number, 'first line must be the header {"platebench_manifest": 1, "name": ...}'
+                    )
+                )
                 return None, [], problems
             version = obj["platebench_manifest"]
             if version != MANIFEST_VERSION or isinstance(version, bool):
                 problems.append(
-                    Problem(file, number, f"unknown manifest version {version!r} (this platebench reads version {MANIFEST_VERSION})")
+                    Problem(
+                        file,
+                        number,
+                        f"unknown manifest version {version!r} (this platebench reads version {MANIFEST_VERSION})",
+                    )
                 )
                 return None, [], problems
             header = obj

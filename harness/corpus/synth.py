@@ -196,7 +196,10 @@ def _background(rng: np.random.Generator, kind: str) -> tuple[np.ndarray, tuple[
         cx, cy = centre
         half = rng.uniform(0.3, 0.45) * width
         x1, x2 = int(cx - half), int(cx + half)
-        y1, y2 = int(cy - rng.uniform(0.25, 0.4) * height), int(min(height, cy + rng.uniform(0.2, 0.35) * height))
+        y1, y2 = (
+            int(cy - rng.uniform(0.25, 0.4) * height),
+            int(min(height, cy + rng.uniform(0.2, 0.35) * height)),
+        )
         cv2.rectangle(scene, (x1, y1), (x2, y2), body.tolist(), -1)
         cv2.rectangle(scene, (x1, y1), (x2, y1 + (y2 - y1) // 6), (body * 0.7).tolist(), -1)  # shadow line
         bumper = int(cy + 0.12 * height)
@@ -218,7 +221,7 @@ def _quad(rng: np.random.Generator, centre: tuple[float, float], angle: str, dis
     if angle == "oblique":
         yaw = rng.uniform(0.6, 0.8) * rng.choice([-1, 1])  # the far side is shorter and nearer the centre
         far = 1 if yaw > 0 else 0
-        for i in ((1, 2) if far else (0, 3)):
+        for i in (1, 2) if far else (0, 3):
             corners[i, 1] *= abs(yaw)
             corners[i, 0] *= 0.85
         corners[:, 1] += rng.uniform(-0.08, 0.08) * plate_h * np.sign(corners[:, 0])  # pitch/roll skew
@@ -271,11 +274,15 @@ def render_sample(seed: int, index: int) -> SyntheticSample:
     x0, y0 = np.floor(quad.min(axis=0)).astype(int) - 2
     x1, y1 = np.ceil(quad.max(axis=0)).astype(int) + 2
     x0, y0, x1, y1 = max(0, x0), max(0, y0), min(width, x1), min(height, y1)
-    source = np.array([[0, 0], [PLATE_SIZE[0], 0], [PLATE_SIZE[0], PLATE_SIZE[1]], [0, PLATE_SIZE[1]]], np.float32)
+    source = np.array(
+        [[0, 0], [PLATE_SIZE[0], 0], [PLATE_SIZE[0], PLATE_SIZE[1]], [0, PLATE_SIZE[1]]], np.float32
+    )
     warp = cv2.getPerspectiveTransform(source, quad - np.array([x0, y0], np.float32))
     size = (x1 - x0, y1 - y0)
     warped = cv2.warpPerspective(plate, warp, size, flags=cv2.INTER_AREA).astype(np.float32)
-    mask = cv2.warpPerspective(np.ones(plate.shape[:2], np.float32), warp, size, flags=cv2.INTER_LINEAR)[..., None]
+    mask = cv2.warpPerspective(np.ones(plate.shape[:2], np.float32), warp, size, flags=cv2.INTER_LINEAR)[
+        ..., None
+    ]
     image = scene
     roi = image[y0:y1, x0:x1]
     roi *= 1 - mask
@@ -291,7 +298,10 @@ def render_sample(seed: int, index: int) -> SyntheticSample:
         plate_w = quad[:, 0].max() - quad[:, 0].min()
         cy = quad[:, 1].mean()
         for side in (-1, 1):
-            spot = (quad[:, 0].mean() + side * plate_w * rng.uniform(0.7, 1.6), cy - plate_w * rng.uniform(0.1, 0.5))
+            spot = (
+                quad[:, 0].mean() + side * plate_w * rng.uniform(0.7, 1.6),
+                cy - plate_w * rng.uniform(0.1, 0.5),
+            )
             _add_glare(image, spot, plate_w * rng.uniform(0.2, 0.45), rng.uniform(150, 260))
     if tags["blur"] == "motion":
         length = int(rng.integers(6, 14)) if tags["distance"] == "near" else int(rng.integers(3, 6))
@@ -331,7 +341,9 @@ def _write_sample(out_dir: Path, seed: int, index: int) -> Sample:
         id=sample_id(index),
         path=path,
         sha256=hashlib.sha256(data).hexdigest(),
-        plates=(Plate(text=drawn.text, box=drawn.box, polygon=drawn.polygon, jurisdiction=drawn.jurisdiction),),
+        plates=(
+            Plate(text=drawn.text, box=drawn.box, polygon=drawn.polygon, jurisdiction=drawn.jurisdiction),
+        ),
         tags=drawn.tags,
     )
 
@@ -349,7 +361,8 @@ def synth_corpus(
     """Write ``n`` samples (``images/*.jpg``) and ``manifest.jsonl`` into ``out_dir``; returns the manifest path.
 
     Large corpora are rendered by ``workers`` processes (default: one per core); every sample has its
-    own random generator, so the output does not depend on how the work is split.
+    own random generator, so the output does not depend on how the work is split. Workers are
+    spawned, so a script calling this at import time needs the usual ``if __name__ == "__main__"``.
     """
     if n < 1:
         raise ValueError("n must be at least 1")

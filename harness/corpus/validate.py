@@ -108,7 +108,9 @@ def _within(value: float, low: float, high: float) -> bool:
     return low - BOX_TOLERANCE_PX <= value <= high + BOX_TOLERANCE_PX
 
 
-def _check_plate(plate: PlateEntry, info: ImageInfo | None, where: tuple[str, int]) -> tuple[Plate | None, list[Problem]]:
+def _check_plate(
+    plate: PlateEntry, info: ImageInfo | None, where: tuple[str, int]
+) -> tuple[Plate | None, list[Problem]]:
     file, line = where
     line = plate.line or line
     problems: list[Problem] = []
@@ -117,23 +119,33 @@ def _check_plate(plate: PlateEntry, info: ImageInfo | None, where: tuple[str, in
         problems.append(Problem(file, line, "plate text is empty"))
     elif not _PLATE_TEXT.match(text):
         problems.append(
-            Problem(file, line, "plate text has characters other than A-Z and 0-9 (after removing spaces, dots, hyphens)")
+            Problem(
+                file,
+                line,
+                "plate text has characters other than A-Z and 0-9 (after removing spaces, dots, hyphens)",
+            )
         )
     jurisdiction = plate.jurisdiction.lower() if plate.jurisdiction else None
     if jurisdiction and not _JURISDICTION.match(jurisdiction):
-        problems.append(Problem(file, line, f"jurisdiction {plate.jurisdiction!r} is not like 'us' or 'us-co'"))
+        problems.append(
+            Problem(file, line, f"jurisdiction {plate.jurisdiction!r} is not like 'us' or 'us-co'")
+        )
     box = Box(*plate.box) if plate.box else None
     polygon = plate.polygon
     if box is not None and (box.width <= 0 or box.height <= 0):
         problems.append(Problem(file, line, "box width and height must be positive"))
     if polygon:
         outline = Box.from_points(polygon)
-        if box is not None and max(
-            abs(box.x - outline.x),
-            abs(box.y - outline.y),
-            abs(box.width - outline.width),
-            abs(box.height - outline.height),
-        ) > POLYGON_BOX_TOLERANCE_PX:
+        if (
+            box is not None
+            and max(
+                abs(box.x - outline.x),
+                abs(box.y - outline.y),
+                abs(box.width - outline.width),
+                abs(box.height - outline.height),
+            )
+            > POLYGON_BOX_TOLERANCE_PX
+        ):
             problems.append(Problem(file, line, "box is not the bounding box of the polygon"))
         box = outline
     if info is not None and box is not None:
@@ -177,7 +189,9 @@ def check_entries(entries: list[Entry], workers: int | None = None) -> tuple[lis
             )
         for key in entry.tags:
             if not _TAG_KEY.match(key):
-                entry_problems.append(Problem(*where, f"tag name {key!r} must be letters, digits, '_', '.', '-'"))
+                entry_problems.append(
+                    Problem(*where, f"tag name {key!r} must be letters, digits, '_', '.', '-'")
+                )
         plates: list[Plate] = []
         for plate_entry in entry.plates:
             plate, plate_problems = _check_plate(plate_entry, check.info, where)
@@ -192,13 +206,21 @@ def check_entries(entries: list[Entry], workers: int | None = None) -> tuple[lis
         elif sample_id is not None:
             if sample_id in first_line:
                 file, line = first_line[sample_id]
-                entry_problems.append(Problem(*where, f"duplicate sample id {sample_id!r} (first at {file}:{line})"))
+                entry_problems.append(
+                    Problem(*where, f"duplicate sample id {sample_id!r} (first at {file}:{line})")
+                )
             else:
                 first_line[sample_id] = where
         problems += entry_problems
         if not entry_problems and sample_id is not None and check.sha256:
             samples.append(
-                Sample(id=sample_id, path=entry.image.resolve(), sha256=check.sha256, plates=tuple(plates), tags=dict(entry.tags))
+                Sample(
+                    id=sample_id,
+                    path=entry.image.resolve(),
+                    sha256=check.sha256,
+                    plates=tuple(plates),
+                    tags=dict(entry.tags),
+                )
             )
     return samples, problems
 
@@ -209,7 +231,9 @@ def load_corpus(path: str | os.PathLike[str]) -> Corpus:
     try:
         return _load(path)
     except OSError as exc:  # e.g. a folder we may not list
-        raise CorpusError([Problem(str(exc.filename or path), 0, f"cannot read: {exc.strerror or exc}")]) from exc
+        raise CorpusError(
+            [Problem(str(exc.filename or path), 0, f"cannot read: {exc.strerror or exc}")]
+        ) from exc
 
 
 def _load(path: Path) -> Corpus:

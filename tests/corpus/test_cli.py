@@ -11,7 +11,9 @@ from harness.cli.main import main
 
 @pytest.mark.realdata
 @pytest.mark.parametrize(("fixture", "count"), [("openalpr_us", 222), ("openalpr_eu", 108)])
-def test_validate_real_sets(fixture: str, count: int, request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]) -> None:
+def test_validate_real_sets(
+    fixture: str, count: int, request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]
+) -> None:
     folder = request.getfixturevalue(fixture)
     assert main(["corpus", "validate", str(folder)]) == 0
     out = capsys.readouterr().out
@@ -19,7 +21,9 @@ def test_validate_real_sets(fixture: str, count: int, request: pytest.FixtureReq
 
 
 @pytest.mark.parametrize("make", ["missing", "binary_manifest", "binary_other", "empty_folder"])
-def test_validate_bad_paths_without_traceback(make: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_validate_bad_paths_without_traceback(
+    make: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "x"
     if make == "binary_manifest":
         path = tmp_path / "manifest.jsonl"
@@ -47,7 +51,9 @@ def test_synth_then_stats(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     stats = capsys.readouterr().out
     for heading in ("samples by tag", "plate length", "characters (all plates)", "time", "split"):
         assert heading in stats
-    assert main(["corpus", "synth", "--out", str(out_dir), "--n", "6"]) == 2, "refuses to overwrite without --force"
+    assert main(["corpus", "synth", "--out", str(out_dir), "--n", "6"]) == 2, (
+        "refuses to overwrite without --force"
+    )
     assert "--force" in capsys.readouterr().err
 
 

@@ -11,7 +11,15 @@ import numpy as np
 import pytest
 
 from harness.corpus.manifest import MANIFEST_NAME
-from harness.corpus.synth import CONDITIONS, FORMATS, PLATE_SIZE, SCENE_SIZE, default_corpus_path, render_sample, synth_corpus
+from harness.corpus.synth import (
+    CONDITIONS,
+    FORMATS,
+    PLATE_SIZE,
+    SCENE_SIZE,
+    default_corpus_path,
+    render_sample,
+    synth_corpus,
+)
 from harness.corpus.validate import load_corpus
 
 N = 12
@@ -25,7 +33,11 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _tree(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_same_seed_same_bytes(generated: Path, tmp_path: Path) -> None:
@@ -47,7 +59,7 @@ def test_parallel_rendering_gives_the_same_corpus(
 def test_different_seed_different_corpus(generated: Path, tmp_path: Path) -> None:
     synth_corpus(tmp_path, n=N, seed=4)
     assert load_corpus(tmp_path).manifest_sha256 != load_corpus(generated).manifest_sha256
-    texts = lambda folder: [s.plates[0].text for s in load_corpus(folder)]  # noqa: E731
+    texts = lambda folder: [s.plates[0].text for s in load_corpus(folder)]
     assert texts(tmp_path) != texts(generated)
 
 
@@ -62,7 +74,9 @@ def test_corpus_is_valid_and_tagged(generated: Path) -> None:
         assert plate.jurisdiction.startswith("us-")
         assert plate.text not in sample.id
         fmt = sample.tags["format"]
-        pattern = "[A-Z]{4,7}" if fmt == "vanity" else FORMATS[fmt].replace("L", "[A-Z]").replace("D", "[0-9]")
+        pattern = (
+            "[A-Z]{4,7}" if fmt == "vanity" else FORMATS[fmt].replace("L", "[A-Z]").replace("D", "[0-9]")
+        )
         assert re.fullmatch(pattern, plate.text), (fmt, plate.text)
 
 
@@ -77,7 +91,9 @@ def test_polygon_inside_image_and_box_is_its_bounds(generated: Path) -> None:
 
 
 def _rectify(image: np.ndarray, polygon: tuple[tuple[float, float], ...]) -> np.ndarray:
-    target = np.array([[0, 0], [PLATE_SIZE[0], 0], [PLATE_SIZE[0], PLATE_SIZE[1]], [0, PLATE_SIZE[1]]], np.float32)
+    target = np.array(
+        [[0, 0], [PLATE_SIZE[0], 0], [PLATE_SIZE[0], PLATE_SIZE[1]], [0, PLATE_SIZE[1]]], np.float32
+    )
     warp = cv2.getPerspectiveTransform(np.array(polygon, np.float32), target)
     return cv2.cvtColor(cv2.warpPerspective(image, warp, PLATE_SIZE), cv2.COLOR_BGR2GRAY).astype(np.float32)
 
@@ -102,7 +118,9 @@ def test_labels_match_what_was_drawn() -> None:
     assert checked >= 5
 
 
-def test_default_corpus_is_generated_once_into_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_corpus_is_generated_once_into_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PLATEBENCH_CACHE", str(tmp_path))
     folder = default_corpus_path(n=5, seed=1)
     assert folder.parent == tmp_path and folder.name.startswith("synth-v") and folder.name.endswith("-s1-n5")

@@ -106,7 +106,11 @@ def test_duplicate_id(corpus: Path) -> None:
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("", "plate text is empty"), (" - . ", "plate text is empty"), ("AB#123", "characters other than A-Z and 0-9")],
+    [
+        ("", "plate text is empty"),
+        (" - . ", "plate text is empty"),
+        ("AB#123", "characters other than A-Z and 0-9"),
+    ],
 )
 def test_bad_plate_text(corpus: Path, text: str, message: str) -> None:
     records = lines(corpus)
@@ -127,7 +131,9 @@ def test_plate_text_is_normalized(corpus: Path) -> None:
 def test_missing_image(corpus: Path) -> None:
     (corpus / "images" / "synth-00002.jpg").unlink()
     found = problems(corpus)
-    assert any("manifest.jsonl:4:" in p and "images/synth-00002.jpg: missing image" in p for p in found), found
+    assert any("manifest.jsonl:4:" in p and "images/synth-00002.jpg: missing image" in p for p in found), (
+        found
+    )
 
 
 def test_file_that_is_not_an_image(corpus: Path) -> None:
@@ -140,7 +146,9 @@ def test_unknown_manifest_version(corpus: Path) -> None:
     records = lines(corpus)
     records[0]["platebench_manifest"] = 2
     rewrite(corpus, records)
-    assert problems(corpus) == [f"{corpus / 'manifest.jsonl'}:1: unknown manifest version 2 (this platebench reads version 1)"]
+    assert problems(corpus) == [
+        f"{corpus / 'manifest.jsonl'}:1: unknown manifest version 2 (this platebench reads version 1)"
+    ]
 
 
 def test_malformed_json_line(corpus: Path) -> None:
@@ -167,7 +175,9 @@ def test_openalpr_label_with_wrong_column_count(tmp_path: Path, pristine: Path) 
     (tmp_path / "car1.txt").write_text("car1.jpg\t10\t20\t100\t50\tABC123\n")
     (tmp_path / "car2.txt").write_text("car2.jpg 10 20 100 50 XYZ789\n")
     found = problems(tmp_path)
-    assert found == [f"{tmp_path / 'car2.txt'}:1: expected 6 tab-separated columns (image, x, y, width, height, plate), found 1"]
+    assert found == [
+        f"{tmp_path / 'car2.txt'}:1: expected 6 tab-separated columns (image, x, y, width, height, plate), found 1"
+    ]
 
 
 def test_three_problems_in_one_report(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
