@@ -101,18 +101,41 @@ def resolve_scorecard_path(path: Path) -> Path:
 
 
 def load_document(path: Path) -> tuple[dict[str, Any] | None, list[str]]:
-    """Read a scorecard JSON file (or a run folder's); returns the document or the problems."""
+    """Read a scorecard JSON file (or a run folder's); returns the document or the problems.
+
+    Numbers must be written in their canonical form (Python's shortest ``repr`` for floats, plain
+    integers): a float literal with digits beyond double precision or an upper-case exponent
+    parses to the same value as the original, so without this check such a byte change would go
+    unnoticed by the hash. Whitespace between tokens is free.
+    """
     target = resolve_scorecard_path(path)
     try:
         raw = target.read_bytes()
     except OSError as exc:
         return None, [f"cannot read {target}: {exc.strerror or exc}"]
+    odd: list[str] = []
+
+    def parse_float(literal: str) -> float:
+        value = float(literal)
+        if repr(value) != literal:
+            odd.append(literal)
+        return value
+
+    def parse_int(literal: str) -> int:
+        value = int(literal)
+        if str(value) != literal:
+            odd.append(literal)
+        return value
+
     try:
-        doc = json.loads(raw.decode("utf-8"))
+        doc = json.loads(raw.decode("utf-8"), parse_float=parse_float, parse_int=parse_int)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         return None, [f"{target} is not valid JSON: {exc}"]
     if not isinstance(doc, dict):
         return None, [f"{target}: the JSON top level is not an object"]
+    if odd:
+        shown = ", ".join(odd[:3]) + (" ..." if len(odd) > 3 else "")
+        return None, [f"number(s) not in canonical form ({shown}): the file was edited after it was written"]
     return doc, []
 
 

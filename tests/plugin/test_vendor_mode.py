@@ -1,0 +1,111 @@
+"""``pytest --vendor=NAME`` through pytester: usage errors, requirement items, scorecard always written."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from harness.corpus.synth import synth_corpus
+
+pytest_plugins = ("pytester",)
+
+RUNNER_TESTS = Path(__file__).resolve().parents[1] / "runner"
+
+RUBRIC = """
+name = "two-lines"
+
+[[requirement]]
+id = "EASY"
+title = "Answers calls"
+metric = "accuracy.errors.availability.value"
+comparator = ">="
+threshold = 0.5
+mandatory = true
+
+[[requirement]]
+id = "HARD"
+title = "Reads every plate"
+metric = "accuracy.overall.exact_read_plate.value"
+comparator = ">="
+threshold = 0.99
+weight = 1
+"""
+
+
+@pytest.fixture(scope="module")
+def corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("corpus6")
+    synth_corpus(folder, n=6, seed=3)
+    return folder
+
+
+@pytest.fixture
+def scripted(pytester: pytest.Pytester, corpus_dir: Path) -> pytest.Pytester:
+    """A pytester folder with a scripted vendor (right on half the images) and a two-line rubric."""
+    from harness.corpus.validate import load_corpus
+
+    pytester.syspathinsert(RUNNER_TESTS)
+    from scripted_vendor import script, write_vendors_toml
+
+    write_vendors_toml(pytester.path, script(load_corpus(corpus_dir).samples, ("right", "none")))
+    pytester.makefile(".toml", rubric=RUBRIC)
+    pytester.makepyfile(test_project="def test_own():\n    assert False, 'project test must not run'\n")
+    return pytester
+
+
+def run_vendor(pytester: pytest.Pytester, corpus_dir: Path, *extra: str) -> pytest.RunResult:
+    return pytester.runpytest(
+        "-p", "harness.pytest_plugin", "--vendor=scripted", f"--corpus={corpus_dir}", "--rubric=rubric.toml", *extra
+    )
+
+
+def test_unknown_vendor_is_a_usage_error_with_did_you_mean(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("-p", "harness.pytest_plugin", "--vendor=referenc")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*Unknown vendor 'referenc'. Did you mean 'reference'?*Known adapters:*"])
+    result.stdout.no_fnmatch_line("*collected*")
+
+
+def test_inline_secret_in_vendors_toml_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".toml", vendors='[vendors.acme]\nadapter = "platerecognizer"\ntoken = "abc123"\n')
+    result = pytester.runpytest("-p", "harness.pytest_plugin", "--vendor=acme")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*token looks like a secret*token_env*"])
+    assert "abc123" not in result.stderr.str()
+
+
+def test_requirements_are_the_items_a_failing_one_fails_and_the_scorecard_is_written(
+    scripted: pytest.Pytester, corpus_dir: Path
+) -> None:
+    result = run_vendor(scripted, corpus_dir, "-v")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*platebench[[]scripted[]]::EASY PASSED*",
+            "*platebench[[]scripted[]]::HARD FAILED*",
+            "*HARD Reads every plate (weight 1): not met: 0.5 >= 0.99 is false*",
+            "*scorecard: *scorecard.json",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*project test must not run*")
+    path = Path(re.findall(r"scorecard: (\S+)", result.stdout.str())[-1])
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    assert path.parent.parent == scripted.path / "scorecards" / "scripted"
+    assert [r["passed"] for r in doc["results"]["requirements"]] == [True, False]
+    assert doc["provenance"]["rubric"]["name"] == "two-lines"
+
+
+def test_without_vendor_the_plugin_stays_out_of_the_way(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_own="def test_own():\n    assert 1 + 1 == 2\n")
+    result = pytester.runpytest("-p", "harness.pytest_plugin")
+    result.assert_outcomes(passed=1)
+    assert not (pytester.path / "scorecards").exists()
+
+
+def test_options_are_documented_in_help(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("-p", "harness.pytest_plugin", "--help")
+    result.stdout.fnmatch_lines(["*platebench vendor evaluation*", "*--vendor=NAME*", "*--resume=RUN_ID*"])

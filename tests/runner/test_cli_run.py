@@ -1,0 +1,94 @@
+"""``platebench run`` in a real process: exit codes, last line, and a SIGKILL mid-run then --resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from scripted_vendor import script, write_vendors_toml
+
+from harness.cli.main import main
+from harness.corpus.model import Corpus
+from harness.runner.journal import read_journal
+
+HERE = Path(__file__).resolve().parent
+PLAN = ("right", "wrong", "right", "none")
+
+
+def test_run_prints_the_scorecard_path_last_and_strict_sets_the_exit_code(
+    tmp_path: Path, small_corpus: Corpus, capsys: pytest.CaptureFixture[str]
+) -> None:
+    vendors = write_vendors_toml(tmp_path, script(small_corpus.samples, PLAN))
+    args = ["run", "--vendor", "scripted", "--corpus", str(small_corpus.root), "--vendors-config", str(vendors),
+            "--scorecard-dir", str(tmp_path / "sc"), "--limit", "4"]
+    assert main(args) == 0  # requirements fail, but the run completed
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert last.endswith("scorecard.json") and Path(last).is_file()
+    assert main([*args, "--strict"]) == 1
+    capsys.readouterr()
+    assert main(["verify", last]) == 0
+    assert capsys.readouterr().out.startswith("OK")
+
+
+def test_unknown_vendor_is_a_usage_error_with_a_suggestion(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--vendor", "referenc"]) == 2
+    assert "Did you mean 'reference'?" in capsys.readouterr().err
+
+
+def _start(tmp_path: Path, corpus: Corpus, vendors: Path, *extra: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])}
+    return subprocess.Popen(
+        [sys.executable, "-m", "harness.cli.main", "run", "--vendor", "scripted", "--corpus", str(corpus.root),
+         "--vendors-config", str(vendors), "--scorecard-dir", str(tmp_path / "sc"), *extra],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+@pytest.mark.slow
+def test_a_run_killed_with_sigkill_resumes_to_every_sample_exactly_once(tmp_path: Path, small_corpus: Corpus) -> None:
+    answers = script(small_corpus.samples, PLAN)
+    fast = tmp_path / "fast"
+    fast.mkdir()
+    uninterrupted = _start(fast, small_corpus, write_vendors_toml(fast, answers))
+    out, err = uninterrupted.communicate(timeout=120)
+    assert uninterrupted.returncode == 0, err
+    expected = json.loads(Path(out.strip().splitlines()[-1]).read_text(encoding="utf-8"))
+
+    slow = tmp_path / "slow"
+    slow.mkdir()
+    vendors = write_vendors_toml(slow, answers, delay_s=0.25)
+    victim = _start(slow, small_corpus, vendors)
+    journal = None
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        found = list((slow / "sc" / "scripted").glob("*/journal.jsonl"))
+        if found and found[0].read_text(encoding="utf-8").count('"type":"call"') >= 4:
+            journal = found[0]
+            break
+        time.sleep(0.05)
+    victim.send_signal(signal.SIGKILL)
+    victim.wait(timeout=30)
+    assert journal is not None and victim.returncode == -signal.SIGKILL
+    done = read_journal(journal).outcomes
+    assert 4 <= len(done) < len(small_corpus)
+
+    resumed = _start(slow, small_corpus, vendors, "--resume", journal.parent.name)
+    out, err = resumed.communicate(timeout=120)
+    assert resumed.returncode == 0, err
+    contents = read_journal(journal)
+    per_sample = Counter(
+        json.loads(line)["sample_id"] for line in journal.read_text(encoding="utf-8").splitlines()
+        if '"type":"call"' in line
+    )
+    assert set(per_sample) == {s.id for s in small_corpus.samples} and set(per_sample.values()) == {1}
+    assert contents.resumes == 1
+    result = json.loads(Path(out.strip().splitlines()[-1]).read_text(encoding="utf-8"))
+    assert result["results"]["accuracy"] == expected["results"]["accuracy"]
+    assert result["samples"] == expected["samples"]
