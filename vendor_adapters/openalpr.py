@@ -359,18 +359,22 @@ class OpenAlprCliAdapter(Adapter):
         """Find the binary (or load the replay file) now, so a missing install fails before any image."""
         raise_unknown_options(cls.name, config, _CLI_OPTIONS)
         opts = Options(cls.name, config)
-        common = dict(country=opts.text("country"), topn=opts.integer("topn", low=1, high=1000),
-                      config_file=opts.text("config_file"),
-                      timeout_s=opts.number("timeout_s", 60.0, low=0, strict_low=True) or 60.0,
-                      declared_threshold=opts.number("declared_threshold", low=0, high=1))
-        replay = opts.text("replay")
-        if replay:
-            return cls(replay=load_replay(Path(replay)), **common)  # type: ignore[arg-type]
-        wanted = opts.text("binary", "alpr") or "alpr"
-        found = shutil.which(wanted)
-        if found is None:
-            raise PrerequisiteError(f"adapter 'openalpr-cli': command {wanted!r} not found; {ALPR_INSTALL_HINT}")
-        return cls(binary=found, **common)  # type: ignore[arg-type]
+        replay_file = opts.text("replay")
+        binary = None
+        if not replay_file:
+            wanted = opts.text("binary", "alpr") or "alpr"
+            binary = shutil.which(wanted)
+            if binary is None:
+                raise PrerequisiteError(f"adapter 'openalpr-cli': command {wanted!r} not found; {ALPR_INSTALL_HINT}")
+        return cls(
+            binary=binary,
+            replay=load_replay(Path(replay_file)) if replay_file else None,
+            country=opts.text("country"),
+            topn=opts.integer("topn", low=1, high=1000),
+            config_file=opts.text("config_file"),
+            timeout_s=opts.number("timeout_s", 60.0, low=0, strict_low=True) or 60.0,
+            declared_threshold=opts.number("declared_threshold", low=0, high=1),
+        )
 
     def command(self, image_path: str) -> list[str]:
         """The ``alpr`` command line for one image file."""

@@ -184,7 +184,8 @@ class SimpleLprAdapter(Adapter):
 
 def _image_size(image: Image) -> tuple[int, int]:
     """Width and height from the image header (Pillow reads no pixels for this)."""
-    from PIL import Image as PILImage, UnidentifiedImageError
+    from PIL import Image as PILImage
+    from PIL import UnidentifiedImageError
 
     try:
         with PILImage.open(io.BytesIO(image.data)) as img:

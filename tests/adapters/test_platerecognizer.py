@@ -144,16 +144,18 @@ def test_throttling_is_a_quota_error_with_the_wait(pr_cloud, synthetic, fault, r
 
 
 def test_client_side_rate_limit_keeps_under_the_vendor_limit(pr_cloud, synthetic):
+    # The imitation allows 2 calls/s; the limiter is set well under it (1.25/s) so that scheduling
+    # jitter on a busy machine cannot bring two sends within the vendor's window.
     state, url = pr_cloud
-    state.rate_per_s = 10.0
+    state.rate_per_s = 2.0
     with _cloud(url) as unlimited:
         unlimited.recognize(synthetic[0].image)
         with pytest.raises(QuotaError):
             unlimited.recognize(synthetic[0].image)
     state.reset()
-    state.token, state.rate_per_s = PR_TOKEN, 10.0
-    with _cloud(url, rate_limit_per_s=8) as limited:
-        assert limited.min_interval_s == pytest.approx(0.125)
+    state.token, state.rate_per_s = PR_TOKEN, 2.0
+    with _cloud(url, rate_limit_per_s=1.25) as limited:
+        assert limited.min_interval_s == pytest.approx(0.8)
         for _ in range(3):
             limited.recognize(synthetic[0].image)
     assert len(state.requests) == 3
