@@ -40,7 +40,13 @@ from vendor_adapters.base import (
     raise_unknown_options,
 )
 from vendor_adapters.errors import AuthError, ImageRejected, ProtocolError, QuotaError, VendorError
-from vendor_adapters.http import credential, json_body, raise_for_vendor_status, retry_after_seconds, send_mapped
+from vendor_adapters.http import (
+    credential,
+    json_body,
+    raise_for_vendor_status,
+    retry_after_seconds,
+    send_mapped,
+)
 from vendor_adapters.options import Options
 from vendor_adapters.ratelimit import TokenBucket
 
