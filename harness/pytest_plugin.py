@@ -103,10 +103,11 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     if session is None:
         return None
     p = session.prepared
-    return [
+    line = (
         f"platebench: vendor {p.vendor.name} ({p.vendor.adapter}), corpus {p.corpus.name} "
         f"({len(p.todo)} of {len(p.samples)} samples to send), rubric {p.rubric.name}, run {p.header['run_id']}"
-    ]
+    )
+    return [line]
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:

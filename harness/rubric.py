@@ -53,6 +53,10 @@ class RubricError(ConfigurationError):
     """The rubric file is unreadable or names something no scorecard can hold."""
 
 
+class _Invalid(Exception):
+    """One requirement is malformed (collected into a :class:`RubricError`)."""
+
+
 @dataclass(frozen=True)
 class Requirement:
     """One rubric line."""
@@ -102,7 +106,7 @@ def load_rubric(path: Path | None = None) -> Rubric:
     for index, entry in enumerate(entries, start=1):
         try:
             requirements.append(_requirement(entry))
-        except ValueError as exc:
+        except _Invalid as exc:
             label = entry.get("id", f"#{index}") if isinstance(entry, dict) else f"#{index}"
             problems.append(f"requirement {label}: {exc}")
     seen: set[str] = set()
@@ -118,30 +122,30 @@ def load_rubric(path: Path | None = None) -> Rubric:
 
 def _requirement(entry: Any) -> Requirement:
     if not isinstance(entry, dict):
-        raise ValueError("not a table")
+        raise _Invalid("not a table")
     unknown = sorted(set(entry) - _KEYS)
     if unknown:
-        raise ValueError(f"unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(_KEYS))})")
+        raise _Invalid(f"unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(_KEYS))})")
     for key in ("id", "title", "metric", "comparator"):
         if not isinstance(entry.get(key), str) or not entry[key].strip():
-            raise ValueError(f"{key!r} must be a non-empty string")
+            raise _Invalid(f"{key!r} must be a non-empty string")
     if entry["comparator"] not in COMPARATORS:
-        raise ValueError(f"comparator {entry['comparator']!r} is not one of {' '.join(COMPARATORS)}")
+        raise _Invalid(f"comparator {entry['comparator']!r} is not one of {' '.join(COMPARATORS)}")
     threshold = entry.get("threshold")
     if isinstance(threshold, bool) or not isinstance(threshold, int | float):
-        raise ValueError("'threshold' must be a number")
+        raise _Invalid("'threshold' must be a number")
     mandatory = entry.get("mandatory", False)
     weight = entry.get("weight", 0)
     if not isinstance(mandatory, bool):
-        raise ValueError("'mandatory' must be true or false")
+        raise _Invalid("'mandatory' must be true or false")
     if isinstance(weight, bool) or not isinstance(weight, int | float) or weight < 0:
-        raise ValueError("'weight' must be a number >= 0")
+        raise _Invalid("'weight' must be a number >= 0")
     if mandatory == (weight > 0):
-        raise ValueError("give exactly one of 'mandatory = true' or 'weight = N' (N > 0)")
+        raise _Invalid("give exactly one of 'mandatory = true' or 'weight = N' (N > 0)")
     try:
         check_metric_path(entry["metric"])
     except UnknownMetricPath as exc:
-        raise ValueError(str(exc)) from None
+        raise _Invalid(str(exc)) from None
     return Requirement(
         entry["id"], entry["title"], entry["metric"], entry["comparator"], float(threshold), mandatory, float(weight)
     )

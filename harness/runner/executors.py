@@ -114,25 +114,28 @@ def _run_pool(
             in_flight: dict[Future[CallOutcome], tuple[Sample, int]] = {}
             broken = False
             while (pending or in_flight) and not broken:
-                while pending and len(in_flight) < workers:
+                done, _ = wait(in_flight, return_when=FIRST_COMPLETED) if in_flight else (set(), set())
+                arrived = time.perf_counter_ns()
+                finished = [(future, *in_flight.pop(future)) for future in done]
+                # Refill the pool first, so the workers compute while the parent journals (fsync).
+                while pending and len(in_flight) < workers and not any(f.exception() for f, *_ in finished):
                     sample = pending.popleft()
                     in_flight[pool.submit(call_in_worker, sample)] = (sample, time.perf_counter_ns())
-                done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-                for future in done:
-                    broken |= _settle(future, *in_flight.pop(future), on_outcome)
+                for future, sample, sent in finished:
+                    broken |= _settle(future, sample, arrived - sent, on_outcome)
             if broken:  # a worker died: every image still in flight went down with it
                 wait(in_flight)
                 for future, (sample, sent) in in_flight.items():
-                    _settle(future, sample, sent, on_outcome)
+                    _settle(future, sample, time.perf_counter_ns() - sent, on_outcome)
 
 
-def _settle(future: Future[CallOutcome], sample: Sample, sent: int, on_outcome: OnOutcome) -> bool:
+def _settle(future: Future[CallOutcome], sample: Sample, roundtrip_ns: int, on_outcome: OnOutcome) -> bool:
     """Hand a finished future's outcome on; True when its worker process died."""
     try:
         outcome = future.result()
     except BrokenProcessPool:
         crash = AdapterCrash("the worker process running this image died (the engine crashed)")
-        on_outcome(make_outcome(sample, 1, utc_now(), time.perf_counter_ns() - sent, crash), {})
+        on_outcome(make_outcome(sample, 1, utc_now(), roundtrip_ns, crash), {})
         return True
-    on_outcome(outcome, {"roundtrip_ms": (time.perf_counter_ns() - sent) / 1e6})
+    on_outcome(outcome, {"roundtrip_ms": roundtrip_ns / 1e6})
     return False

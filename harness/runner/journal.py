@@ -22,7 +22,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from harness.outcome import CallOutcome
 
@@ -106,7 +106,7 @@ class Journal:
         """Close the file (every record is already on disk)."""
         self._file.close()
 
-    def __enter__(self) -> Journal:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -131,8 +131,8 @@ def read_journal(path: Path) -> JournalContents:
         try:
             record = json.loads(line.decode("utf-8"))
             if not isinstance(record, dict):
-                raise ValueError("not a JSON object")
-        except ValueError as exc:
+                raise TypeError("not a JSON object")
+        except (TypeError, ValueError) as exc:
             if number == len(lines) and not tail:
                 contents.warnings.append(f"{path}: dropped an unreadable last record (line {number}): {exc}")
                 break

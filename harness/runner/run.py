@@ -26,7 +26,8 @@ from harness.metrics.matching import DEFAULT_IOU_THRESHOLD
 from harness.outcome import CallOutcome
 from harness.rubric import Rubric, load_rubric
 from harness.runner.calls import utc_now
-from harness.runner.executors import RunAborted, Strategy, choose_strategy, execute as execute_calls
+from harness.runner.executors import RunAborted, Strategy, choose_strategy
+from harness.runner.executors import execute as execute_calls
 from harness.runner.journal import JOURNAL_FILE, Journal, JournalContents, JournalError, read_journal
 from harness.runner.progress import run_progress
 from harness.scorecard.build import build_scorecard

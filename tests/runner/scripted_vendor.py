@@ -20,7 +20,16 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from harness.corpus.model import Sample
-from vendor_adapters.base import Adapter, Box, Capabilities, Image, Read, Recognition, VendorInfo, raise_unknown_options
+from vendor_adapters.base import (
+    Adapter,
+    Box,
+    Capabilities,
+    Image,
+    Read,
+    Recognition,
+    VendorInfo,
+    raise_unknown_options,
+)
 from vendor_adapters.errors import ProtocolError, VendorTimeout
 
 VENDOR_NAME = "Scripted | *Test* <Vendor>"

@@ -71,7 +71,7 @@ class _Vendor(BaseHTTPRequestHandler):
     lock = threading.Lock()
     release = threading.Event()
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server API
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["content-length"]))
         with _Vendor.lock:
             _Vendor.in_flight += 1
