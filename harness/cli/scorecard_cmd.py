@@ -1,11 +1,10 @@
-"""Scorecard commands: ``platebench verify`` and ``platebench rescore`` (more register here later)."""
+"""Scorecard commands: ``platebench verify`` and ``platebench rescore``; ``compare``, ``report``, ``keygen`` and
+``sign`` are registered from :mod:`harness.cli.compare_cmd`."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
-
-from harness.scorecard.integrity import resolve_scorecard_path, verify_path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -13,10 +12,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     verify = subparsers.add_parser(
         "verify",
         help="check a scorecard's integrity hash (and signature, if any)",
-        description="Recompute the scorecard's integrity hash over its canonical form. Exit 0 and OK when "
-        "intact; exit 1 naming the reason otherwise.",
+        description="Recompute the scorecard's integrity hash over its canonical form and, when it is signed, "
+        "check the Ed25519 signature (against --public-key when given). Exit 0 and OK when intact; exit 1 naming "
+        "each reason otherwise (hash mismatch, signature invalid, wrong key, missing signature).",
     )
     verify.add_argument("path", type=Path, metavar="PATH", help="scorecard.json or a run folder")
+    verify.add_argument(
+        "--public-key", type=Path, metavar="PUB",
+        help="the signer's trusted public key (from platebench keygen): the signature must be present and made with it",
+    )
     verify.set_defaults(handler=verify_command)
 
     rescore = subparsers.add_parser(
@@ -30,17 +34,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     rescore.add_argument("--rubric", type=Path, metavar="PATH", help="Default: the rubric path the run recorded")
     rescore.set_defaults(handler=rescore_command)
 
+    from harness.cli import compare_cmd
+
+    compare_cmd.register(subparsers)
+
 
 def verify_command(args: argparse.Namespace) -> int:
-    """Handler of ``platebench verify``."""
-    problems = verify_path(args.path)
-    target = resolve_scorecard_path(args.path)
-    if problems:
-        for problem in problems:
-            print(f"FAILED: {target}: {problem}")
-        return 1
-    print(f"OK: {target}")
-    return 0
+    """Handler of ``platebench verify`` (hash and signature checks live in ``compare_cmd.verify_signed``)."""
+    from harness.cli.compare_cmd import verify_signed
+
+    return verify_signed(args.path, args.public_key)
 
 
 def rescore_command(args: argparse.Namespace) -> int:

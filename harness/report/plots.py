@@ -1,0 +1,323 @@
+"""Plots for scorecards and comparisons, as standalone SVG strings (matplotlib, Agg, no network).
+
+Each function takes ``[(label, scorecard document), ...]`` (one entry for a single scorecard) and
+returns an SVG string, or ``None`` when the scorecards hold nothing to draw. Text stays text in
+the SVG (searchable, small); labels are redacted and drawn without mathtext, so a vendor name
+with ``$`` signs is shown as written. Element ids are salted per plot, so several SVGs can sit
+in one HTML page.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.patches
+import matplotlib.pyplot as plt
+import matplotlib.ticker
+from matplotlib.figure import Figure
+
+from harness.metrics.latency import CDF_STEPS
+from harness.redact import redact_text
+
+_ID = re.compile(r'\b(id)="([^"]+)"')
+_HREF = re.compile(r'((?:xlink:)?href)="#([^"]+)"')
+_URL = re.compile(r"url\(#([^)]+)\)")
+
+Cards = Sequence[tuple[str, Mapping[str, Any]]]
+COLORS = ("#1f5fa8", "#d1495b", "#2e8540", "#8d5a97", "#e08e0b", "#4a4a4a")
+RESULT_COLORS = {
+    "PASS": "#2e8540",
+    "FAIL": "#c0392b",
+    "PARTIAL": "#e08e0b",
+    "ATTESTED": "#8d5a97",
+    "NOT-APPLICABLE": "#9e9e9e",
+    "INCONCLUSIVE": "#f1c40f",
+}
+_RC = {
+    "svg.fonttype": "none",
+    "text.parse_math": False,
+    "font.size": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "svg.hashsalt": "platebench",
+}
+
+
+def _svg(fig: Figure, name: str) -> str:
+    """The figure as an ``<svg>`` element; every id (and reference to one) prefixed with ``name``, so
+    several plots can share one HTML page."""
+    out = io.StringIO()
+    fig.savefig(out, format="svg", metadata={"Date": None, "Creator": "platebench"})
+    plt.close(fig)
+    text = out.getvalue()
+    text = text[text.index("<svg") :]
+    text = _ID.sub(lambda m: f'{m.group(1)}="{name}-{m.group(2)}"', text)
+    text = _HREF.sub(lambda m: f'{m.group(1)}="#{name}-{m.group(2)}"', text)
+    return _URL.sub(lambda m: f"url(#{name}-{m.group(1)})", text)
+
+
+def _plot(name: str, width: float, height: float, draw: Callable[[Figure], None]) -> str:
+    with plt.rc_context({**_RC, "svg.hashsalt": f"platebench-{name}"}):
+        fig = plt.figure(figsize=(width, height), layout="constrained")
+        draw(fig)
+        return _svg(fig, name)
+
+
+def _labels(cards: Cards) -> list[str]:
+    return [redact_text(label) for label, _ in cards]
+
+
+def accuracy_by_tag(cards: Cards, metric: str = "exact_read_plate") -> str | None:
+    """Horizontal bars: the metric per tag (and overall), one bar per vendor, 95% CI whiskers."""
+    tags: list[str] = ["overall"]
+    for _, doc in cards:
+        for tag in doc["results"]["accuracy"].get("by_tag", {}):
+            if tag not in tags:
+                tags.append(tag)
+    if not any(_est(doc, "overall", metric) for _, doc in cards):
+        return None
+    labels = _labels(cards)
+    k = len(cards)
+    height = 0.28 * len(tags) * max(k, 1) * 0.75 + 1.2
+
+    def draw(fig: Figure) -> None:
+        ax = fig.add_subplot()
+        bar = 0.8 / k
+        for i, (label, (_, doc)) in enumerate(zip(labels, cards, strict=True)):
+            ys, xs, lo, hi = [], [], [], []
+            for t, tag in enumerate(tags):
+                est = _est(doc, tag, metric)
+                if est is None or est.get("value") is None:
+                    continue
+                ys.append(t + (i - (k - 1) / 2) * bar)
+                xs.append(100 * est["value"])
+                low = est.get("ci_low", est["value"]) if est.get("ci_low") is not None else est["value"]
+                high = est.get("ci_high", est["value"]) if est.get("ci_high") is not None else est["value"]
+                lo.append(100 * (est["value"] - low))
+                hi.append(100 * (high - est["value"]))
+            ax.barh(
+                ys,
+                xs,
+                height=bar * 0.9,
+                color=COLORS[i % len(COLORS)],
+                label=label,
+                xerr=[lo, hi],
+                error_kw={"elinewidth": 0.8, "capsize": 2, "ecolor": "#222"},
+            )
+        ax.set_yticks(range(len(tags)), [redact_text(t) for t in tags])
+        ax.invert_yaxis()
+        ax.set_xlim(0, 100)
+        ax.set_xlabel("plates read exactly (%), bars = 95% confidence interval")
+        ax.legend(loc="lower right", fontsize=8, frameon=True)
+
+    return _plot("accuracy-by-tag", 7.0, height, draw)
+
+
+def _est(doc: Mapping[str, Any], tag: str, metric: str) -> dict[str, Any] | None:
+    acc = doc["results"]["accuracy"]
+    group = acc.get("overall", {}) if tag == "overall" else acc.get("by_tag", {}).get(tag, {})
+    est = group.get(metric)
+    return est if isinstance(est, dict) else None
+
+
+def _cdf_points(figs: Mapping[str, Any]) -> tuple[list[float], list[float]] | None:
+    """(latency ms, cumulative %) from the 1% sketch when present, else the stored percentiles."""
+    cdf = figs.get("cdf")
+    if isinstance(cdf, list) and len(cdf) == CDF_STEPS:
+        return [float(v) for v in cdf], [100.0 * i / (CDF_STEPS - 1) for i in range(CDF_STEPS)]
+    points = (
+        [(0.0, figs.get("min"))]
+        + [(float(q), figs.get(f"p{q}")) for q in (50, 90, 95, 99)]
+        + [(100.0, figs.get("max"))]
+    )
+    pts = [(float(v), q) for q, v in points if isinstance(v, int | float)]
+    return ([v for v, _ in pts], [q for _, q in pts]) if len(pts) >= 2 else None
+
+
+def latency_cdf(cards: Cards) -> str | None:
+    """Cumulative share of answers by latency, per vendor: single-stream (solid) and load scenarios (dashed)."""
+    series: list[tuple[str, int, str, list[float], list[float]]] = []
+    for i, (label, (_, doc)) in enumerate(zip(_labels(cards), cards, strict=True)):
+        ss = doc["results"]["latency"]["single_stream"].get("client_ms") or {}
+        if (pts := _cdf_points(ss)) is not None:
+            series.append((f"{label}: one at a time", i, "-", *pts))
+        for scenario in doc["results"].get("load") or []:
+            if (pts := _cdf_points(scenario.get("latency_ms") or {})) is not None:
+                series.append((f"{label}: {redact_text(scenario['scenario'])}", i, "--", *pts))
+    if not series:
+        return None
+
+    def draw(fig: Figure) -> None:
+        ax = fig.add_subplot()
+        for name, i, style, xs, ys in series:
+            ax.step(
+                xs, ys, where="post", linestyle=style, color=COLORS[i % len(COLORS)], label=name, marker=None
+            )
+        positive = [x for _, _, _, xs, _ in series for x in xs if x > 0]
+        if positive and max(positive) / min(positive) > 20:
+            ax.set_xscale("log")
+            ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.set_ylim(0, 100)
+        ax.set_xlabel("latency (ms)")
+        ax.set_ylabel("answers at least this fast (%)")
+        ax.grid(alpha=0.3)
+        ax.legend(loc="lower right", fontsize=8)
+
+    return _plot("latency-cdf", 7.0, 3.4, draw)
+
+
+def reliability(cards: Cards) -> str | None:
+    """Reliability diagram: observed exact-read share against stated confidence, per bin."""
+    data = []
+    for label, (_, doc) in zip(_labels(cards), cards, strict=True):
+        bins = (doc["results"]["accuracy"].get("calibration") or {}).get("bins") or []
+        pts = [(b["mean_confidence"], b["accuracy"], b["count"]) for b in bins if b.get("count")]
+        if pts:
+            data.append((label, pts))
+    if not data:
+        return None
+
+    def draw(fig: Figure) -> None:
+        ax = fig.add_subplot()
+        ax.plot([0, 1], [0, 1], color="#999", linestyle=":", label="perfectly calibrated")
+        for i, (label, pts) in enumerate(data):
+            total = sum(c for _, _, c in pts)
+            ax.plot(
+                [p[0] for p in pts],
+                [p[1] for p in pts],
+                marker="o",
+                color=COLORS[i % len(COLORS)],
+                label=label,
+            )
+            ax.scatter(
+                [p[0] for p in pts],
+                [p[1] for p in pts],
+                s=[20 + 200 * c / total for _, _, c in pts],
+                color=COLORS[i % len(COLORS)],
+                alpha=0.3,
+            )
+        ax.set_xlim(0, 1)
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_xlabel("confidence the reader gave")
+        ax.set_ylabel("share of those reads that were right")
+        ax.grid(alpha=0.3)
+        ax.legend(loc="upper left", fontsize=8)
+
+    return _plot("reliability", 5.0, 4.0, draw)
+
+
+def precision_recall(cards: Cards) -> str | None:
+    """Precision and recall over the confidence threshold; each vendor's declared threshold marked."""
+    data = []
+    for label, (_, doc) in zip(_labels(cards), cards, strict=True):
+        cal = doc["results"]["accuracy"].get("calibration") or {}
+        sweep = cal.get("threshold_sweep") or []
+        if sweep:
+            data.append((label, sweep, cal.get("declared_threshold")))
+    if not data:
+        return None
+
+    def draw(fig: Figure) -> None:
+        ax = fig.add_subplot()
+        for i, (label, sweep, declared) in enumerate(data):
+            color = COLORS[i % len(COLORS)]
+            t = [r["threshold"] for r in sweep]
+            ax.plot(t, [_nan(r["precision"]) for r in sweep], color=color, label=f"{label}: precision")
+            ax.plot(
+                t, [_nan(r["recall"]) for r in sweep], color=color, linestyle="--", label=f"{label}: recall"
+            )
+            if declared is not None:
+                ax.axvline(declared, color=color, linestyle=":", linewidth=1.2)
+                ax.annotate(
+                    f"declared {declared:g}",
+                    (declared, 0.02 + 0.07 * i),
+                    color=color,
+                    fontsize=8,
+                    xytext=(3, 0),
+                    textcoords="offset points",
+                )
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1.02)
+        ax.set_xlabel("confidence threshold (reads below it are ignored)")
+        ax.set_ylabel("share")
+        ax.grid(alpha=0.3)
+        ax.legend(loc="lower left", fontsize=8)
+
+    return _plot("precision-recall", 7.0, 3.6, draw)
+
+
+def _nan(value: float | None) -> float:
+    return math.nan if value is None else value
+
+
+def privacy_grid(cards: Cards) -> str | None:
+    """Controls (rows) by vendors (columns), each cell coloured and labelled with its result code."""
+    controls: list[tuple[str, str]] = []
+    for _, doc in cards:
+        for c in (doc["results"].get("privacy") or {}).get("controls", []):
+            if c["id"] not in [cid for cid, _ in controls]:
+                controls.append((c["id"], c["title"]))
+    if not controls:
+        return None
+    labels = _labels(cards)
+
+    def draw(fig: Figure) -> None:
+        ax = fig.add_subplot()
+        for col, (_, doc) in enumerate(cards):
+            found = {c["id"]: c["result"] for c in (doc["results"].get("privacy") or {}).get("controls", [])}
+            for row, (cid, _) in enumerate(controls):
+                result = found.get(cid, "not run")
+                ax.add_patch(
+                    matplotlib.patches.Rectangle(
+                        (col, row), 0.96, 0.92, color=RESULT_COLORS.get(result, "#eeeeee")
+                    )
+                )
+                ax.text(
+                    col + 0.48,
+                    row + 0.46,
+                    result,
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if result in RESULT_COLORS else "#333",
+                )
+        ax.set_xlim(0, len(cards))
+        ax.set_ylim(len(controls), 0)
+        ax.set_xticks([c + 0.48 for c in range(len(cards))], labels)
+        ax.xaxis.tick_top()
+        ax.set_yticks(
+            [r + 0.46 for r in range(len(controls))],
+            [redact_text(f"{cid} {title}")[:60] for cid, title in controls],
+        )
+        ax.tick_params(length=0)
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+
+    return _plot("privacy-grid", 3.5 + 1.6 * len(cards), 0.8 + 0.32 * len(controls), draw)
+
+
+PLOTS: dict[str, tuple[str, Callable[[Cards], str | None]]] = {
+    "accuracy-by-tag": ("Plates read exactly, overall and by condition", accuracy_by_tag),
+    "latency-cdf": ("How quickly answers came back", latency_cdf),
+    "reliability": ("Can the reader's confidence be trusted?", reliability),
+    "precision-recall": ("What the confidence threshold trades off", precision_recall),
+    "privacy-grid": ("Privacy controls, pass or fail", privacy_grid),
+}
+"""Plot name (also its file name, ``NAME.svg``) -> (plain-language caption, function)."""
+
+
+def render_plots(cards: Cards) -> dict[str, str]:
+    """Every plot that has data, by name (``PLOTS`` order)."""
+    out = {}
+    for name, (_, fn) in PLOTS.items():
+        svg = fn(cards)
+        if svg is not None:
+            out[name] = svg
+    return out
