@@ -68,7 +68,8 @@ def print_to_pdf(html: Path, pdf: Path, *, timeout_s: float = 120.0) -> Path:
     ``@page`` rules set the paper size and margins)."""
     binary = require_chromium()
     pdf.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="platebench-chromium-") as profile:
+    # ignore_cleanup_errors: Chromium's helper processes may still be leaving the profile folder
+    with tempfile.TemporaryDirectory(prefix="platebench-chromium-", ignore_cleanup_errors=True) as profile:
         command = [
             binary,
             *QUIET_FLAGS,

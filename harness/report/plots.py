@@ -29,6 +29,12 @@ from harness.redact import redact_text
 _ID = re.compile(r'\b(id)="([^"]+)"')
 _HREF = re.compile(r'((?:xlink:)?href)="#([^"]+)"')
 _URL = re.compile(r"url\(#([^)]+)\)")
+_PATH = re.compile(r'\bd="([^"]*)"')
+_DECIMALS = re.compile(r"(\d\.\d{2})\d+")
+_INDENT = re.compile(r">\n\s+<")
+_METADATA = re.compile(r"<metadata>.*?</metadata>\n?", re.DOTALL)
+"""SVG size: indentation between tags and the RDF metadata block are dropped, and path coordinates
+rounded to 0.01 pt (far below what a screen or printer shows)."""
 
 Cards = Sequence[tuple[str, Mapping[str, Any]]]
 COLORS = ("#1f5fa8", "#d1495b", "#2e8540", "#8d5a97", "#e08e0b", "#4a4a4a")
@@ -60,7 +66,9 @@ def _svg(fig: Figure, name: str) -> str:
     text = text[text.index("<svg") :]
     text = _ID.sub(lambda m: f'{m.group(1)}="{name}-{m.group(2)}"', text)
     text = _HREF.sub(lambda m: f'{m.group(1)}="#{name}-{m.group(2)}"', text)
-    return _URL.sub(lambda m: f"url(#{name}-{m.group(1)})", text)
+    text = _URL.sub(lambda m: f"url(#{name}-{m.group(1)})", text)
+    text = _METADATA.sub("", _INDENT.sub(">\n<", text))
+    return _PATH.sub(lambda m: 'd="' + _DECIMALS.sub(r"\1", m.group(1)) + '"', text)
 
 
 def _plot(name: str, width: float, height: float, draw: Callable[[Figure], None]) -> str:

@@ -113,7 +113,7 @@ async def _drive(url: str, page: Path, screenshot: Path, selectors: dict[str, st
 
 def inspect_page(binary: str, page: Path, screenshot: Path, selectors: dict[str, str]) -> PageReport:
     """Load ``page``, count ``selectors`` (name -> CSS selector), save a full-page ``screenshot``."""
-    with tempfile.TemporaryDirectory(prefix="platebench-cdp-") as profile:
+    with tempfile.TemporaryDirectory(prefix="platebench-cdp-", ignore_cleanup_errors=True) as profile:
         command = [
             binary,
             *QUIET_FLAGS,
@@ -136,5 +136,8 @@ def inspect_page(binary: str, page: Path, screenshot: Path, selectors: dict[str,
             threading.Thread(target=proc.stderr.read, daemon=True).start()  # keep the pipe from filling
             return asyncio.run(_drive(url, page, screenshot, selectors))
         finally:
-            proc.kill()
-            proc.wait(timeout=30)
+            try:
+                proc.wait(timeout=10)  # Browser.close ends it; its helpers leave the profile after it
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=30)
