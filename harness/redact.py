@@ -137,7 +137,9 @@ def _pdf_text(path: Path) -> str:
     tool = shutil.which("pdftotext")
     if tool is None:
         raise RuntimeError("cannot search PDF text: pdftotext not found (install poppler-utils)")
-    done = subprocess.run([tool, "-q", str(path), "-"], capture_output=True, check=False, timeout=120)
+    done = subprocess.run(
+        [tool, "-q", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=False, timeout=120
+    )
     if done.returncode != 0:
         raise RuntimeError(f"pdftotext failed on {path}: {done.stderr.decode(errors='replace').strip()}")
     return done.stdout.decode("utf-8", errors="replace")

@@ -72,7 +72,9 @@ def _errors(events: list[dict[str, Any]]) -> list[str]:
         method, params = e.get("method"), e.get("params", {})
         if method == "Runtime.exceptionThrown":
             details = params["exceptionDetails"]
-            found.append(f"exception: {details.get('exception', {}).get('description') or details.get('text')}")
+            found.append(
+                f"exception: {details.get('exception', {}).get('description') or details.get('text')}"
+            )
         elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
             found.append(f"console.{params['type']}: {[a.get('value') for a in params.get('args', [])]}")
         elif method == "Log.entryAdded" and params["entry"].get("level") in ("error", "warning"):
@@ -123,7 +125,9 @@ def inspect_page(binary: str, page: Path, screenshot: Path, selectors: dict[str,
             "--window-size=1200,900",
             "about:blank",
         ]
-        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, encoding="utf-8", errors="replace"
+        )
         try:
             url = None
             assert proc.stderr is not None

@@ -42,7 +42,8 @@ def chromium() -> str:
         done = subprocess.run(
             command,
             capture_output=True,
-            text=True,
+            encoding="utf-8",
+            errors="replace",
             check=False,
             timeout=900,
             env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},

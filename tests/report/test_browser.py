@@ -50,4 +50,6 @@ def test_the_check_sees_console_errors_and_fetches(chromium: str, tmp_path: Path
     )
     report = inspect_page(chromium, page, tmp_path / "bad.png", {})
     text = " ".join(report.errors)
-    assert "boom" in text and "undefined_function" in text and "network fetch: http://127.0.0.1:9/x.png" in text
+    assert (
+        "boom" in text and "undefined_function" in text and "network fetch: http://127.0.0.1:9/x.png" in text
+    )

@@ -17,7 +17,10 @@ def _pdftotext(pdf: Path, *pages: str) -> str:
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext not found (apt-get install -y poppler-utils)")
     return subprocess.run(
-        ["pdftotext", "-layout", *pages, str(pdf), "-"], capture_output=True, text=True, check=True
+        ["pdftotext", "-enc", "UTF-8", "-layout", *pages, str(pdf), "-"],
+        capture_output=True,
+        encoding="utf-8",
+        check=True,
     ).stdout
 
 
