@@ -18,7 +18,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="put several vendors' scorecards side by side, with significance tests",
         description=(
             "Verify each scorecard, then write comparison.md, .html, .json, .xlsx and .csv (and plots/*.svg) to "
-            "--out: one column per vendor, mandatory requirements first, headline figures with 95%% CIs and n, "
+            "--out: one column per vendor, mandatory requirements first, headline figures with 95% CIs and n, "
             "and for each pair of vendors McNemar's exact test on per-image correctness (Holm-corrected for more "
             "than two vendors) with a paired bootstrap CI of the accuracy difference. Refuses scorecards made on "
             "different corpora, rubrics or image sets unless --allow-mismatch."
