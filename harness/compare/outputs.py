@@ -20,7 +20,7 @@ from openpyxl.utils import get_column_letter
 
 from harness.compare.inputs import Bid
 from harness.compare.rows import AREAS
-from harness.report.html import ci_text, fmt, redacted_plots, render_comparison_html, write_plots
+from harness.report.html import cell_text, ci_text, fmt, redacted_plots, render_comparison_html, write_plots
 from harness.scorecard.markdown import escape, table
 
 FILES = ("comparison.json", "comparison.md", "comparison.html", "comparison.csv", "comparison.xlsx")
@@ -44,10 +44,8 @@ def number_format(unit: str) -> str:
 # --------------------------------------------------------------------------- Markdown
 
 
-def _md_cell(cell: Mapping[str, Any], unit: str) -> str:
-    text = cell.get("text")
-    value = fmt(cell.get("value"), unit) if cell.get("value") is not None else ""
-    main = f"{value} {text}".strip() if text in ("PASS", "FAIL") else (text or value or "n/a")
+def _md_cell(cell: Mapping[str, Any], unit: str, kind: str) -> str:
+    main = cell_text(cell, unit, kind)
     extra = ci_text(cell, unit)
     bold = "**" if cell.get("passed") is False else ""
     return f"{bold}{escape(main)}{bold}" + (f" ({escape(extra)})" if extra else "")
@@ -59,7 +57,7 @@ def _md_rows(rows: Sequence[Mapping[str, Any]], labels: list[str], rule: bool = 
     for row in rows:
         kind = {"gate": "mandatory", "weighted": "weighted", "verdict": "result"}.get(row["kind"], "")
         cells = [escape(row["title"]), *([kind, f"`{row['rule']}`" if row["rule"] else ""] if rule else [])]
-        body.append(cells + [_md_cell(c, row["unit"]) for c in row["cells"]])
+        body.append(cells + [_md_cell(c, row["unit"], row["kind"]) for c in row["cells"]])
     return table(header, body)
 
 

@@ -2,11 +2,11 @@
 
 Rows are plain dicts shared by every rendering (Markdown, HTML, CSV, XLSX, JSON)::
 
-    {"area", "id", "title", "explain", "unit", "kind": "gate" | "weighted" | "metric" | "verdict",
+    {"area", "id", "title", "explain", "unit", "kind": "gate" | "weighted" | "verdict" | "metric" | "control",
      "rule", "higher_is_better", "cells": [{"value", "ci_low", "ci_high", "n", "passed", "text"}, ...]}
 
-``value`` is always a number or ``None``; ``text`` holds codes (``PASS``, ``FAIL``...) for rows
-that are not numbers. Areas: ``requirements`` (mandatory gates first, then weighted lines),
+``value`` is always a number or ``None``; ``text`` holds codes (``PASS``, ``FAIL``...). A privacy
+``control`` row's value is 1 for PASS and 0 otherwise (for spreadsheets); its code is what it says. Areas: ``requirements`` (mandatory gates first, then weighted lines),
 ``accuracy``, ``latency``, ``load``, ``privacy``.
 """
 
@@ -351,6 +351,7 @@ def privacy_rows(bids: list[Bid], plates: tuple[str, ...]) -> list[dict[str, Any
                 "PASS only when shown through the vendor's test system; ATTESTED is a promise, not a pass.",
                 "",
                 cells,
+                kind="control",
             )
         )
     return rows

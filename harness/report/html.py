@@ -48,10 +48,11 @@ def fmt(value: Any, unit: str = "") -> str:
     return f"{value:.4g}"
 
 
-def cell_text(cell: Mapping[str, Any], unit: str) -> str:
-    """The main text of a table cell: the code (PASS...) or value, never empty."""
-    if cell.get("text") and cell.get("value") is None:
-        return str(cell["text"])
+def cell_text(cell: Mapping[str, Any], unit: str, kind: str = "metric") -> str:
+    """The main text of a table cell, never empty: a control's result code, a requirement's value
+    and PASS/FAIL, or the value."""
+    if kind == "control" or (cell.get("text") and cell.get("value") is None):
+        return str(cell.get("text") or "not checked")
     if cell.get("text") in ("PASS", "FAIL"):
         return f"{fmt(cell['value'], unit)} {cell['text']}"
     if cell.get("text"):

@@ -62,3 +62,15 @@ def test_title_page_names_rfp_vendor_corpus_rubric_and_hash(card_a: Path) -> Non
         doc["provenance"]["started_at"],
     ):
         assert text in cover, text
+
+
+def test_privacy_controls_show_their_result_codes(card_a: Path, tmp_path: Path) -> None:
+    from scorecard_factory import with_privacy_and_load
+
+    card = tmp_path / "scorecard.json"
+    card.write_bytes(card_a.read_bytes())
+    html = render_scorecard_html(json.loads(with_privacy_and_load(card, ["PASS", "ATTESTED"]).read_text()))
+    cells = re.findall(
+        r'<td class="num (?:pass|fail)?\s*">([^<]*)', html[html.index("Does it protect privacy?") :]
+    )
+    assert cells[:2] == ["PASS", "ATTESTED"]
