@@ -1,6 +1,6 @@
 """How much does the harness cost on top of the engine? Full run vs a plain loop, same images, same parallelism.
 
-    python benchmarks/run_overhead.py [--corpus PATH] [--vendor reference] [--workers 2] [--repeat 1]
+    python benchmarks/run_overhead.py [--corpus PATH] [--vendor reference] [--workers 2] [--limit N] [--repeat 1]
 
 The harness run is ``prepare`` + ``execute`` of :mod:`harness.runner.run`: corpus validation
 (sha256 of every image), the process pool, per-call journal records fsync'd, scoring with
@@ -40,10 +40,10 @@ def _recognize(path: str) -> int:
     return len(adapter.recognize(Image(Path(path).read_bytes(), name=Path(path).name)).reads)
 
 
-def plain_loop(vendor: str, corpus_path: Path, workers: int) -> float:
+def plain_loop(vendor: str, corpus_path: Path, workers: int, limit: int | None) -> float:
     """Wall seconds for a bare process pool calling the engine on every image."""
     spec = resolve_vendor(vendor, default_vendors_file())
-    paths = [str(s.path) for s in load_corpus(corpus_path).samples]
+    paths = [str(s.path) for s in load_corpus(corpus_path).samples[:limit]]
     start = time.perf_counter()
     with ProcessPoolExecutor(
         workers, mp_context=multiprocessing.get_context("spawn"), initializer=init_worker,
@@ -53,12 +53,12 @@ def plain_loop(vendor: str, corpus_path: Path, workers: int) -> float:
     return time.perf_counter() - start
 
 
-def harness_run(vendor: str, corpus_path: Path, workers: int) -> tuple[float, float, int]:
+def harness_run(vendor: str, corpus_path: Path, workers: int, limit: int | None) -> tuple[float, float, int]:
     """Wall seconds for the whole run, the part spent in ``execute``, and the sample count."""
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
         prepared = prepare(RunRequest(
-            vendor=vendor, corpus_path=corpus_path, scorecard_dir=Path(out), concurrency=workers,
+            vendor=vendor, corpus_path=corpus_path, scorecard_dir=Path(out), concurrency=workers, limit=limit,
             vendors_file=default_vendors_file(),
         ))
         mid = time.perf_counter()
@@ -72,13 +72,14 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=US_SET)
     parser.add_argument("--vendor", default="reference")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--limit", type=int, default=None, help="only the first N images (default: all)")
     parser.add_argument("--repeat", type=int, default=1, help="alternate plain/harness this many times; best of each")
     args = parser.parse_args()
     plain, full, calls = [], [], []
     n = 0
     for _ in range(args.repeat):
-        plain.append(plain_loop(args.vendor, args.corpus, args.workers))
-        total, executed, n = harness_run(args.vendor, args.corpus, args.workers)
+        plain.append(plain_loop(args.vendor, args.corpus, args.workers, args.limit))
+        total, executed, n = harness_run(args.vendor, args.corpus, args.workers, args.limit)
         full.append(total)
         calls.append(executed)
     m = machine_info()

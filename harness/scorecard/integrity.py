@@ -135,7 +135,8 @@ def load_document(path: Path) -> tuple[dict[str, Any] | None, list[str]]:
         return None, [f"{target}: the JSON top level is not an object"]
     if odd:
         shown = ", ".join(odd[:3]) + (" ..." if len(odd) > 3 else "")
-        return None, [f"number(s) not in canonical form ({shown}): the file was edited after it was written"]
+        edited = f"number(s) not in canonical form ({shown}): the file was edited after it was written"
+        return None, [edited, *verify(doc)]
     return doc, []
 
 

@@ -61,7 +61,7 @@ def number(value: Any, unit: str = "") -> str:
         return escape(value)
     if unit == "proportion":
         return f"{100 * value:.1f}%"
-    return f"{value:.4g}"
+    return f"{value:.4g}" if abs(value) < 10_000 else f"{value:.0f}"
 
 
 def estimate(est: Mapping[str, Any] | None) -> tuple[str, str, str]:
