@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from harness.metrics.spec import units
-from harness.metrics.stats import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, bootstrap
+from harness.metrics.stats import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, bootstrap_percentile
 from harness.outcome import CallOutcome
 
 PERCENTILE_METHOD = "inverted_cdf"
@@ -52,7 +52,7 @@ def latency_summary(values_ms: Iterable[float]) -> dict[str, Any]:
         summary[f"p{q}"] = percentile(values, q)
     summary["max"] = float(values.max())
     for q in (50, 95):
-        est = bootstrap(values, lambda a, q=q: percentile(a, q), **units(f"p{q}"))
+        est = bootstrap_percentile(values, q, method=PERCENTILE_METHOD, **units(f"p{q}"))
         summary[f"p{q}_ci"] = None if est.ci_low is None else [est.ci_low, est.ci_high]
     grid = np.linspace(0, 100, CDF_STEPS)
     summary["cdf"] = [round(v, 4) for v in np.percentile(values, grid, method=PERCENTILE_METHOD).tolist()]
