@@ -85,6 +85,7 @@ def _read_to_json(read: Read) -> dict[str, Any]:
         "polygon": [list(p) for p in read.polygon] if read.polygon else None,
         "region": read.region,
         "candidates": [{"text": c.text, "confidence": c.confidence} for c in read.candidates],
+        "detection_confidence": read.detection_confidence,
     }
 
 
@@ -98,4 +99,5 @@ def _read_from_json(data: dict[str, Any]) -> Read:
         polygon=tuple((float(x), float(y)) for x, y in polygon) if polygon else None,
         region=data.get("region"),
         candidates=tuple(Candidate(c["text"], c.get("confidence")) for c in data.get("candidates", [])),
+        detection_confidence=data.get("detection_confidence"),
     )

@@ -102,3 +102,20 @@ def test_missing_or_headerless_journal_is_a_clear_error(tmp_path: Path) -> None:
     path.write_text(json.dumps({"type": "call", **outcome("a").to_json()}) + "\n", encoding="utf-8")
     with pytest.raises(JournalError, match="not a journal header"):
         read_journal(path)
+
+
+def test_a_read_with_every_field_survives_the_journal_round_trip(tmp_path: Path) -> None:
+    from vendor_adapters.base import Box, Candidate
+
+    read = Read(
+        "ABC123", 0.91, Box(1.0, 2.0, 30.0, 10.0), ((1.0, 2.0), (31.0, 2.0), (31.0, 12.0)), "us-co",
+        (Candidate("ABC123", 0.91), Candidate("A8C123", 0.05)), detection_confidence=0.77,
+    )
+    original = CallOutcome("a", "f" * 64, 1, 12.5, Recognition((read,), vendor_ms=3.0), started_at="2026-01-01T00:00:00Z")
+    path = tmp_path / "journal.jsonl"
+    with Journal.create(path, {"run_id": "r1"}) as journal:
+        journal.append_outcome(original)
+    assert read_journal(path).outcomes["a"] == original
+    older = original.to_json()
+    del older["reads"][0]["detection_confidence"]  # journals written before the field existed
+    assert CallOutcome.from_json(older).reads[0].detection_confidence is None
