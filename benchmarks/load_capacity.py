@@ -181,8 +181,10 @@ def memory(minutes: float, qps: float) -> None:
 
         async def go() -> LoadResult:
             async def sample() -> None:
+                begin = time.perf_counter()
                 while True:
                     samples.append(rss_mb())
+                    print(f"  t={time.perf_counter() - begin:5.0f} s RSS {samples[-1]:.1f} MB", flush=True)
                     await asyncio.sleep(10)
 
             sampler = asyncio.create_task(sample())
