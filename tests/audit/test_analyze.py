@@ -128,14 +128,14 @@ def test_agencies_without_agreement_skip_revoked_and_home(files: dict[str, Path]
 
 def test_csv_with_aliased_columns_gives_the_same_figures(files: dict[str, Path], tmp_path: Path) -> None:
     roster_csv = tmp_path / "roster.csv"
-    with roster_csv.open("w", newline="") as fh:
+    with roster_csv.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(["User_ID", "username", "ORI", "Organization", "Agency Type", "state", "role", "active"])
         for a in _accounts():
             writer.writerow([a["actor_id"], a["name"], a["agency_id"], a["agency_name"],
                              a["agency_kind"].replace("_", "-"), a["state"], a["role"], "yes" if a["active"] else "no"])
     log_csv = tmp_path / "log.csv"
-    with log_csv.open("w", newline="") as fh:
+    with log_csv.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(["entry_id", "timestamp", "user_id", "user", "org_id", "org", "org_type", "action",
                          "query", "purpose", "Case #", "offense", "status"])

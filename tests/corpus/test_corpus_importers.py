@@ -68,7 +68,7 @@ def _label_rows(folder: Path) -> list[list[str]]:
 
 def test_csv_of_the_same_labels_has_the_same_identity(eu: Corpus, openalpr_eu: Path, tmp_path: Path) -> None:
     relative = Path(os.path.relpath(openalpr_eu, tmp_path))
-    with (tmp_path / "labels.csv").open("w", newline="") as out:
+    with (tmp_path / "labels.csv").open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
         writer.writerow(
             ["image", "x", "y", "width", "height", "plate", "jurisdiction", "tag:set", "tag:split"]
