@@ -10,6 +10,9 @@ itself load it with ``-p harness.pytest_plugin``).
   output capture suspended so the progress bar shows on a terminal. The scorecard is written
   right after the run, before the items execute, so it exists whatever they report; each item
   passes or fails as its requirement did, and the terminal summary names the scorecard.
+- After the accuracy pass the privacy controls are checked where the vendor can be tested (see
+  :mod:`harness.runner.privacy_pass`); privacy requirements are items like the others, and the
+  summary prints a privacy line and the evidence folder.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from typing import Any
 
 import pytest
 
+from harness.rubric import format_threshold
+from harness.runner.privacy_pass import summary_line
 from harness.runner.run import DEFAULT_SCORECARD_DIR, PreparedRun, RunRequest, RunResult, execute, prepare
 from harness.vendors_config import default_vendors_file
 from vendor_adapters.errors import ConfigurationError
@@ -69,6 +74,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--vendors-config", type=Path, metavar="PATH", default=None, help="Default: vendors.toml in the current folder, if any"
     )
+    group.addoption(
+        "--privacy", dest="privacy", action="store_true", default=None,
+        help="check the privacy controls after the accuracy pass, where the vendor can be tested (the default)",
+    )
+    group.addoption("--no-privacy", dest="privacy", action="store_false", help="skip the privacy controls")
+    group.addoption(
+        "--attestations", type=Path, metavar="FILE", default=None,
+        help="vendor attestation file (TOML/JSON) for controls its API cannot demonstrate; ATTESTED is never a pass",
+    )
+    group.addoption(
+        "--reference-flaw", dest="reference_flaws", action="append", default=[], metavar="NAME",
+        help="start the reference vendor's server with this deliberate flaw (repeatable; demonstrations)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -84,6 +102,9 @@ def pytest_configure(config: pytest.Config) -> None:
         resume=config.getoption("resume"),
         scorecard_dir=cwd / config.getoption("scorecard_dir"),
         vendors_file=config.getoption("vendors_config") or default_vendors_file(cwd),
+        privacy=config.getoption("privacy"),
+        attestations=config.getoption("attestations"),
+        reference_flaws=tuple(config.getoption("reference_flaws")),
     )
     try:
         prepared = prepare(request)
@@ -149,7 +170,7 @@ class RequirementItem(pytest.Item):
             kind = "mandatory" if v["mandatory"] else f"weight {v['weight']:g}"
             raise RequirementNotMet(
                 f"{v['id']} {v['title']} ({kind}): {v['reason']}\n"
-                f"  rule: {v['metric']} {v['comparator']} {v['threshold']:g}"
+                f"  rule: {v['metric']} {v['comparator']} {format_threshold(v['threshold'])}"
             )
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
@@ -200,5 +221,11 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     terminalreporter.write_line(
         f"weighted score {weighted}; {'eligible' if score['eligible'] else 'NOT eligible (a mandatory requirement is not met)'}"
     )
+    privacy = evaluation.result.document["results"].get("privacy")
+    if privacy is not None:
+        method = evaluation.result.document["provenance"]["privacy"]["method"]
+        terminalreporter.write_line(f"privacy controls: {summary_line(privacy)} ({method})")
+    if evaluation.result.evidence_dir is not None:
+        terminalreporter.write_line(f"evidence: {evaluation.result.evidence_dir}")
     terminalreporter.write_line(f"report: {evaluation.result.markdown_path}")
     terminalreporter.write_line(f"scorecard: {evaluation.result.scorecard_path}")

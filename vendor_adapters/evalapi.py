@@ -42,6 +42,10 @@ from vendor_adapters.http import credential, json_body, raise_for_vendor_status,
 from vendor_adapters.options import Options
 
 _OPTIONS = ("base_url", "token_env", "timeout")
+NO_SANDBOX_TOKEN = (
+    "no sandbox token configured: set token_env in vendors.toml to the name of the environment variable "
+    "holding the home agency's sandbox admin token"
+)
 MAX_FAILURES_KEPT = 1000
 """Conformance failures kept per adapter (a broken server would otherwise fill memory)."""
 
@@ -152,9 +156,14 @@ class EvalApiAdapter(HttpAdapter):
         )
 
     def sandbox_client(self, canary_prefix: str) -> Any:
-        """A :class:`harness.privacy.sandbox.SandboxClient` acting with the sandbox admin token."""
+        """A :class:`harness.privacy.sandbox.SandboxClient` acting with the sandbox admin token.
+
+        Raises :class:`ConfigurationError` when no ``token_env`` is configured (the privacy suite
+        then records its controls as not demonstrated)."""
         from harness.privacy.sandbox import SandboxClient
 
+        if not self.token_env:
+            raise ConfigurationError(NO_SANDBOX_TOKEN)
         token = credential(self._env, self.token_env, self.name)
         return SandboxClient(self.base_url, token, canary_prefix=canary_prefix, validator=self.validator,
                              timeout=self.timeout)

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from harness.runner.privacy_pass import summary_line
 from harness.runner.run import DEFAULT_SCORECARD_DIR, RunRequest, RunResult, execute, prepare
 from harness.vendors_config import default_vendors_file
 
@@ -41,6 +42,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--concurrency", type=_positive, metavar="N", help="calls in flight. Default: from the adapter")
     parser.add_argument("--vendors-config", type=Path, metavar="PATH", help="Default: vendors.toml in the current folder, if any")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a requirement is not met")
+    privacy = parser.add_argument_group("privacy controls (checked after the accuracy pass)")
+    privacy.add_argument(
+        "--privacy", action=argparse.BooleanOptionalAction, default=None,
+        help="check the privacy controls where the vendor can be tested: reference (the harness starts its server on "
+        "loopback), evalapi (its sandbox, with token_env). Default: on",
+    )
+    privacy.add_argument(
+        "--attestations", type=Path, metavar="FILE",
+        help="vendor attestation file (TOML/JSON) for controls its API cannot demonstrate; ATTESTED is never a pass",
+    )
+    privacy.add_argument(
+        "--reference-flaw", dest="reference_flaws", action="append", default=[], metavar="NAME",
+        help="start the reference vendor's server with this deliberate flaw (repeatable; for demonstrations)",
+    )
     parser.set_defaults(handler=run_command)
 
 
@@ -55,6 +70,9 @@ def run_command(args: argparse.Namespace) -> int:
         scorecard_dir=args.scorecard_dir,
         concurrency=args.concurrency,
         vendors_file=args.vendors_config or default_vendors_file(),
+        privacy=args.privacy,
+        attestations=args.attestations,
+        reference_flaws=tuple(args.reference_flaws),
     )
     prepared = prepare(request)
     print(f"run {prepared.header['run_id']}: {len(prepared.todo)} of {len(prepared.samples)} samples to send", file=sys.stderr)
@@ -94,5 +112,10 @@ def print_summary(result: RunResult) -> None:
         + (f" (not met: {', '.join(failed)})" if failed else "")
         + f"; weighted score {weighted}; {'eligible' if score['eligible'] else 'NOT eligible'}"
     )
+    privacy = results.get("privacy")
+    if privacy is not None:
+        print(f"privacy controls: {summary_line(privacy)} ({result.document['provenance']['privacy']['method']})")
+    if result.evidence_dir is not None:
+        print(f"evidence: {result.evidence_dir}")
     print(f"report: {result.markdown_path}")
     print(result.scorecard_path)

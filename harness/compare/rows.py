@@ -18,6 +18,7 @@ from typing import Any
 from harness.compare.inputs import Bid
 from harness.metrics.spec import METRICS
 from harness.redact import redact_text
+from harness.rubric import format_threshold
 
 AREAS = ("requirements", "accuracy", "latency", "load", "privacy")
 
@@ -121,7 +122,7 @@ def requirement_rows(bids: list[Bid], plates: tuple[str, ...]) -> list[dict[str,
                 if mine is None
                 else _cell(mine["observed"], passed=mine["passed"], text="PASS" if mine["passed"] else "FAIL")
             )
-        rule = f"{req['metric']} {req['comparator']} {req['threshold']:g}"
+        rule = f"{req['metric']} {req['comparator']} {format_threshold(req['threshold'])}"
         kind = "gate" if req["mandatory"] else "weighted"
         explain = (
             "Mandatory: a bid that fails it cannot be awarded."

@@ -43,6 +43,11 @@ CONFORMANCE_TITLE = "Every sandbox response conforms to the published RFP evalua
 PREFERRED_OFFENSE = "motor_vehicle_theft"
 
 
+def control_registry() -> dict[str, str]:
+    """Every control id the suite reports, in run order, with its title (``API-CONF-01`` last)."""
+    return {**{c.id: c.title for c in CONTROLS}, CONFORMANCE_ID: CONFORMANCE_TITLE}
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
@@ -175,9 +180,33 @@ def _apply_attestation(control: Control, result: str, message: str,
     if attestation is None or result != INCONCLUSIVE:
         return result, message, None
     if not control.attestable:
-        return result, message + "; an attestation was supplied but the catalogue accepts none for this control", None
-    return (ATTESTED, (f"not demonstrated through the API ({message}); attested by {attestation.signer} on "
-                      f"{attestation.date}: {attestation.mechanism}"), attestation.as_dict())
+        return result, message + _NOT_ATTESTABLE, None
+    return ATTESTED, f"not demonstrated through the API ({message}){_attested_by(attestation)}", attestation.as_dict()
+
+
+_NOT_ATTESTABLE = "; an attestation was supplied but the catalogue accepts none for this control"
+
+
+def _attested_by(attestation: Attestation) -> str:
+    return f"; attested by {attestation.signer} on {attestation.date}: {attestation.mechanism}"
+
+
+def untested_report(reason: str, attestations: dict[str, Attestation] | None = None) -> PrivacyReport:
+    """The suite's outcome when there is no sandbox to drive: every control INCONCLUSIVE with ``reason``
+    (nothing was sent), except ATTESTED where an attestation names a control the catalogue accepts one for.
+    No evidence is written for it: there is none."""
+    attestations = attestations or {}
+    now = _now()
+    reports = []
+    attestable = {c.id: c.attestable for c in CONTROLS}
+    for control_id, title in control_registry().items():
+        attestation = attestations.get(control_id)
+        if attestation is not None and attestable.get(control_id, False):
+            result, message = ATTESTED, reason + _attested_by(attestation)
+        else:
+            result, message = INCONCLUSIVE, reason + (_NOT_ATTESTABLE if attestation is not None else "")
+        reports.append(ControlReport(control_id, title, result, message, {}))
+    return PrivacyReport("", now, now, reports, {"results": {r.id: r.result for r in reports}})
 
 
 def run_privacy_suite(

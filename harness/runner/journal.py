@@ -5,6 +5,8 @@ Layout of ``DIR/<vendor>/<run_id>/journal.jsonl`` (mode 0600: reads hold plate n
     {"type": "header", "journal_format": 1, "run_id": ..., "corpus": {...}, "adapter": {...}, ...}
     {"type": "call", "sample_id": ..., "reads": [...], "client_ms": ..., ...}   one per call
     {"type": "resume", "at": "..."}                                              one per resume
+    {"type": "conformance", "failures": [...]}    evalapi-style adapters: spec failures of the calls
+    {"type": "privacy", "check": {...}, "section": {...}, "conformance": ...}     the privacy pass
     {"type": "end", "at": "..."}                                                 when all calls are done
 
 Each record is written with ``write`` + ``flush`` + ``os.fsync`` before the next call's outcome
@@ -49,6 +51,10 @@ class JournalContents:
     """How many times the run was resumed."""
     ended_at: str | None = None
     """When the last call finished (the last ``end`` record), if the run got that far."""
+    privacy: dict[str, Any] | None = None
+    """The privacy pass's record (``check``, ``section``, ``conformance``), once it ran."""
+    conformance: list[dict[str, Any]] | None = None
+    """Spec-conformance failures of the calls, over every ``conformance`` record; ``None`` if none."""
     good_bytes: int = 0
     """Length of the intact prefix of the file."""
     warnings: list[str] = field(default_factory=list)
@@ -155,6 +161,10 @@ def read_journal(path: Path) -> JournalContents:
             contents.resumes += 1
         elif kind == "end":
             contents.ended_at = record.get("at")
+        elif kind == "privacy":
+            contents.privacy = record
+        elif kind == "conformance":
+            contents.conformance = [*(contents.conformance or []), *record.get("failures", [])]
         offset += len(line) + 1
     if tail:
         contents.warnings.append(

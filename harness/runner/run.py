@@ -29,6 +29,13 @@ from harness.runner.calls import utc_now
 from harness.runner.executors import RunAborted, Strategy, choose_strategy
 from harness.runner.executors import execute as execute_calls
 from harness.runner.journal import JOURNAL_FILE, Journal, JournalContents, JournalError, read_journal
+from harness.runner.privacy_pass import (
+    EVIDENCE_DIR,
+    PrivacyPlan,
+    adapter_conformance,
+    plan_privacy,
+    run_privacy_pass,
+)
 from harness.runner.progress import run_progress
 from harness.scorecard.build import build_scorecard
 from harness.scorecard.markdown import render_markdown
@@ -62,6 +69,12 @@ class RunRequest:
     vendors_file: Path | None = None
     iou_threshold: float = DEFAULT_IOU_THRESHOLD
     top_n: int = DEFAULT_TOP_N
+    privacy: bool | None = None
+    """Check the privacy controls after the accuracy pass (``None``: yes, or as recorded on resume)."""
+    attestations: Path | None = None
+    """Vendor attestation file (TOML or JSON) for controls the API cannot demonstrate."""
+    reference_flaws: tuple[str, ...] = ()
+    """Start the reference vendor's server with these deliberate flaws (demonstrations)."""
 
 
 @dataclass
@@ -81,6 +94,8 @@ class PreparedRun:
     previous: JournalContents | None = None
     """On resume: what the journal already holds."""
     warnings: list[str] = field(default_factory=list)
+    privacy: PrivacyPlan | None = None
+    """How the privacy controls are checked after the calls; ``None``: they are not."""
 
     @property
     def journal_path(self) -> Path:
@@ -103,6 +118,12 @@ class RunResult:
     journal_path: Path
     document: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def evidence_dir(self) -> Path | None:
+        """The privacy suite's evidence bundle, when the run has one."""
+        folder = self.run_dir / EVIDENCE_DIR
+        return folder if (folder / "MANIFEST.sha256").is_file() else None
 
 
 def new_run_id() -> str:
@@ -166,6 +187,7 @@ def _prepare_new(request: RunRequest, vendor: VendorSpec, class_path: str, adapt
     corpus = load_corpus_checked(corpus_path)
     rubric = load_rubric(request.rubric_path)
     strategy = choose_strategy(adapter, request.concurrency)
+    privacy = _plan_privacy(request, vendor, adapter)
     run_id = new_run_id()
     header = {
         "run_id": run_id,
@@ -194,6 +216,7 @@ def _prepare_new(request: RunRequest, vendor: VendorSpec, class_path: str, adapt
             "scenarios": [],
             "seed": None,
         },
+        "privacy": None if privacy is None else privacy.to_header(),
         "machine": machine_info().model_dump(mode="json"),
         "platebench_version": __version__,
         "started_at": utc_now(),
@@ -208,7 +231,37 @@ def _prepare_new(request: RunRequest, vendor: VendorSpec, class_path: str, adapt
         header=header,
         strategy=strategy,
         samples=list(corpus.samples[: request.limit]),
+        privacy=privacy,
     )
+
+
+def _plan_privacy(request: RunRequest, vendor: VendorSpec, adapter: Adapter) -> PrivacyPlan | None:
+    return plan_privacy(
+        enabled=request.privacy is not False, adapter=adapter, vendor=vendor.name,
+        reference_flaws=request.reference_flaws, attestations=request.attestations,
+    )
+
+
+def _resumed_privacy(request: RunRequest, vendor: VendorSpec, adapter: Adapter,
+                     header: dict[str, Any]) -> PrivacyPlan | None:
+    """The privacy plan the run recorded; privacy options given again must say the same."""
+    recorded = PrivacyPlan.from_header(header.get("privacy"))
+    if request.privacy is not None or request.reference_flaws or request.attestations:
+        wanted = _plan_privacy(request, vendor, adapter)
+        if (wanted and wanted.to_header()) != (recorded and recorded.to_header()):
+            raise RunError(
+                f"cannot resume run {header['run_id']} with other privacy options: it started with "
+                + (_describe(recorded) if recorded else "--no-privacy")
+            )
+    if recorded is not None:
+        recorded.attestations()  # the file must still be there, unchanged
+    return recorded
+
+
+def _describe(plan: PrivacyPlan) -> str:
+    flaws = "".join(f" --reference-flaw {f}" for f in plan.reference_flaws)
+    attested = f" --attestations {plan.attestations_path}" if plan.attestations_path else ""
+    return f"--privacy{flaws}{attested}"
 
 
 def _prepare_resume(request: RunRequest, vendor: VendorSpec, class_path: str, adapter: Adapter) -> PreparedRun:
@@ -255,6 +308,7 @@ def _prepare_resume(request: RunRequest, vendor: VendorSpec, class_path: str, ad
         samples=list(corpus.samples[: options["limit"]]),
         previous=previous,
         warnings=list(previous.warnings),
+        privacy=_resumed_privacy(request, vendor, adapter, header),
     )
 
 
@@ -279,6 +333,16 @@ def execute(prepared: PreparedRun, *, progress_stream: IO[str] | None = None) ->
             execute_calls(
                 prepared.strategy, prepared.adapter, prepared.class_path, dict(prepared.vendor.config), todo, record
             )
+        found = adapter_conformance(prepared.adapter)
+        if found is not None:
+            journal.append({"type": "conformance", "failures": found})
+        recorded = prepared.previous.conformance if prepared.previous else None
+        conformance = None if found is None and recorded is None else [*(recorded or []), *(found or [])]
+        privacy = prepared.previous.privacy if prepared.previous else None
+        if prepared.privacy is not None and privacy is None:
+            privacy = {"type": "privacy", **run_privacy_pass(prepared.privacy, prepared.adapter, prepared.run_dir,
+                                                             progress_stream)}
+            journal.append(privacy)
         ended_at = utc_now()
         journal.append({"type": "end", "at": ended_at})
     except RunAborted as exc:
@@ -294,6 +358,8 @@ def execute(prepared: PreparedRun, *, progress_stream: IO[str] | None = None) ->
         rubric=prepared.rubric,
         ended_at=ended_at,
         resumed=prepared.previous is not None,
+        privacy=privacy,
+        conformance=_with_sandbox_findings(conformance, privacy),
     )
     return _write(prepared.run_dir, document, prepared.warnings)
 
@@ -325,8 +391,20 @@ def rescore(run_dir: Path, *, corpus_path: Path | None = None, rubric_path: Path
         rubric=rubric,
         ended_at=contents.ended_at or last_call,
         resumed=contents.resumes > 0,
+        privacy=contents.privacy,
+        conformance=_with_sandbox_findings(contents.conformance, contents.privacy),
     )
     return _write(run_dir, document, contents.warnings)
+
+
+def _with_sandbox_findings(
+    calls: list[dict[str, Any]] | None, privacy: dict[str, Any] | None
+) -> list[dict[str, Any]] | None:
+    """``results.conformance``: the calls' findings, then the privacy sandbox's (``None`` if neither applies)."""
+    sandbox = privacy.get("conformance") if privacy else None
+    if calls is None and sandbox is None:
+        return None
+    return [*(calls or []), *(sandbox or [])]
 
 
 def _write_atomic(path: Path, text: str) -> None:

@@ -16,6 +16,7 @@ from harness.scorecard.model import (
     AdapterRef,
     CorpusRef,
     Machine,
+    PrivacyCheck,
     Provenance,
     RubricRef,
     RunOptions,
@@ -42,11 +43,16 @@ def build_scorecard(
     rubric: Rubric,
     ended_at: str,
     resumed: bool,
+    privacy: Mapping[str, Any] | None = None,
+    conformance: Sequence[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The sealed scorecard document of a run.
 
     ``header`` is the journal header (adapter, vendor, options, start time); ``samples`` the
     samples the run covers (the corpus, or its first ``limit``), each with an outcome in ``outcomes``.
+    ``privacy`` is the privacy pass's journal record (``check`` goes to ``provenance.privacy``,
+    ``section`` to ``results.privacy``, before the rubric is judged); ``conformance`` the
+    spec-conformance findings (``results.conformance``), for adapters that speak the RFP API.
     The machine is the one that made the calls (from the header); the platebench version and git
     commit are those of the software that computed the figures (the same, unless re-scored later).
     """
@@ -65,6 +71,10 @@ def build_scorecard(
         "latency": {"single_stream": score_latency(ordered)},
         "errors": error_summary(ordered),
     }
+    if privacy is not None:
+        results["privacy"] = privacy["section"]
+    if conformance is not None:
+        results["conformance"] = list(conformance)
     requirements, score = judge(rubric, results)
     results.update(requirements=requirements, score=score)
     provenance = Provenance(
@@ -85,6 +95,7 @@ def build_scorecard(
         machine=Machine(**header["machine"]) if "machine" in header else machine_info(),
         started_at=header["started_at"],
         ended_at=ended_at,
+        privacy=None if privacy is None else PrivacyCheck(**privacy["check"]),
     )
     verdicts = {
         s.sha256: sample_verdict(s, o, iou_threshold=options["iou_threshold"]) for s, o in pairs

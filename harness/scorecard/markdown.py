@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from harness.metrics.spec import METRICS
+from harness.redact import redact_text
+from harness.rubric import format_threshold
 
 Doc = Mapping[str, Any]
 SectionRenderer = Callable[[Doc], str | None]
@@ -117,6 +119,11 @@ def _provenance(doc: Doc) -> str:
         ["Machine", escape(f"{m['cpu']}, {m['cores']} cores, {m['os']}, Python {m['python']}")],
         ["Started / ended (UTC)", f"{escape(p['started_at'])} / {escape(p['ended_at'])}"],
     ]
+    privacy = p.get("privacy")
+    if privacy:
+        flaws = f", deliberate flaws: {escape(', '.join(privacy['reference_flaws']))}" if privacy.get("reference_flaws") else ""
+        attested = f", attestation file sha256 `{privacy['attestations_sha256']}`" if privacy.get("attestations_sha256") else ""
+        rows.insert(-2, ["Privacy controls", f"{_METHODS.get(privacy['method'], escape(privacy['method']))}{flaws}{attested}"])
     return "## Provenance\n\n" + table(["", ""], rows)
 
 
@@ -218,20 +225,85 @@ def _errors(doc: Doc) -> str:
     )
 
 
+_METHODS = {
+    "reference-server": "checked on the reference vendor's HTTP server (loopback)",
+    "vendor-sandbox": "checked through the vendor's RFP evaluation API sandbox",
+    "not-tested": "not tested",
+}
+_CODES = (
+    "PASS: demonstrated through the vendor's API. FAIL: a violation was demonstrated. PARTIAL: no data "
+    "leaked, but not as the contract says. ATTESTED: backed only by the vendor's signed statement; it never "
+    "counts as a pass. NOT-APPLICABLE: the capability verifiably does not exist. INCONCLUSIVE: could not be "
+    "tested; re-test before award."
+)
+PRIVACY_HEADING = "## Does it protect the city's data?"
+
+
+def _text(value: object) -> str:
+    """Free text from a result (written by our suite, but it may quote a vendor): redacted, then escaped."""
+    return escape(redact_text(str(value)))
+
+
 def _privacy(doc: Doc) -> str | None:
     privacy = doc["results"].get("privacy")
+    check = doc["provenance"].get("privacy")
     if not privacy:
+        if any(r["metric"].startswith("privacy.") for r in doc["results"]["requirements"]):
+            return f"{PRIVACY_HEADING}\n\nThe privacy controls were not checked in this run (privacy pass turned off)."
         return None
-    rows = [[escape(c["id"]), escape(c["title"]), c["result"], escape(c.get("message", ""))] for c in privacy["controls"]]
-    return "## Privacy controls\n\n" + table(["Control", "Title", "Result", "Detail"], rows)
+    counts: dict[str, int] = {}
+    for c in privacy["controls"]:
+        counts[c["result"]] = counts.get(c["result"], 0) + 1
+    tally = ", ".join(f"{n} {code}" for code, n in sorted(counts.items(), key=lambda kv: (kv[0] != "PASS", kv[0])))
+    parts = [PRIVACY_HEADING, f"**{len(privacy['controls'])} controls: {tally}.**"]
+    if check:
+        parts.append(_text(check["detail"]))
+    rows = [
+        [
+            escape(c["id"]), _text(c["title"]), f"**{c['result']}**" if c["result"] != "PASS" else c["result"],
+            _text(c.get("message", "")), code(c["evidence_sha256"][:16]) if c.get("evidence_sha256") else "none",
+        ]
+        for c in privacy["controls"]
+    ]
+    parts.append(table(["Control", "What the contract requires", "Result", "What was observed", "Evidence sha256"], rows))
+    bundle = privacy.get("evidence_bundle_sha256")
+    parts.append(
+        f"Evidence: the request/response transcripts (tokens removed) are in `evidence/` beside this scorecard; "
+        f"sha256 of its `MANIFEST.sha256`: `{bundle}` (the table shows the first 16 hex digits of each file's "
+        "digest; check them with `cd evidence && sha256sum -c MANIFEST.sha256`)."
+        if bundle else "Evidence: none (nothing was sent to a sandbox)."
+    )
+    parts.append(escape(_CODES))
+    return "\n\n".join(parts)
+
+
+_CONFORMANCE_SHOWN = 50
+
+
+def _conformance(doc: Doc) -> str | None:
+    findings = doc["results"].get("conformance")
+    if findings is None:
+        return None
+    heading = "## Does it follow the published RFP evaluation API?"
+    if not findings:
+        return f"{heading}\n\nEvery response checked against the published OpenAPI document conformed."
+    rows = [
+        [escape(f["source"]), code(f"{f['method']} {f['path']}"), str(f.get("status") or ""), code(f["field"]), _text(f["message"])]
+        for f in findings[:_CONFORMANCE_SHOWN]
+    ]
+    more = f"\n\n{len(findings) - _CONFORMANCE_SHOWN} more in `scorecard.json`." if len(findings) > _CONFORMANCE_SHOWN else ""
+    return (
+        f"{heading}\n\n{len(findings)} response(s) broke the published OpenAPI document (where and which rule; "
+        "never a value).\n\n" + table(["Pass", "Call", "Status", "Field", "Rule broken"], rows) + more
+    )
 
 
 def _requirements(doc: Doc) -> str:
     rows = [
         [
             escape(r["id"]), escape(r["title"]), "mandatory" if r["mandatory"] else f"weight {r['weight']:g}",
-            f"{code(r['metric'])} {escape(r['comparator'])} {r['threshold']:g}",
-            number(r["observed"]), "**PASS**" if r["passed"] else "**FAIL**", escape(r["reason"]),
+            f"{code(r['metric'])} {escape(r['comparator'])} {escape(format_threshold(r['threshold']))}",
+            number(r["observed"]), "**PASS**" if r["passed"] else "**FAIL**", _text(r["reason"]),
         ]
         for r in doc["results"]["requirements"]
     ]
@@ -262,7 +334,8 @@ def _integrity(doc: Doc) -> str:
 for _name, _render in (
     ("heading", _heading), ("provenance", _provenance), ("accuracy", _accuracy), ("by_tag", _by_tag),
     ("by_jurisdiction", _by_jurisdiction), ("calibration", _calibration), ("latency", _latency),
-    ("load", _load), ("errors", _errors), ("privacy", _privacy), ("requirements", _requirements),
+    ("load", _load), ("errors", _errors), ("privacy", _privacy), ("conformance", _conformance),
+    ("requirements", _requirements),
     ("samples", _samples), ("integrity", _integrity),
 ):
     register_section(_name, _render)

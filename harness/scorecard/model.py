@@ -126,6 +126,21 @@ class Machine(_Model):
     python: str
 
 
+class PrivacyCheck(_Model):
+    """How this run checked the privacy controls (absent when it did not try: ``--no-privacy``)."""
+
+    method: Literal["reference-server", "vendor-sandbox", "not-tested"]
+    """``reference-server``: the reference vendor's HTTP server, started by the harness on a loopback
+    port (the accuracy pass ran the same vendor's recognizer in-process); ``vendor-sandbox``: the
+    vendor's own RFP evaluation API sandbox; ``not-tested``: no API to test through."""
+    detail: str
+    """The same in words, with the reason when nothing could be tested."""
+    reference_flaws: list[str] = Field(default_factory=list)
+    """Deliberate flaws the reference server was started with (demonstrations only)."""
+    attestations_sha256: str | None = None
+    """sha256 of the vendor attestation file's bytes, when one was given."""
+
+
 class Provenance(_Model):
     """Where the figures come from: software, vendor, corpus, rubric, options, machine, time."""
 
@@ -142,6 +157,7 @@ class Provenance(_Model):
     """UTC, ISO 8601, when the first call of the run was sent (the original start on resume)."""
     ended_at: str
     """UTC, ISO 8601, when the scorecard was built."""
+    privacy: PrivacyCheck | None = None
 
 
 # --------------------------------------------------------------------------- results
@@ -199,6 +215,21 @@ class PrivacyResults(_Model):
     evidence_bundle_sha256: str | None = None
 
 
+class ConformanceFinding(_Model):
+    """One vendor response that broke the published RFP evaluation API: where and what, never a value."""
+
+    source: Literal["recognition", "privacy-sandbox"]
+    """``recognition``: the accuracy pass (``/v1/info``, ``/v1/recognize``); ``privacy-sandbox``: the
+    privacy suite's calls."""
+    method: str
+    path: str
+    status: int | None = None
+    field: str
+    """Where: ``status``, ``content-type``, ``body`` or a JSON path such as ``reads[0].confidence``."""
+    message: str
+    """The rule broken."""
+
+
 class RequirementResult(_Model):
     """One rubric line, judged."""
 
@@ -207,12 +238,13 @@ class RequirementResult(_Model):
     metric: str
     """Path into ``results``, e.g. ``accuracy.overall.exact_read.value``."""
     comparator: Comparator
-    threshold: float
+    threshold: float | str
+    """A number, or a privacy result code (``PASS``...) for a ``privacy.controls.<id>.result`` path."""
     mandatory: bool
     weight: float
     """0 for mandatory requirements."""
-    observed: float | None
-    """The measured value; ``None`` when it could not be measured."""
+    observed: float | str | None
+    """The measured value (a result code for a privacy control); ``None`` when it could not be measured."""
     passed: bool
     reason: str
     """Why it passed or not, in words (e.g. ``0.912 >= 0.9``, ``not met: not measured``)."""
@@ -242,6 +274,9 @@ class Results(_Model):
     load: list[LoadScenarioResult] | None = None
     errors: ErrorSummary
     privacy: PrivacyResults | None = None
+    conformance: list[ConformanceFinding] | None = None
+    """Spec-conformance failures of a vendor driven through the RFP evaluation API (``evalapi``);
+    absent for adapters that do not speak it, empty when every response conformed."""
     requirements: list[RequirementResult]
     score: Score
 
@@ -287,9 +322,11 @@ class Scorecard(_Model):
 def _absent_sections(card: Scorecard) -> dict[str, Any]:
     """Optional top-level/results sections that are ``None`` (omitted rather than written as null)."""
     exclude: dict[str, Any] = {}
-    absent = {name for name in ("load", "privacy") if getattr(card.results, name) is None}
+    absent = {name for name in ("load", "privacy", "conformance") if getattr(card.results, name) is None}
     if absent:
         exclude["results"] = absent
+    if card.provenance.privacy is None:
+        exclude["provenance"] = {"privacy"}
     if card.integrity is None:
         exclude["integrity"] = True
     elif card.integrity.signature is None:

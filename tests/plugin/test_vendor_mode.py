@@ -109,3 +109,34 @@ def test_without_vendor_the_plugin_stays_out_of_the_way(pytester: pytest.Pyteste
 def test_options_are_documented_in_help(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("-p", "harness.pytest_plugin", "--help")
     result.stdout.fnmatch_lines(["*platebench vendor evaluation*", "*--vendor=NAME*", "*--resume=RUN_ID*"])
+
+
+@pytest.mark.slow
+def test_reference_vendor_mode_checks_privacy_controls_as_requirement_items(
+    pytester: pytest.Pytester, corpus_dir: Path
+) -> None:
+    result = pytester.runpytest("-p", "harness.pytest_plugin", "--vendor=reference", f"--corpus={corpus_dir}", "--limit=2", "-v")
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("passed", 0) >= 19  # every privacy requirement, at least
+    result.stdout.fnmatch_lines(
+        [
+            "*platebench[[]reference[]]::PC-SHR-01 PASSED*",
+            "*platebench[[]reference[]]::PC-RET-05 PASSED*",
+            "*platebench[[]reference[]]::API-CONF-01 PASSED*",
+            "*privacy controls: 19 PASS, 0 FAIL (reference-server)",
+            "*evidence: *evidence",
+            "*scorecard: *scorecard.json",
+        ]
+    )
+    evidence = Path(re.findall(r"evidence: (\S+)", result.stdout.str())[-1])
+    assert (evidence / "MANIFEST.sha256").is_file() and (evidence / "PC-SHR-01.json").is_file()
+
+
+def test_privacy_options_are_documented_and_a_misplaced_flaw_is_a_usage_error(
+    scripted: pytest.Pytester, corpus_dir: Path
+) -> None:
+    result = scripted.runpytest("-p", "harness.pytest_plugin", "--help")
+    result.stdout.fnmatch_lines(["*--no-privacy*", "*--attestations=FILE*", "*--reference-flaw=NAME*"])
+    result = run_vendor(scripted, corpus_dir, "--reference-flaw=share-all")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--reference-flaw applies to the reference vendor's own server only*"])

@@ -77,3 +77,60 @@ def test_judge_scores_weights_and_treats_unmeasured_as_not_met(tmp_path: Path) -
     assert by_id["NIGHT"]["reason"].startswith("not met: not measured") and by_id["NIGHT"]["observed"] is None
     assert by_id["P95"]["passed"]  # 100 <= 100
     assert score == {"weighted": 3 / 5, "points": 3.0, "max": 5.0, "mandatory_passed": True, "eligible": True}
+
+
+def privacy_req(rid: str, control: str, threshold: str = '"PASS"', comparator: str = "==", kind: str = "mandatory = true") -> str:
+    return req(rid, f"privacy.controls.{control}.result", comparator, threshold, kind)  # type: ignore[arg-type]
+
+
+def test_default_rubric_gates_the_denver_must_pass_controls() -> None:
+    gates = {r.metric for r in load_rubric().requirements if r.mandatory and r.metric.startswith("privacy.")}
+    denver = {"PC-SHR-01", "PC-SHR-02", "PC-SHR-03", "PC-SHR-04", "PC-SHR-05", "PC-SHR-07", "PC-PUR-01", "PC-PUR-02",
+              "PC-PUR-03", "PC-AUD-01", "PC-AUD-02", "PC-AUD-03", "PC-RET-01", "PC-RET-05", "PC-ACC-04", "PC-AUTH-01"}
+    assert gates == {f"privacy.controls.{c}.result" for c in denver}
+    assert all(r.threshold == "PASS" for r in load_rubric().requirements if r.metric.startswith("privacy."))
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (privacy_req("P", "PC-SHR-99"), r"unknown privacy control 'PC-SHR-99'.*known controls: PC-AUTH-01, PC-SHR-01"),
+        (req("P", "privacy.controls.PC-SHR-01.message", "==", '"PASS"', "mandatory = true"), "unknown privacy path"),  # type: ignore[arg-type]
+        (privacy_req("P", "PC-SHR-01", comparator=">="), "compared with '=='"),
+        (privacy_req("P", "PC-SHR-01", threshold="1"), "must be a result code: PASS, FAIL"),
+        (privacy_req("P", "PC-SHR-01", threshold='"pass"'), "must be a result code"),
+        (req("A", "accuracy.overall.cer", "<=", '"PASS"', "weight = 1"), "'threshold' must be a number"),  # type: ignore[arg-type]
+    ],
+)
+def test_privacy_requirements_are_checked_at_load(tmp_path: Path, body: str, message: str) -> None:
+    with pytest.raises(RubricError, match=message):
+        load_rubric(rubric_file(tmp_path, body))
+
+
+def test_judge_privacy_results_by_code_and_never_counts_attested_as_pass(tmp_path: Path) -> None:
+    rubric = load_rubric(rubric_file(
+        tmp_path,
+        privacy_req("SHR", "PC-SHR-01"),
+        privacy_req("AUD", "PC-AUD-03"),
+        privacy_req("RET", "PC-RET-06", kind="weight = 2"),
+        privacy_req("NA", "PC-RET-01", threshold='"NOT-APPLICABLE"', kind="weight = 1"),
+    ))
+    controls = [
+        {"id": "PC-SHR-01", "title": "t", "result": "PASS", "message": "6 searches refused"},
+        {"id": "PC-AUD-03", "title": "t", "result": "ATTESTED", "message": "attested by A. Officer"},
+        {"id": "PC-RET-06", "title": "t", "result": "FAIL", "message": "the entry was gone"},
+        {"id": "PC-RET-01", "title": "t", "result": "NOT-APPLICABLE", "message": "no retention"},
+    ]
+    verdicts, score = judge(rubric, {"privacy": {"controls": controls}})
+    by_id = {v["id"]: v for v in verdicts}
+    assert by_id["SHR"]["passed"] and by_id["SHR"]["observed"] == "PASS"
+    assert by_id["SHR"]["reason"] == "met: PC-SHR-01 is PASS (6 searches refused)"
+    assert not by_id["AUD"]["passed"]
+    assert by_id["AUD"]["reason"] == (
+        "not met: PC-AUD-03 is ATTESTED, PASS required; an attestation is not a demonstration and never meets "
+        "a PASS requirement (attested by A. Officer)"
+    )
+    assert not by_id["RET"]["passed"] and by_id["NA"]["passed"]
+    assert score == {"weighted": 1 / 3, "points": 1.0, "max": 3.0, "mandatory_passed": False, "eligible": False}
+    unmet, _ = judge(rubric, {})
+    assert {v["reason"] for v in unmet} == {"not met: not demonstrated (the privacy controls were not run in this run)"}
