@@ -98,11 +98,11 @@ def test_no_secret_in_any_output_file(clean_run, tmp_path: Path) -> None:
     files = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert len(files) == len(ALL_IDS) + 3  # controls, suite.json, MANIFEST.sha256, scorecard.json
     for path in files:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
         assert not [t for t in tokens if t in text], path
-    assert "PBSECRET" not in "".join(p.read_text() for p in files)
+    assert "PBSECRET" not in "".join(p.read_text(encoding="utf-8") for p in files)
     assert card["results"]["privacy"]["evidence_bundle_sha256"] == bundle
-    evidence = json.loads((tmp_path / "evidence" / "PC-SHR-03.json").read_text())
+    evidence = json.loads((tmp_path / "evidence" / "PC-SHR-03.json").read_text(encoding="utf-8"))
     assert evidence["exchanges"] and evidence["exchanges"][0]["actor"]
     created = [e for e in client.transcript if e.path == "/v1/sandbox/actors"]
     assert created and all(e.response_body["token"] == "<redacted>" for e in created if e.status == 201)
