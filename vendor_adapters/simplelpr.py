@@ -22,9 +22,11 @@ image. SimpleLPR reports no processing time; the runner's clock measures it.
 from __future__ import annotations
 
 import io
+import locale
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, ClassVar
 
 from vendor_adapters.base import (
@@ -69,13 +71,25 @@ def supported_countries(engine: Any) -> list[str]:
     return [engine.get_countryCode(i) for i in range(engine.numSupportedCountries)]
 
 
+@contextmanager
+def _locale_kept() -> Iterator[None]:
+    """Undo the SDK's process-wide locale change: creating a SimpleLPR engine sets LC_ALL to "C",
+    after which every ``open()`` in the harness process would default to ASCII (measured)."""
+    saved = locale.setlocale(locale.LC_ALL)
+    try:
+        yield
+    finally:
+        locale.setlocale(locale.LC_ALL, saved)
+
+
 def _engine(settings: Settings) -> Any:
     """This process's engine for ``settings``, built once (country weights realized, key applied)."""
     with _engines_lock:
         engine = _engines.get(settings)
         if engine is None:
             sdk = _sdk()
-            engine = sdk.SimpleLPR(sdk.EngineSetupParms())
+            with _locale_kept():
+                engine = sdk.SimpleLPR(sdk.EngineSetupParms())
             weights, _, key_path = settings
             if key_path:
                 engine.set_productKey(key_path)

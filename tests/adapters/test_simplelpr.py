@@ -93,3 +93,15 @@ def test_missing_sdk_gives_the_install_command(monkeypatch):
     monkeypatch.setitem(sys.modules, "simplelpr", None)  # makes `import simplelpr` fail
     with pytest.raises(PrerequisiteError, match=r"pip install 'platebench\[simplelpr\]'"):
         create_adapter("simplelpr", {"countries": {"Spain": 0.5}, "plate_region_detection": False}, env={})
+
+
+@needs_sdk
+def test_engine_leaves_the_process_locale_alone(openalpr_eu):
+    """The SDK sets LC_ALL to "C" when an engine is built; the adapter must undo it, or every later
+    ``open()`` in the harness process defaults to ASCII and fails on non-ASCII text."""
+    import locale
+
+    before = locale.setlocale(locale.LC_ALL)
+    image, _, _ = _labeled(openalpr_eu, "eu1")
+    create_adapter("simplelpr", {"countries": {"Germany": 1.0}}, env={}).recognize(image)
+    assert locale.setlocale(locale.LC_ALL) == before
