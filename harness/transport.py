@@ -1,11 +1,14 @@
 """The fast asyncio transport that sends a sans-I/O adapter's ``httpx.Request``.
 
 Adapters build an ``httpx.Request`` and parse an ``httpx.Response``; this module sends the request
-with an ``aiohttp.ClientSession`` and hands back a fully-read ``httpx.Response``, so
-``parse_response`` works unchanged. Why aiohttp: on this kind of 2-core machine (one core each for
-client and a trivial stub) httpx's default pool reached ~930 requests/s with 2 connections but ~115
-with 64 (encode/httpx#3215), httpx over ``httpx-aiohttp`` ~2,460, aiohttp directly ~8,400. The
-harness built on it sustains ~4,250 open-loop queries/s (``docs/benchmarks.md``).
+with a small keep-alive HTTP/1.1 client (:mod:`harness.load.http1`: asyncio, the llhttp parser via
+``httptools``) and hands back a fully-read ``httpx.Response``, so ``parse_response`` works
+unchanged. Why not a general client: on this kind of 2-core machine (one core each for client and
+a trivial stub) httpx's default pool reached ~930 requests/s with 2 connections but ~115 with 64
+(encode/httpx#3215), httpx over ``httpx-aiohttp`` ~2,460, aiohttp directly ~6,500-8,400, and the
+harness on aiohttp ~4,250 open loop; on the llhttp client it sustains several times that
+(``docs/benchmarks.md``). Load runs also serialise each image's request once
+(:meth:`AsyncTransport.prepare`) and parse every answer through the adapter.
 
 Every failure becomes a :class:`vendor_adapters.errors.VendorError`:
 
@@ -13,7 +16,7 @@ Every failure becomes a :class:`vendor_adapters.errors.VendorError`:
 connection refused, reset mid-body, TLS, DNS            ``TransportError``
 connect time-out, read (gap between bytes) time-out     ``VendorTimeout``
 total deadline exceeded (e.g. a slow-drip body)         ``VendorTimeout``
-body larger than ``max_body_bytes``                     ``ProtocolError``
+body larger than ``max_body_bytes``; not HTTP at all    ``ProtocolError``
 =====================================================  ==========================
 
 HTTP error statuses (429, 5xx...) are *not* errors here: ``parse_response`` maps them with
@@ -27,26 +30,17 @@ once, by its final outcome, so a retried request is never counted twice.
 from __future__ import annotations
 
 import asyncio
-import ssl
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Self
 
-import aiohttp
 import httpx
 
+from harness.load.http1 import Http1Pool, PreparedRequest, prepare
 from vendor_adapters.base import HttpAdapter, Image, Recognition
-from vendor_adapters.errors import (
-    AdapterCrash,
-    ProtocolError,
-    QuotaError,
-    TransportError,
-    VendorError,
-    VendorTimeout,
-)
+from vendor_adapters.errors import AdapterCrash, QuotaError, VendorError
 
 DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
-_HOP_BY_HOP = frozenset({"host", "content-length", "transfer-encoding", "connection"})
 
 
 @dataclass(frozen=True)
@@ -126,25 +120,21 @@ class CallResult:
 
 
 class AsyncTransport:
-    """Sends ``httpx.Request`` objects over one pooled ``aiohttp.ClientSession``.
+    """Sends ``httpx.Request`` objects over pooled keep-alive connections.
 
     Use as ``async with AsyncTransport(config) as transport: response = await transport.send(req)``.
     """
 
     def __init__(self, config: TransportConfig | None = None) -> None:
         self.config = config or TransportConfig()
-        self._session: aiohttp.ClientSession | None = None
+        self._pool: Http1Pool | None = None
 
     async def __aenter__(self) -> Self:
         cfg = self.config
-        connector = aiohttp.TCPConnector(limit=cfg.max_connections, ssl=cfg.verify_tls)
-        self._session = aiohttp.ClientSession(
-            connector=connector,
-            timeout=aiohttp.ClientTimeout(
-                total=None, sock_connect=cfg.connect_timeout_s, sock_read=cfg.read_timeout_s
-            ),
-            auto_decompress=False,  # httpx.Response decodes Content-Encoding itself
-            skip_auto_headers=("User-Agent", "Accept-Encoding", "Accept"),
+        self._pool = Http1Pool(
+            connect_timeout_s=cfg.connect_timeout_s, read_timeout_s=cfg.read_timeout_s,
+            total_timeout_s=cfg.total_timeout_s, max_body_bytes=cfg.max_body_bytes,
+            max_connections=cfg.max_connections, verify_tls=cfg.verify_tls,
         )
         return self
 
@@ -153,57 +143,23 @@ class AsyncTransport:
 
     async def aclose(self) -> None:
         """Close every pooled connection."""
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+            await asyncio.sleep(0)  # let the closed connections finish
 
-    async def send(self, request: httpx.Request) -> httpx.Response:
-        """Send ``request``, read the whole body, and return it as an ``httpx.Response``."""
-        if self._session is None:
+    @staticmethod
+    def prepare(request: httpx.Request) -> PreparedRequest:
+        """``request`` serialised for the wire (reusable: see :func:`call_adapter`)."""
+        return prepare(request)
+
+    async def send(self, request: httpx.Request, prepared: PreparedRequest | None = None) -> httpx.Response:
+        """Send ``request`` (as ``prepared``, when given), read the whole body, and return it as an
+        ``httpx.Response``; raises a ``VendorError`` on any failure."""
+        if self._pool is None:
             raise RuntimeError("AsyncTransport used outside 'async with'")
-        try:
-            async with asyncio.timeout(self.config.total_timeout_s):
-                return await self._send(request)
-        except TimeoutError as exc:  # total deadline, or aiohttp's connect/read time-outs
-            raise VendorTimeout(f"no complete answer in time ({_timeout_name(exc)})") from exc
-        except (aiohttp.ClientSSLError, ssl.SSLError) as exc:
-            raise TransportError(f"TLS error: {exc}") from exc
-        except aiohttp.ClientConnectorError as exc:
-            raise TransportError(f"cannot connect: {exc}") from exc
-        except (aiohttp.ClientError, OSError) as exc:
-            raise TransportError(f"{type(exc).__name__}: {exc}") from exc
-
-    async def _send(self, request: httpx.Request) -> httpx.Response:
-        assert self._session is not None
-        headers = [(k, v) for k, v in request.headers.multi_items() if k.lower() not in _HOP_BY_HOP]
-        async with self._session.request(
-            request.method, str(request.url), headers=headers, data=request.read() or None,
-            allow_redirects=False,
-        ) as resp:
-            body = await self._read_capped(resp)
-            raw_headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in resp.raw_headers]
-            return httpx.Response(resp.status, headers=raw_headers, content=body, request=request)
-
-    async def _read_capped(self, resp: aiohttp.ClientResponse) -> bytes:
-        cap = self.config.max_body_bytes
-        if resp.content_length is not None and resp.content_length > cap:
-            raise ProtocolError(f"response body of {resp.content_length} bytes exceeds the {cap}-byte cap")
-        if resp.content_length is not None:
-            return await resp.read()
-        body = bytearray()
-        async for chunk in resp.content.iter_any():
-            body.extend(chunk)
-            if len(body) > cap:
-                raise ProtocolError(f"response body exceeds the {cap}-byte cap")
-        return bytes(body)
-
-
-def _timeout_name(exc: BaseException) -> str:
-    if isinstance(exc, aiohttp.ConnectionTimeoutError):
-        return "connect time-out"
-    if isinstance(exc, aiohttp.SocketTimeoutError):
-        return "read time-out"
-    return "total deadline"
+        raw = await self._pool.request(prepared or prepare(request))
+        return httpx.Response(raw.status, headers=raw.headers, content=raw.body, request=request)
 
 
 async def call_adapter(
@@ -211,9 +167,12 @@ async def call_adapter(
     image: Image,
     transport: AsyncTransport,
     policy: RetryPolicy | None = None,
+    built: tuple[httpx.Request, PreparedRequest] | None = None,
 ) -> CallResult:
     """Build, send and parse one query through ``adapter``, retrying per ``policy``.
 
+    ``built``: ``image``'s request as built and prepared earlier (load runs build each image's
+    request once; see :func:`harness.load.callers.http_caller`); every answer is still parsed.
     Never raises for a vendor failure: the final error is in the result. Adapter bugs (anything
     not a ``VendorError`` from ``build_request``/``parse_response``) become ``AdapterCrash``.
     """
@@ -223,8 +182,8 @@ async def call_adapter(
         start = time.perf_counter()
         try:
             try:
-                request = adapter.build_request(image)
-                response = await transport.send(request)
+                request, prepared = built or (adapter.build_request(image), None)
+                response = await transport.send(request, prepared)
                 recognition = adapter.parse_response(response)
             except VendorError:
                 raise

@@ -7,13 +7,13 @@ runs each scenario of ``plan`` in order and returns one :class:`LoadResult` per 
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from harness.load.callers import http_caller, make_pool, pool_caller
+from harness.load.eventloop import loop_name, run
 from harness.load.scenarios import (
     DEFAULT_MAX_IN_FLIGHT,
     DEFAULT_PERCENTILE,
@@ -111,12 +111,16 @@ def run_load(adapter_name: str, config: Mapping[str, Any], images: Sequence[Imag
                 return await run_plan(http_caller(adapter, images, transport, plan.retry), plan)
 
         try:
-            return asyncio.run(go())
+            results = run(go())
         finally:
             adapter.close()
+        for result in results:
+            result.details["event_loop"] = loop_name()
+        return results
     workers = max(1, min(plan.concurrency, os.cpu_count() or 1)) if cls.capabilities.cpu_bound else plan.concurrency
     with make_pool(adapter_name, config, workers, processes=cls.capabilities.cpu_bound) as pool:
-        results = asyncio.run(run_plan(pool_caller(pool, images), plan))
+        results = run(run_plan(pool_caller(pool, images), plan))
     for result in results:
         result.details["pool"] = {"kind": "process" if cls.capabilities.cpu_bound else "thread", "workers": workers}
+        result.details["event_loop"] = loop_name()
     return results
