@@ -255,3 +255,19 @@ def test_markdown_privacy_and_conformance_sections_redact_and_escape(tmp_path: P
     assert "**INCONCLUSIVE**" in privacy and "Evidence: none" in privacy
     assert "## Does it follow the published RFP evaluation API?" in markdown
     assert "| recognition | `POST /v1/recognize` | 200 | `reads[0].confidence` | must be at most 1 |" in markdown
+
+
+def test_resume_keeps_the_recorded_privacy_options_and_does_not_repeat_the_pass(
+    tmp_path: Path, small_corpus: Corpus
+) -> None:
+    from harness.runner.run import RunError, execute
+
+    vendors = write_vendors_toml(tmp_path, script(small_corpus.samples, ("right",)))
+    base = {"vendor": "scripted", "corpus_path": small_corpus.root, "scorecard_dir": tmp_path / "sc", "vendors_file": vendors}
+    first = run(RunRequest(limit=2, **base))  # type: ignore[arg-type]
+    run_id = first.document["provenance"]["run_id"]
+    with pytest.raises(RunError, match="other privacy options: it started with --privacy"):
+        prepare(RunRequest(resume=run_id, privacy=False, **base))  # type: ignore[arg-type]
+    again = execute(prepare(RunRequest(resume=run_id, **base)))  # type: ignore[arg-type]
+    assert again.document["results"]["privacy"] == first.document["results"]["privacy"]
+    assert first.journal_path.read_text(encoding="utf-8").count('"type":"privacy"') == 1
