@@ -8,8 +8,11 @@ and Locust run as ``SCHED_FIFO`` (root only; ``--no-realtime`` to turn off).
 (a) accuracy: a 20 ms stub at 200 queries/s open loop; the harness's p50/p99 against the stub's
     own handler-time distribution (goal: within 0.5 ms and 2 ms).
 (b) capacity: bisection for the highest open-loop rate whose achieved rate is within 2% of the
-    target with no error, against a 1 ms stub (goal >= 2,000/s); then Locust's FastHttpUser
-    (64 users, closed loop) against the same stub, same payload.
+    target with no error, against a 1 ms stub (goal >= 2,000/s), each probe against a fresh stub
+    and with at most 64 connections (``--connections``); then Locust's FastHttpUser (64 users,
+    closed loop, so 64 connections) against a fresh stub, same payload, same CPU.
+
+The harness runs on uvloop when it is installed (``--no-uvloop``: asyncio's own loop).
 (c) memory: RSS of the harness sampled every 10 s over a long open-loop run (must stay flat).
 
     python benchmarks/load_capacity.py [--accuracy-seconds 30] [--probe-seconds 10] [--minutes 1]
@@ -34,11 +37,15 @@ from pathlib import Path
 from typing import Self
 
 from harness.load.callers import http_caller
+from harness.load.eventloop import loop_name, run
 from harness.load.scenarios import LoadResult, meets_bound_and_rate, run_server, search_max_qps
 from harness.load.stub_adapter import StubAdapter
 from harness.load.stub_server import closed_port
-from harness.transport import AsyncTransport
+from harness.transport import AsyncTransport, TransportConfig
 from vendor_adapters.base import Image
+
+USE_UVLOOP = True
+"""Run the harness on uvloop when installed (``--no-uvloop``: asyncio's own loop)."""
 
 PAYLOAD = Image(b"\xff\xd8" + os.urandom(1022), name="payload.jpg")
 """1 KiB request body, the same for the harness and Locust."""
@@ -110,8 +117,8 @@ def rss_mb() -> float:
     raise RuntimeError("no VmRSS")
 
 
-async def server_run(url: str, qps: float, seconds: float, seed: int = 1) -> LoadResult:
-    async with AsyncTransport() as transport:
+async def server_run(url: str, qps: float, seconds: float, seed: int = 1, connections: int = 0) -> LoadResult:
+    async with AsyncTransport(TransportConfig(max_connections=connections)) as transport:
         call = http_caller(StubAdapter(f"{url}/recognize"), [PAYLOAD], transport)
         return await run_server(call, target_qps=qps, duration_s=seconds, seed=seed)
 
@@ -119,9 +126,9 @@ async def server_run(url: str, qps: float, seconds: float, seed: int = 1) -> Loa
 def accuracy(seconds: float) -> None:
     print(f"\n(a) measurement accuracy: 20 ms stub, 200 q/s open loop, {seconds:g} s")
     with Stub(20.0, record=True) as stub:
-        asyncio.run(server_run(stub.url, 200, 2))  # warm up connections
+        run(server_run(stub.url, 200, 2), USE_UVLOOP)  # warm up connections
         stub.reset()
-        result = asyncio.run(server_run(stub.url, 200, seconds))
+        result = run(server_run(stub.url, 200, seconds), USE_UVLOOP)
         own = stub.stats()
     lat = result.latency_ms
     print(f"  harness: n={result.n} achieved={result.achieved_qps:.1f}/s p50={lat['p50']:.3f} "
@@ -153,25 +160,31 @@ def locust(url: str, seconds: int, users: int = 64) -> float:
     return float(agg["Requests/s"])
 
 
-def capacity(probe_seconds: float, locust_seconds: int) -> None:
-    print(f"\n(b) load capacity: 1 ms stub, bisection on achieved >= 98% of target, no errors, "
-          f"{probe_seconds:g} s probes")
+def capacity(probe_seconds: float, locust_seconds: int, low: float, high: float, rounds: int,
+             connections: int) -> None:
+    pool = f"at most {connections} connections" if connections else "unlimited connections"
+    print(f"\n(b) load capacity: 1 ms stub, bisection between {low:g} and {high:g}/s on achieved >= 98% "
+          f"of target, no errors, {probe_seconds:g} s probes, {pool}, a fresh stub per probe")
+
+    async def probe(qps: float) -> LoadResult:
+        with Stub(1.0, record=False) as stub:  # an overloaded probe must not slow the next one down
+            await server_run(stub.url, 1000, 1, connections=connections)  # open connections, warm up
+            result = await server_run(stub.url, qps, probe_seconds, connections=connections)
+        print(f"  probe {qps:7.0f}/s: achieved {result.achieved_qps:7.1f}/s "
+              f"({result.achieved_qps / qps:.1%}), p99 {result.latency_ms['p99']:.2f} ms, "
+              f"lag p99 {result.details['schedule_lag_ms']['p99']:.2f} ms, "
+              f"peak in flight {result.details['peak_in_flight']}, errors {result.errors}", flush=True)
+        return result
+
+    found = run(search_max_qps(probe, low, high, passes=meets_bound_and_rate, rounds=rounds), USE_UVLOOP)
+    best = "none" if found.best_qps is None else f"{found.best_qps:.0f}"
+    print(f"  harness sustains: {best} req/s open loop (goal >= 2,000)")
     with Stub(1.0, record=False) as stub:
-        asyncio.run(server_run(stub.url, 500, 2))
-
-        async def probe(qps: float) -> LoadResult:
-            result = await server_run(stub.url, qps, probe_seconds)
-            print(f"  probe {qps:7.0f}/s: achieved {result.achieved_qps:7.1f}/s "
-                  f"({result.achieved_qps / qps:.1%}), p99 {result.latency_ms['p99']:.2f} ms, "
-                  f"lag p99 {result.details['schedule_lag_ms']['p99']:.2f} ms, errors {result.errors}", flush=True)
-            return result
-
-        found = asyncio.run(search_max_qps(probe, 500, 8000, passes=meets_bound_and_rate, rounds=6))
-        print(f"  harness sustains: {found.best_qps:.0f} req/s open loop (goal >= 2,000)")
         theirs = locust(stub.url, locust_seconds)
-        if found.best_qps is not None:
-            verdict = "harness ahead" if found.best_qps >= theirs else "Locust ahead"
-            print(f"  comparison: harness {found.best_qps:.0f}/s open loop vs Locust {theirs:.0f}/s closed loop: {verdict}")
+    if found.best_qps is not None:
+        verdict = "harness ahead" if found.best_qps >= theirs else "Locust ahead"
+        print(f"  comparison: harness {found.best_qps:.0f}/s open loop vs Locust {theirs:.0f}/s closed loop: "
+              f"{verdict}")
 
 
 def memory(minutes: float, qps: float) -> None:
@@ -193,7 +206,7 @@ def memory(minutes: float, qps: float) -> None:
             samples.append(rss_mb())
             return result
 
-        result = asyncio.run(go())
+        result = run(go(), USE_UVLOOP)
     print(f"  queries {result.n}, achieved {result.achieved_qps:.1f}/s, errors {result.errors}, "
           f"precision: {result.details['precision']}")
     print(f"  RSS MB: first {samples[0]:.1f}, last {samples[-1]:.1f}, max {max(samples):.1f} "
@@ -209,8 +222,16 @@ def main() -> None:
     parser.add_argument("--memory-qps", type=float, default=1000)
     parser.add_argument("--realtime", action=argparse.BooleanOptionalAction, default=True,
                         help="run harness, stub and Locust as SCHED_FIFO (root) to keep other jobs' noise out")
+    parser.add_argument("--capacity-range", type=float, nargs=2, default=(1000, 32000), metavar=("LOW", "HIGH"))
+    parser.add_argument("--rounds", type=int, default=7, help="bisection rounds for (b)")
+    parser.add_argument("--connections", type=int, default=64,
+                        help="(b): the harness's connection cap, as many as Locust's users (0: unlimited)")
+    parser.add_argument("--uvloop", action=argparse.BooleanOptionalAction, default=True,
+                        help="run the harness on uvloop when installed (default) or on asyncio's own loop")
     parser.add_argument("--only", choices=("accuracy", "capacity", "memory"))
     args = parser.parse_args()
+    global USE_UVLOOP
+    USE_UVLOOP = args.uvloop
     os.sched_setaffinity(0, {0})
     policy = "normal"
     if args.realtime:  # a shared sandbox preempts even nice -20 for several ms; FIFO does not
@@ -220,12 +241,13 @@ def main() -> None:
         except PermissionError:
             policy = "normal (SCHED_FIFO refused)"
     print(f"platebench load benchmark, {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC")
-    print(f"machine: {machine()}; harness pinned to CPU 0, stub to CPU 1, scheduling {policy}")
+    print(f"machine: {machine()}; harness pinned to CPU 0, stub to CPU 1, scheduling {policy}, "
+          f"event loop {loop_name(USE_UVLOOP)}")
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (other jobs on the machine)")
     if args.only in (None, "accuracy"):
         accuracy(args.accuracy_seconds)
     if args.only in (None, "capacity"):
-        capacity(args.probe_seconds, args.locust_seconds)
+        capacity(args.probe_seconds, args.locust_seconds, *args.capacity_range, args.rounds, args.connections)
     if args.only in (None, "memory"):
         memory(args.minutes, args.memory_qps)
     print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

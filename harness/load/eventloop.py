@@ -1,7 +1,7 @@
 """The event loop load runs use: uvloop when it is installed, asyncio's own loop otherwise.
 
 uvloop (libuv) costs less CPU per request than asyncio's selector loop; on the 2-core sandbox the
-harness's open-loop capacity against the 1 ms stub rose from about 10,000 to about 14,000
+harness's open-loop capacity against the 1 ms stub rose from about 16,500 to about 18,900
 queries/s with it (``docs/benchmarks.md``). Nothing else changes: timing uses
 ``time.perf_counter`` either way, and the loop used is recorded with every result.
 """
