@@ -7,7 +7,7 @@ unchanged. Why not a general client: on this kind of 2-core machine (one core ea
 a trivial stub) httpx's default pool reached ~930 requests/s with 2 connections but ~115 with 64
 (encode/httpx#3215), httpx over ``httpx-aiohttp`` ~2,460, aiohttp directly ~8,400; the harness on
 aiohttp's ``ClientSession`` sustained ~4,250 open-loop queries/s (~150 us of client CPU per
-query), on this client ~18,900 (~45 us; ``docs/benchmarks.md``). Load runs also serialise each
+query), on this client 17,700-18,900 (~45 us; ``docs/benchmarks.md``). Load runs also serialise each
 image's request once (:meth:`AsyncTransport.prepare`) and parse every answer through the adapter.
 
 Every failure becomes a :class:`vendor_adapters.errors.VendorError`:

@@ -1,8 +1,8 @@
 """The event loop load runs use: uvloop when it is installed, asyncio's own loop otherwise.
 
 uvloop (libuv) costs less CPU per request than asyncio's selector loop; on the 2-core sandbox the
-harness's open-loop capacity against the 1 ms stub rose from about 16,500 to about 18,900
-queries/s with it (``docs/benchmarks.md``). Nothing else changes: timing uses
+harness's open-loop capacity against the 1 ms stub was 16,500 queries/s without it and
+17,700-18,900 with it, in runs the same evening (``docs/benchmarks.md``). Nothing else changes: timing uses
 ``time.perf_counter`` either way, and the loop used is recorded with every result.
 """
 
