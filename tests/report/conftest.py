@@ -31,27 +31,26 @@ def _may_install() -> tuple[bool, str]:
 
 @pytest.fixture(scope="session")
 def chromium() -> str:
-    """Path of a headless Chromium: found, or installed with apt-get where allowed, else the test skips."""
-    found = find_chromium()
-    if found:
-        return found
-    allowed, why = _may_install()
-    if not allowed:
-        pytest.skip(f"Chromium not found and not installed: {why} (apt-get install -y chromium)")
-    for command in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", "chromium"]):
-        done = subprocess.run(
-            command,
-            capture_output=True,
-            encoding="utf-8",
-            errors="replace",
-            check=False,
-            timeout=900,
-            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-        )
-        if done.returncode != 0:
-            pytest.skip(
-                f"could not install Chromium ({' '.join(command)} failed: {done.stderr.strip()[-300:]})"
+    """Path of a headless Chromium (and poppler's pdftotext beside it, to read the PDFs back): found, or
+    installed with apt-get where allowed, else the test skips."""
+    missing = [pkg for pkg, found in (("chromium", find_chromium()), ("poppler-utils", shutil.which("pdftotext")))
+               if not found]
+    if missing:
+        allowed, why = _may_install()
+        if not allowed:
+            pytest.skip(f"{', '.join(missing)} not found and not installed: {why} (apt-get install -y {' '.join(missing)})")
+        for command in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", *missing]):
+            done = subprocess.run(
+                command,
+                capture_output=True,
+                encoding="utf-8",
+                errors="replace",
+                check=False,
+                timeout=900,
+                env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
             )
+            if done.returncode != 0:
+                pytest.skip(f"could not install {', '.join(missing)} ({' '.join(command)} failed: {done.stderr.strip()[-300:]})")
     found = find_chromium()
     if not found:
         pytest.skip("apt-get installed chromium but no chromium binary is on PATH")
