@@ -47,6 +47,9 @@ class LoadPlan:
     search: bool = False
     """Server scenario: bisect for the highest rate meeting the bound, up to ``target_qps``."""
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT
+    reuse_requests: bool = True
+    """HTTP vendors: build each image's request once when two builds agree (``docs/load.md``);
+    turn off for an adapter that signs requests with a coarse clock."""
     transport: TransportConfig = field(default_factory=TransportConfig)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
@@ -66,7 +69,8 @@ class LoadPlan:
             "scenarios": list(self.scenarios), "target_qps": self.target_qps, "duration_s": self.duration_s,
             "queries": self.queries, "concurrency": self.concurrency, "latency_bound_ms": self.latency_bound_ms,
             "percentile": self.percentile, "seed": self.seed, "search": self.search,
-            "max_in_flight": self.max_in_flight, "transport": self.transport.to_json(), "retry": self.retry.to_json(),
+            "max_in_flight": self.max_in_flight, "reuse_requests": self.reuse_requests,
+            "transport": self.transport.to_json(), "retry": self.retry.to_json(),
         }
 
 
@@ -108,7 +112,8 @@ def run_load(adapter_name: str, config: Mapping[str, Any], images: Sequence[Imag
 
         async def go() -> list[LoadResult]:
             async with AsyncTransport(plan.transport) as transport:
-                return await run_plan(http_caller(adapter, images, transport, plan.retry), plan)
+                call = http_caller(adapter, images, transport, plan.retry, plan.reuse_requests)
+                return await run_plan(call, plan)
 
         try:
             results = run(go())

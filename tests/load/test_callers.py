@@ -102,8 +102,10 @@ def test_the_event_loop_is_uvloop_when_installed_and_can_be_refused() -> None:
     assert loop_name().startswith("uvloop ")
 
 
-def test_load_results_record_the_event_loop(stub: StubServer) -> None:
-    plan = LoadPlan(scenarios=("single-stream",), queries=5)
+@pytest.mark.parametrize("reuse", [True, False])
+def test_load_results_record_the_event_loop_and_request_reuse(stub: StubServer, reuse: bool) -> None:
+    plan = LoadPlan(scenarios=("single-stream",), queries=5, reuse_requests=reuse)
     [result] = run_load("stub", {"url": f"{stub.url}/recognize"}, IMAGES, plan)
-    assert result.n == 5
+    assert result.n == 5 and not result.errors
     assert result.details["event_loop"] == loop_name()
+    assert result.details["plan"]["reuse_requests"] is reuse
