@@ -7,6 +7,9 @@
     base_url = "https://acme.example/v1"   # adapter options
     token_env = "ACME_TOKEN"               # the NAME of the environment variable holding the key
 
+Two keys belong to the harness, not the adapter: ``connect_timeout`` and ``read_timeout`` (seconds)
+set the time-outs of the runner's HTTP transport for that vendor (see :data:`TRANSPORT_KEYS`).
+
 Secrets are only ever named by environment variable. A key that looks like an inline secret
 (``token``, ``api_key``, ``password``, ``secret``...) is refused, so a key pasted into the file by
 mistake fails loudly before any request. Registered adapters that need no options (``reference``)
@@ -34,6 +37,9 @@ _SECRETISH = re.compile(r"(token|secret|password|passwd|api[_-]?key|apikey|crede
 _TARGET = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*:[A-Za-z_][A-Za-z0-9_]*$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
+TRANSPORT_KEYS = {"connect_timeout": "connect_timeout_s", "read_timeout": "read_timeout_s", "total_timeout": "total_timeout_s"}
+"""``vendors.toml`` keys the harness's HTTP transport takes (seconds) -> ``TransportConfig`` fields."""
+
 
 @dataclass(frozen=True)
 class VendorSpec:
@@ -42,6 +48,8 @@ class VendorSpec:
     name: str
     adapter: str
     config: Mapping[str, Any] = field(default_factory=dict)
+    transport: Mapping[str, float] = field(default_factory=dict)
+    """Transport time-outs from ``vendors.toml`` (``TransportConfig`` field -> seconds)."""
 
     def adapter_class(self) -> type[Adapter]:
         """The adapter class (imports its module): a registered name, or a ``module:Class`` target."""
@@ -113,7 +121,7 @@ def resolve_vendor(name: str, vendors_file: Path | None) -> VendorSpec:
             raise ConfigurationError(
                 f"{vendors_file}: [vendors.{name}] adapter: " + unknown_adapter_message(str(adapter), known_adapters)
             )
-        return VendorSpec(name, adapter, table)
+        return VendorSpec(name, adapter, table, _transport_options(vendors_file, name, table))
     if name in known_adapters:
         return VendorSpec(name, name, {})
     where = f" (vendors in {vendors_file}: {', '.join(sorted(vendors)) or 'none'})" if vendors_file else ""
@@ -121,6 +129,19 @@ def resolve_vendor(name: str, vendors_file: Path | None) -> VendorSpec:
         unknown_adapter_message(name, sorted({*known_adapters, *vendors})).replace("vendor adapter", "vendor")
         + where
     )
+
+
+def _transport_options(path: Path | None, name: str, table: dict[str, Any]) -> dict[str, float]:
+    """Take the transport keys out of ``table`` (they are not adapter options), validated."""
+    found: dict[str, float] = {}
+    for key, field_name in TRANSPORT_KEYS.items():
+        if key not in table:
+            continue
+        value = table.pop(key)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+            raise ConfigurationError(f"{path}: [vendors.{name}] {key} must be a positive number of seconds (got {value!r})")
+        found[field_name] = float(value)
+    return found
 
 
 def default_vendors_file(cwd: Path | None = None) -> Path | None:

@@ -6,8 +6,11 @@
   ``client_ms`` is the engine call timed inside the worker; ``roundtrip_ms`` is journaled too.
   If a worker process dies (an engine crash), the images it had in flight are recorded as
   ``adapter_crash`` and a fresh pool takes the rest.
-- network adapters (``HttpAdapter``, ``kind == "http"``) run on asyncio, at most ``concurrency``
-  calls in flight, each through :func:`harness.runner.calls.send`.
+- network adapters run on asyncio, at most ``concurrency`` calls in flight. Sans-I/O ones
+  (``HttpAdapter``) are sent through one :class:`~harness.transport.AsyncTransport` per run
+  (time-outs from :attr:`Strategy.transport`), following :attr:`Strategy.retry` (every attempt is
+  handed on; only the last counts) and the adapter's client-side rate limit (``min_interval_s``).
+  Other ``kind == "http"`` adapters run their synchronous ``recognize`` in worker threads.
 - everything else runs sequentially in the calling thread.
 """
 
@@ -21,13 +24,15 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from harness.corpus.model import Sample
 from harness.outcome import CallOutcome
 from harness.runner.calls import (
+    Pacer,
     call_async,
+    call_http,
     call_in_worker,
     call_sync,
     init_worker,
@@ -35,11 +40,13 @@ from harness.runner.calls import (
     utc_now,
     worker_ready,
 )
+from harness.transport import AsyncTransport, RetryPolicy, TransportConfig
 from vendor_adapters.base import Adapter, Capabilities, HttpAdapter
 from vendor_adapters.errors import AdapterCrash
 
 OnOutcome = Callable[[CallOutcome, dict[str, Any]], None]
-"""Receives each outcome as soon as it exists, with extra journal fields (e.g. ``roundtrip_ms``)."""
+"""Receives each outcome as soon as it exists, with extra journal fields (e.g. ``roundtrip_ms``;
+``retried: True`` on an attempt that another attempt of the same sample follows)."""
 
 
 class RunAborted(Exception):
@@ -54,16 +61,26 @@ class Strategy:
     concurrency: int
     timing: Literal["client", "worker"]
     """What ``client_ms`` measures (see ``RunOptions.timing`` in the scorecard)."""
+    transport: TransportConfig = field(default_factory=TransportConfig)
+    """Time-outs and limits of the HTTP transport (sans-I/O network adapters)."""
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    """When a failed call is sent again (network adapters); off by default."""
 
 
-def choose_strategy(adapter: Adapter, concurrency: int | None) -> Strategy:
+def choose_strategy(
+    adapter: Adapter,
+    concurrency: int | None,
+    transport: TransportConfig | None = None,
+    retry: RetryPolicy | None = None,
+) -> Strategy:
     """The strategy for ``adapter``; ``concurrency`` overrides the default width when given."""
     caps: Capabilities = adapter.capabilities
+    net = {"transport": transport or TransportConfig(), "retry": retry or RetryPolicy()}
     if caps.cpu_bound:
-        return Strategy("pool", concurrency or os.cpu_count() or 1, "worker")
+        return Strategy("pool", concurrency or os.cpu_count() or 1, "worker", **net)
     if isinstance(adapter, HttpAdapter) or caps.kind == "http":
-        return Strategy("async", concurrency or max(1, caps.max_concurrency), "client")
-    return Strategy("sequential", 1, "client")
+        return Strategy("async", concurrency or max(1, caps.max_concurrency), "client", **net)
+    return Strategy("sequential", 1, "client", **net)
 
 
 def execute(
@@ -80,22 +97,37 @@ def execute(
     if strategy.mode == "pool":
         _run_pool(class_path, config, samples, min(strategy.concurrency, len(samples)), on_outcome)
     elif strategy.mode == "async":
-        asyncio.run(_run_async(adapter, samples, strategy.concurrency, on_outcome))
+        asyncio.run(_run_async(adapter, samples, strategy, on_outcome))
     else:
         for sample in samples:
             on_outcome(call_sync(adapter, sample), {})
 
 
-async def _run_async(adapter: Adapter, samples: Iterable[Sample], width: int, on_outcome: OnOutcome) -> None:
-    loop = asyncio.get_running_loop()
-    loop.set_default_executor(ThreadPoolExecutor(max_workers=width, thread_name_prefix="platebench-send"))
-    queue = iter(samples)
+async def _run_async(adapter: Adapter, samples: Iterable[Sample], strategy: Strategy, on_outcome: OnOutcome) -> None:
+    width = strategy.concurrency
+    queue = iter(samples)  # one shared iterator: each sample is taken by exactly one lane
+    if not isinstance(adapter, HttpAdapter):
+        loop = asyncio.get_running_loop()
+        loop.set_default_executor(ThreadPoolExecutor(max_workers=width, thread_name_prefix="platebench-send"))
 
-    async def lane() -> None:
-        for sample in queue:  # one shared iterator: each sample is taken by exactly one lane
-            on_outcome(await call_async(adapter, sample), {})
+        async def thread_lane() -> None:
+            for sample in queue:
+                on_outcome(await call_async(adapter, sample), {})
 
-    await asyncio.gather(*(lane() for _ in range(width)))
+        await asyncio.gather(*(thread_lane() for _ in range(width)))
+        return
+
+    def attempt_done(outcome: CallOutcome, final: bool) -> None:
+        on_outcome(outcome, {} if final else {"retried": True})
+
+    pacer = Pacer(getattr(adapter, "min_interval_s", 0.0))
+    async with AsyncTransport(strategy.transport) as transport:
+
+        async def lane() -> None:
+            for sample in queue:
+                await call_http(adapter, sample, transport, attempt_done, policy=strategy.retry, pacer=pacer)
+
+        await asyncio.gather(*(lane() for _ in range(width)))
 
 
 def _run_pool(

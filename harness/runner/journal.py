@@ -6,15 +6,19 @@ Layout of ``DIR/<vendor>/<run_id>/journal.jsonl`` (mode 0600: reads hold plate n
     {"type": "call", "sample_id": ..., "reads": [...], "client_ms": ..., ...}   one per call
     {"type": "resume", "at": "..."}                                              one per resume
     {"type": "conformance", "failures": [...]}    evalapi-style adapters: spec failures of the calls
+    {"type": "load", "plan": {...}, "results": [...]}   the load scenarios (``results.load`` entries)
     {"type": "privacy", "check": {...}, "section": {...}, "conformance": ...}     the privacy pass
     {"type": "end", "at": "..."}                                                 when all calls are done
 
 Each record is written with ``write`` + ``flush`` + ``os.fsync`` before the next call's outcome
-is accepted, so a killed run loses at most the record being written. Reading tolerates exactly
+is accepted, so a killed run loses at most the record being written. A write that fails (disk
+full, I/O error) is cut back off the file and raised as :class:`JournalWriteError`, so the journal
+always ends with a whole record and the run can be resumed once the cause is fixed. Reading tolerates exactly
 that: an incomplete or unparsable *last* line is dropped with a warning (and cut off before a
 resume appends to the file); a bad line anywhere else means the journal was damaged and is an
 error. If a sample has several call records (a retry, or a resume that re-sent it), the last one
-counts.
+counts; an attempt recorded with ``"retried": true`` was to be followed by another, so a sample
+whose last record says so is sent again on resume.
 """
 
 from __future__ import annotations
@@ -36,6 +40,16 @@ class JournalError(Exception):
     """The journal cannot be used (missing, damaged, or belongs to another run)."""
 
 
+class JournalWriteError(JournalError):
+    """A record could not be written (e.g. the disk is full); the journal ends with its last whole record."""
+
+    def __init__(self, path: Path, error: OSError) -> None:
+        self.path = path
+        self.error = error
+        reason = error.strerror or str(error)
+        super().__init__(f"cannot write the journal {path}: {reason}")
+
+
 @dataclass
 class JournalContents:
     """What a journal holds, parsed."""
@@ -51,6 +65,8 @@ class JournalContents:
     """How many times the run was resumed."""
     ended_at: str | None = None
     """When the last call finished (the last ``end`` record), if the run got that far."""
+    load: dict[str, Any] | None = None
+    """The load scenarios' record (``plan``, ``results``), once they ran."""
     privacy: dict[str, Any] | None = None
     """The privacy pass's record (``check``, ``section``, ``conformance``), once it ran."""
     conformance: list[dict[str, Any]] | None = None
@@ -73,7 +89,8 @@ class Journal:
 
     def __init__(self, path: Path, fd: int) -> None:
         self.path = path
-        self._file = os.fdopen(fd, "ab", buffering=0)
+        self._fd = fd
+        self._size = os.fstat(fd).st_size
 
     @classmethod
     def create(cls, path: Path, header: Mapping[str, Any]) -> Journal:
@@ -98,11 +115,25 @@ class Journal:
         return cls(path, fd)
 
     def append(self, record: Mapping[str, Any]) -> None:
-        """Write one record durably: one line, flushed and fsync'd before returning."""
+        """Write one record durably: one line, fsync'd before returning.
+
+        Raises :class:`JournalWriteError` when the line cannot be written whole; what was written
+        of it is cut off again first, so the file still ends with the previous record."""
         line = json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n"
-        self._file.write(line.encode("utf-8"))
-        self._file.flush()
-        os.fsync(self._file.fileno())
+        data = memoryview(line.encode("utf-8"))
+        try:
+            written = 0
+            while written < len(data):  # a write may be partial (e.g. the disk filled up)
+                written += os.write(self._fd, data[written:])
+            os.fsync(self._fd)
+        except OSError as exc:
+            try:
+                os.ftruncate(self._fd, self._size)
+                os.fsync(self._fd)
+            except OSError:
+                pass  # read_journal drops a torn last line anyway
+            raise JournalWriteError(self.path, exc) from exc
+        self._size += len(data)
 
     def append_outcome(self, outcome: CallOutcome, **extra: Any) -> None:
         """Record one call."""
@@ -110,7 +141,9 @@ class Journal:
 
     def close(self) -> None:
         """Close the file (every record is already on disk)."""
-        self._file.close()
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
 
     def __enter__(self) -> Self:
         return self
@@ -161,6 +194,8 @@ def read_journal(path: Path) -> JournalContents:
             contents.resumes += 1
         elif kind == "end":
             contents.ended_at = record.get("at")
+        elif kind == "load":
+            contents.load = record
         elif kind == "privacy":
             contents.privacy = record
         elif kind == "conformance":
@@ -179,5 +214,5 @@ def read_journal(path: Path) -> JournalContents:
     return contents
 
 
-_EXTRA_FIELDS = ("roundtrip_ms",)
+_EXTRA_FIELDS = ("roundtrip_ms", "retried")
 """Call-record fields kept besides the outcome itself."""
