@@ -10,7 +10,8 @@ itself load it with ``-p harness.pytest_plugin``).
   output capture suspended so the progress bar shows on a terminal. The scorecard is written
   right after the run, before the items execute, so it exists whatever they report; each item
   passes or fails as its requirement did, and the terminal summary names the scorecard.
-- After the accuracy pass the privacy controls are checked where the vendor can be tested (see
+- After the accuracy pass the load scenarios run (the rubric's ``[load]`` defaults, or ``--scenario``
+  and friends; ``--no-load`` for none), then the privacy controls are checked where the vendor can be tested (see
   :mod:`harness.runner.privacy_pass`); privacy requirements are items like the others, and the
   summary prints a privacy line and the evidence folder.
 """
@@ -29,6 +30,7 @@ import pytest
 from harness.rubric import format_threshold
 from harness.runner.privacy_pass import summary_line
 from harness.runner.run import DEFAULT_SCORECARD_DIR, PreparedRun, RunRequest, RunResult, execute, prepare
+from harness.scorecard.markdown import scenario_line
 from harness.vendors_config import default_vendors_file
 from vendor_adapters.errors import ConfigurationError
 
@@ -52,6 +54,26 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
     return value
 
 
@@ -87,6 +109,31 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--reference-flaw", dest="reference_flaws", action="append", default=[], metavar="NAME",
         help="start the reference vendor's server with this deliberate flaw (repeatable; demonstrations)",
     )
+    group.addoption("--concurrency", type=_positive_int, metavar="N", default=None,
+                    help="calls in flight (and the offline load scenario's concurrency). Default: from the adapter")
+    group.addoption("--connect-timeout", type=_positive_float, metavar="S", default=None,
+                    help="network vendors: seconds to connect. Default: vendors.toml connect_timeout, else 5")
+    group.addoption("--read-timeout", type=_positive_float, metavar="S", default=None,
+                    help="network vendors: seconds of silence between reads. Default: vendors.toml read_timeout, else 30")
+    group.addoption("--total-timeout", type=_positive_float, metavar="S", default=None,
+                    help="network vendors: seconds per call, body included. Default: vendors.toml total_timeout, else 60")
+    group.addoption("--retries", type=_count, metavar="N", default=None,
+                    help="network vendors: send a failed call again up to N times (every attempt journaled, the last "
+                    "counts). Default: 0")
+    group.addoption("--scenario", dest="scenarios", action="append", default=None,
+                    choices=("single-stream", "server", "offline"),
+                    help="load scenario after the accuracy pass (repeatable). Default: the rubric's [load] table")
+    group.addoption("--no-load", dest="load", action="store_false", default=None, help="run no load scenario")
+    group.addoption("--target-qps", type=_positive_float, metavar="QPS", default=None,
+                    help="server load scenario: Poisson arrival rate. Default: the rubric's")
+    group.addoption("--duration", type=_positive_float, metavar="S", default=None,
+                    help="seconds per load scenario. Default: the rubric's")
+    group.addoption("--queries", type=_positive_int, metavar="N", default=None,
+                    help="queries per load scenario (instead of --duration)")
+    group.addoption("--latency-bound-ms", type=_positive_float, metavar="MS", default=None,
+                    help="latency bound for the rubric's percentile. Default: the rubric's")
+    group.addoption("--seed", type=_count, metavar="N", default=None,
+                    help="seed of the server scenario's arrival times (recorded). Default: the rubric's")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -105,7 +152,21 @@ def pytest_configure(config: pytest.Config) -> None:
         privacy=config.getoption("privacy"),
         attestations=config.getoption("attestations"),
         reference_flaws=tuple(config.getoption("reference_flaws")),
+        concurrency=config.getoption("concurrency"),
+        connect_timeout=config.getoption("connect_timeout"),
+        read_timeout=config.getoption("read_timeout"),
+        total_timeout=config.getoption("total_timeout"),
+        retries=config.getoption("retries"),
+        load=config.getoption("load"),
+        scenarios=tuple(config.getoption("scenarios")) if config.getoption("scenarios") else None,
+        target_qps=config.getoption("target_qps"),
+        duration_s=config.getoption("duration"),
+        queries=config.getoption("queries"),
+        latency_bound_ms=config.getoption("latency_bound_ms"),
+        seed=config.getoption("seed"),
     )
+    if request.duration_s is not None and request.queries is not None:
+        raise pytest.UsageError("platebench: give --duration or --queries, not both")
     try:
         prepared = prepare(request)
     except ConfigurationError as exc:
@@ -221,6 +282,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     terminalreporter.write_line(
         f"weighted score {weighted}; {'eligible' if score['eligible'] else 'NOT eligible (a mandatory requirement is not met)'}"
     )
+    for scenario in evaluation.result.document["results"].get("load") or []:
+        terminalreporter.write_line(f"load {scenario_line(scenario)}")
     privacy = evaluation.result.document["results"].get("privacy")
     if privacy is not None:
         method = evaluation.result.document["provenance"]["privacy"]["method"]

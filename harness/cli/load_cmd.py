@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 from rich.console import Console
@@ -39,9 +40,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--search", action="store_true", help="server: bisect for the highest rate meeting the bound")
     p.add_argument("--seed", type=int, default=0, help="arrival-time seed, recorded (default 0)")
     p.add_argument("--max-in-flight", type=int, default=10_000, help="server: safety cap on queries in flight")
-    p.add_argument("--connect-timeout", type=float, default=5.0, help="seconds (default 5)")
-    p.add_argument("--read-timeout", type=float, default=30.0, help="seconds between reads (default 30)")
-    p.add_argument("--total-timeout", type=float, default=60.0, help="seconds per call, body included (default 60)")
+    p.add_argument("--connect-timeout", type=float, help="seconds (default: vendors.toml connect_timeout, else 5)")
+    p.add_argument("--read-timeout", type=float,
+                   help="seconds between reads (default: vendors.toml read_timeout, else 30)")
+    p.add_argument("--total-timeout", type=float,
+                   help="seconds per call, body included (default: vendors.toml total_timeout, else 60)")
     p.add_argument("--retries", type=int, default=0, help="extra attempts per query (default 0: measure as is)")
     p.add_argument("--out", type=Path, help="write the results as JSON to this file")
     p.set_defaults(handler=_load)
@@ -67,7 +70,7 @@ def _images(corpus_path: str | None) -> tuple[list[Image], str]:
     return [s.load_image() for s in corpus], f"{corpus.name} ({len(corpus)} images, sha256 {corpus.manifest_sha256[:12]})"
 
 
-def _plan(args: argparse.Namespace) -> LoadPlan:
+def _plan(args: argparse.Namespace, timeouts: Mapping[str, float]) -> LoadPlan:
     if args.retries < 0 or args.concurrency < 1 or args.max_in_flight < 1:
         raise UserError("--retries must be >= 0, --concurrency and --max-in-flight >= 1")
     if not 0 < args.percentile < 100:
@@ -88,7 +91,10 @@ def _plan(args: argparse.Namespace) -> LoadPlan:
             seed=args.seed,
             search=args.search,
             max_in_flight=args.max_in_flight,
-            transport=TransportConfig(args.connect_timeout, args.read_timeout, args.total_timeout),
+            transport=TransportConfig(**{**timeouts, **{
+                name: value for name, value in (("connect_timeout_s", args.connect_timeout),
+                                                ("read_timeout_s", args.read_timeout),
+                                                ("total_timeout_s", args.total_timeout)) if value is not None}}),
             retry=RetryPolicy(max_attempts=1 + args.retries),
         )
     except ValueError as exc:
@@ -136,10 +142,10 @@ def _check_out(path: Path) -> None:
 
 
 def _load(args: argparse.Namespace) -> int:
-    plan = _plan(args)
+    spec = resolve_vendor(args.vendor, args.vendors_config or default_vendors_file())
+    plan = _plan(args, spec.transport)
     if args.out:
         _check_out(args.out)
-    spec = resolve_vendor(args.vendor, args.vendors_config or default_vendors_file())
     images, described = _images(args.corpus)
     console = Console(highlight=False, soft_wrap=True)
     console.print(f"load: vendor {spec.name} ({spec.adapter}), images: {described}", markup=False)

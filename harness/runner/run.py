@@ -9,10 +9,12 @@ rebuilds the scorecard from a finished journal and the corpus without calling th
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
 import secrets
+import shutil
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +23,7 @@ from typing import IO, Any
 
 from harness import __version__
 from harness.corpus.model import Corpus, CorpusError, Sample
+from harness.load.plan import LoadPlan
 from harness.metrics.accuracy import DEFAULT_TOP_N
 from harness.metrics.matching import DEFAULT_IOU_THRESHOLD
 from harness.outcome import CallOutcome
@@ -28,7 +31,14 @@ from harness.rubric import Rubric, load_rubric
 from harness.runner.calls import utc_now
 from harness.runner.executors import RunAborted, Strategy, choose_strategy
 from harness.runner.executors import execute as execute_calls
-from harness.runner.journal import JOURNAL_FILE, Journal, JournalContents, JournalError, read_journal
+from harness.runner.journal import (
+    JOURNAL_FILE,
+    Journal,
+    JournalContents,
+    JournalError,
+    JournalWriteError,
+    read_journal,
+)
 from harness.runner.privacy_pass import (
     EVIDENCE_DIR,
     PrivacyPlan,
@@ -40,14 +50,19 @@ from harness.runner.progress import run_progress
 from harness.scorecard.build import build_scorecard
 from harness.scorecard.markdown import render_markdown
 from harness.scorecard.provenance import machine_info
+from harness.transport import RetryPolicy, TransportConfig
 from harness.vendors_config import VendorSpec, resolve_vendor
-from vendor_adapters.base import Adapter
+from vendor_adapters.base import Adapter, HttpAdapter
 from vendor_adapters.errors import ConfigurationError, VendorError
 
 DEFAULT_SCORECARD_DIR = Path("scorecards")
 SCORECARD_JSON = "scorecard.json"
 SCORECARD_MD = "scorecard.md"
 _RUN_ID = re.compile(r"^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}$")
+MIN_FREE_BYTES = 50 * 1024 * 1024
+"""Free space the scorecard folder needs before a run starts (journal, scorecard, evidence), at least."""
+BYTES_PER_SAMPLE = 16 * 1024
+"""Room kept per sample on top of :data:`MIN_FREE_BYTES` (a journal record is ~0.5-2 KB; margin for retries)."""
 
 
 class RunError(ConfigurationError):
@@ -75,6 +90,25 @@ class RunRequest:
     """Vendor attestation file (TOML or JSON) for controls the API cannot demonstrate."""
     reference_flaws: tuple[str, ...] = ()
     """Start the reference vendor's server with these deliberate flaws (demonstrations)."""
+    connect_timeout: float | None = None
+    """Seconds (network vendors). ``None``: ``vendors.toml``'s ``connect_timeout``, else the transport default."""
+    read_timeout: float | None = None
+    """Seconds of silence allowed between reads (network vendors); same precedence."""
+    total_timeout: float | None = None
+    """Seconds per call, body included (network vendors); same precedence."""
+    retries: int | None = None
+    """Further attempts for a failed call (network vendors). ``None``: 0, or as recorded on resume."""
+    load: bool | None = None
+    """Run load scenarios after the accuracy pass (``None``: the rubric's ``[load]`` defaults)."""
+    scenarios: tuple[str, ...] | None = None
+    """Load scenarios; ``None``: the rubric's for this kind of vendor."""
+    target_qps: float | None = None
+    duration_s: float | None = None
+    queries: int | None = None
+    latency_bound_ms: float | None = None
+    seed: int | None = None
+    min_free_bytes: int = MIN_FREE_BYTES
+    """The scorecard folder must have this much free space (plus :data:`BYTES_PER_SAMPLE` per sample)."""
 
 
 @dataclass
@@ -96,6 +130,8 @@ class PreparedRun:
     warnings: list[str] = field(default_factory=list)
     privacy: PrivacyPlan | None = None
     """How the privacy controls are checked after the calls; ``None``: they are not."""
+    load: LoadPlan | None = None
+    """The load scenarios run after the calls; ``None``: none."""
 
     @property
     def journal_path(self) -> Path:
@@ -103,9 +139,11 @@ class PreparedRun:
 
     @property
     def todo(self) -> list[Sample]:
-        """Samples not yet journaled."""
-        done = self.previous.outcomes if self.previous else {}
-        return [s for s in self.samples if s.id not in done]
+        """Samples without a final journaled call (none yet, or a retry still due when the run stopped)."""
+        if self.previous is None:
+            return list(self.samples)
+        done, extras = self.previous.outcomes, self.previous.extras
+        return [s for s in self.samples if s.id not in done or extras.get(s.id, {}).get("retried")]
 
 
 @dataclass
@@ -157,6 +195,16 @@ def prepare(request: RunRequest) -> PreparedRun:
     """Validate everything and build the adapter; no image is sent. Raises :class:`RunError`."""
     _check_positive("--limit", request.limit)
     _check_positive("--concurrency", request.concurrency)
+    _check_positive("--queries", request.queries)
+    for flag, value in (("--connect-timeout", request.connect_timeout), ("--read-timeout", request.read_timeout),
+                        ("--total-timeout", request.total_timeout), ("--target-qps", request.target_qps),
+                        ("--duration", request.duration_s), ("--latency-bound-ms", request.latency_bound_ms)):
+        if value is not None and not value > 0:
+            raise RunError(f"{flag} must be positive (got {value})")
+    if request.retries is not None and request.retries < 0:
+        raise RunError(f"--retries must be 0 or more (got {request.retries})")
+    if request.seed is not None and request.seed < 0:
+        raise RunError(f"--seed must be 0 or more (got {request.seed})")
     vendor = resolve_vendor(request.vendor, request.vendors_file)
     class_path = vendor.class_path
     adapter = vendor.create()  # ConfigurationError: missing credential, bad option...
@@ -182,12 +230,119 @@ def _vendor_info(adapter: Adapter, name: str) -> dict[str, Any]:
     }
 
 
+def check_output_dir(folder: Path, need_bytes: int) -> None:
+    """Fail before any vendor call when ``folder`` cannot hold a run: not a folder, not writable, or
+    short of space. Creates ``folder`` (and its parents) when missing."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".platebench-write-test-{os.getpid()}"
+        with open(probe, "wb") as fh:
+            fh.write(b"platebench")
+            fh.flush()
+            os.fsync(fh.fileno())
+        probe.unlink()
+    except OSError as exc:
+        reason = {errno.ENOTDIR: "a path component is a file, not a folder",
+                  errno.EEXIST: "it exists and is not a folder",
+                  errno.EACCES: "permission denied", errno.EPERM: "permission denied",
+                  errno.EROFS: "the file system is read-only",
+                  errno.ENOSPC: "no space left on the device"}.get(exc.errno, exc.strerror or str(exc))
+        raise RunError(f"cannot write to the scorecard folder {folder}: {reason}; choose another with --scorecard-dir") from None
+    free = shutil.disk_usage(folder).free
+    if free < need_bytes:
+        raise RunError(
+            f"the scorecard folder {folder} has {free / 2**20:.1f} MiB free; a run needs at least "
+            f"{need_bytes / 2**20:.1f} MiB (journal, scorecard, evidence). Free some space or choose another "
+            "folder with --scorecard-dir"
+        )
+
+
+def _need_bytes(request: RunRequest, samples: int) -> int:
+    return request.min_free_bytes + BYTES_PER_SAMPLE * samples
+
+
+def _transport(request: RunRequest, vendor: VendorSpec) -> TransportConfig:
+    """Time-outs: command line, else ``vendors.toml``, else the transport's defaults."""
+    values = dict(vendor.transport)
+    for name, given in (("connect_timeout_s", request.connect_timeout), ("read_timeout_s", request.read_timeout),
+                        ("total_timeout_s", request.total_timeout)):
+        if given is not None:
+            values[name] = given
+    return TransportConfig(**values)
+
+
+def _retry(retries: int | None) -> RetryPolicy:
+    return RetryPolicy(max_attempts=1 + (retries or 0))
+
+
+def _plan_load(request: RunRequest, rubric: Rubric, adapter: Adapter, strategy: Strategy) -> LoadPlan | None:
+    """The load scenarios: the user's options over the rubric's ``[load]`` defaults for this kind of vendor."""
+    if request.load is False:
+        return None
+    network = strategy.mode == "async"
+    defaults = rubric.load.settings(network)
+    scenarios = request.scenarios if request.scenarios is not None else defaults.scenarios
+    if not scenarios:
+        return None
+    queries = request.queries if request.queries is not None else (None if request.duration_s else defaults.queries)
+    duration = request.duration_s if request.duration_s is not None else (None if request.queries else defaults.duration_s)
+    try:
+        return LoadPlan(
+            scenarios=tuple(dict.fromkeys(scenarios)),
+            target_qps=request.target_qps or defaults.target_qps,
+            duration_s=duration,
+            queries=queries,
+            concurrency=request.concurrency or defaults.concurrency or strategy.concurrency,
+            latency_bound_ms=request.latency_bound_ms or defaults.latency_bound_ms,
+            percentile=rubric.load.percentile,
+            seed=request.seed if request.seed is not None else rubric.load.seed,
+            transport=strategy.transport,
+            retry=strategy.retry,
+        )
+    except ValueError as exc:
+        kind = "network vendors" if network else "local engines"
+        raise RunError(f"load scenarios: {exc} (rubric {rubric.name!r} [load] for {kind}, or the command line)") from None
+
+
+def _options(request: RunRequest, strategy: Strategy, load: LoadPlan | None, adapter: Adapter) -> dict[str, Any]:
+    network = isinstance(adapter, HttpAdapter)
+    return {
+        "limit": request.limit,
+        "concurrency": strategy.concurrency,
+        "iou_threshold": request.iou_threshold,
+        "top_n": request.top_n,
+        "timing": strategy.timing,
+        "scenarios": list(load.scenarios) if load else [],
+        "seed": load.seed if load else None,
+        "transport": strategy.transport.to_json() if network else None,
+        "retry": strategy.retry.to_json() if network else None,
+        "load": _plan_json(load),
+    }
+
+
+def _plan_json(load: LoadPlan | None) -> dict[str, Any] | None:
+    """The load plan as recorded (transport and retry are recorded once, beside it)."""
+    if load is None:
+        return None
+    return {k: v for k, v in load.to_json().items() if k not in ("transport", "retry")}
+
+
+def _plan_from_json(data: dict[str, Any] | None, strategy: Strategy) -> LoadPlan | None:
+    if not data:
+        return None
+    fields = {k: (tuple(v) if k == "scenarios" else v) for k, v in data.items()}
+    return LoadPlan(**fields, transport=strategy.transport, retry=strategy.retry)
+
+
 def _prepare_new(request: RunRequest, vendor: VendorSpec, class_path: str, adapter: Adapter) -> PreparedRun:
     corpus_path = request.corpus_path or default_corpus()
     corpus = load_corpus_checked(corpus_path)
     rubric = load_rubric(request.rubric_path)
-    strategy = choose_strategy(adapter, request.concurrency)
+    strategy = choose_strategy(adapter, request.concurrency, _transport(request, vendor), _retry(request.retries))
+    load = _plan_load(request, rubric, adapter, strategy)
     privacy = _plan_privacy(request, vendor, adapter)
+    samples = list(corpus.samples[: request.limit])
+    check_output_dir(request.scorecard_dir, _need_bytes(request, len(samples)))
     run_id = new_run_id()
     header = {
         "run_id": run_id,
@@ -207,15 +362,7 @@ def _prepare_new(request: RunRequest, vendor: VendorSpec, class_path: str, adapt
             "samples": len(corpus),
         },
         "rubric": {"name": rubric.name, "path": str(rubric.path.resolve()), "sha256": rubric.sha256},
-        "options": {
-            "limit": request.limit,
-            "concurrency": strategy.concurrency,
-            "iou_threshold": request.iou_threshold,
-            "top_n": request.top_n,
-            "timing": strategy.timing,
-            "scenarios": [],
-            "seed": None,
-        },
+        "options": _options(request, strategy, load, adapter),
         "privacy": None if privacy is None else privacy.to_header(),
         "machine": machine_info().model_dump(mode="json"),
         "platebench_version": __version__,
@@ -230,8 +377,9 @@ def _prepare_new(request: RunRequest, vendor: VendorSpec, class_path: str, adapt
         run_dir=request.scorecard_dir / vendor.name / run_id,
         header=header,
         strategy=strategy,
-        samples=list(corpus.samples[: request.limit]),
+        samples=samples,
         privacy=privacy,
+        load=load,
     )
 
 
@@ -288,14 +436,36 @@ def _prepare_resume(request: RunRequest, vendor: VendorSpec, class_path: str, ad
             f"is not the corpus the run started on ({header['corpus']['manifest_sha256'][:16]}...)"
         )
     options = header["options"]
+    transport = options.get("transport") or {}
+    retry = options.get("retry") or {}
+    load = options.get("load") or {}
     for flag, given, recorded_value in (
         ("--limit", request.limit, options["limit"]),
         ("--concurrency", request.concurrency, options["concurrency"]),
+        ("--connect-timeout", request.connect_timeout, transport.get("connect_timeout_s")),
+        ("--read-timeout", request.read_timeout, transport.get("read_timeout_s")),
+        ("--total-timeout", request.total_timeout, transport.get("total_timeout_s")),
+        ("--retries", request.retries, retry.get("max_attempts", 1) - 1),
+        ("--target-qps", request.target_qps, load.get("target_qps")),
+        ("--duration", request.duration_s, load.get("duration_s")),
+        ("--queries", request.queries, load.get("queries")),
+        ("--latency-bound-ms", request.latency_bound_ms, load.get("latency_bound_ms")),
+        ("--seed", request.seed, options.get("seed")),
     ):
         if given is not None and given != recorded_value:
             raise RunError(f"cannot resume run {run_id} with {flag} {given}: the run started with {recorded_value}")
+    wanted = [] if request.load is False else None if request.scenarios is None else list(dict.fromkeys(request.scenarios))
+    if wanted is not None and wanted != options.get("scenarios", []):
+        raise RunError(f"cannot resume run {run_id} with other load scenarios: it started with "
+                       f"{', '.join(options.get('scenarios') or []) or 'none'}")
     rubric_path = request.rubric_path or Path(header["rubric"]["path"])
-    strategy = choose_strategy(adapter, options["concurrency"])
+    strategy = choose_strategy(
+        adapter, options["concurrency"],
+        TransportConfig(**transport) if transport else None,
+        RetryPolicy(**{**retry, "retry_kinds": tuple(retry["retry_kinds"])}) if retry else None,
+    )
+    samples = list(corpus.samples[: options["limit"]])
+    check_output_dir(run_dir, _need_bytes(request, len(samples)))
     return PreparedRun(
         vendor=vendor,
         class_path=class_path,
@@ -305,22 +475,32 @@ def _prepare_resume(request: RunRequest, vendor: VendorSpec, class_path: str, ad
         run_dir=run_dir,
         header=header,
         strategy=strategy,
-        samples=list(corpus.samples[: options["limit"]]),
+        samples=samples,
         previous=previous,
         warnings=list(previous.warnings),
         privacy=_resumed_privacy(request, vendor, adapter, header),
+        load=_plan_from_json(load, strategy),
     )
 
 
 def execute(prepared: PreparedRun, *, progress_stream: IO[str] | None = None) -> RunResult:
-    """Make every outstanding call (journaling each), then write the scorecard files."""
+    """Make every outstanding call (journaling each), run the load scenarios and the privacy pass,
+    then write the scorecard files.
+
+    A journal that cannot be written (disk full, I/O error) stops the run with a :class:`RunError`
+    saying so; the journal then ends with its last whole record and the run can be resumed."""
     outcomes: dict[str, CallOutcome] = dict(prepared.previous.outcomes) if prepared.previous else {}
     todo = prepared.todo
-    if prepared.previous is None:
-        journal = Journal.create(prepared.journal_path, prepared.header)
-    else:
-        journal = Journal.reopen(prepared.journal_path, prepared.previous.good_bytes)
-        journal.append({"type": "resume", "at": utc_now(), "remaining": len(todo)})
+    resume_hint = f"resume with --resume {prepared.header['run_id']}"
+    try:
+        if prepared.previous is None:
+            journal = Journal.create(prepared.journal_path, prepared.header)
+        else:
+            journal = Journal.reopen(prepared.journal_path, prepared.previous.good_bytes)
+            journal.append({"type": "resume", "at": utc_now(), "remaining": len(todo)})
+    except JournalWriteError as exc:
+        prepared.adapter.close()
+        raise RunError(f"{exc}; nothing was sent") from None
     label = f"{prepared.vendor.name} on {prepared.corpus.name}"
     try:
         with run_progress(len(prepared.samples), len(prepared.samples) - len(todo), label, progress_stream) as bar:
@@ -328,7 +508,8 @@ def execute(prepared: PreparedRun, *, progress_stream: IO[str] | None = None) ->
             def record(outcome: CallOutcome, extra: dict[str, Any]) -> None:
                 journal.append_outcome(outcome, **extra)
                 outcomes[outcome.sample_id] = outcome
-                bar.advance(outcome.ok)
+                if not extra.get("retried"):
+                    bar.advance(outcome.ok)
 
             execute_calls(
                 prepared.strategy, prepared.adapter, prepared.class_path, dict(prepared.vendor.config), todo, record
@@ -338,6 +519,10 @@ def execute(prepared: PreparedRun, *, progress_stream: IO[str] | None = None) ->
             journal.append({"type": "conformance", "failures": found})
         recorded = prepared.previous.conformance if prepared.previous else None
         conformance = None if found is None and recorded is None else [*(recorded or []), *(found or [])]
+        load = prepared.previous.load if prepared.previous else None
+        if prepared.load is not None and load is None:
+            load = {"type": "load", "plan": _plan_json(prepared.load), "results": _run_load(prepared, progress_stream)}
+            journal.append(load)
         privacy = prepared.previous.privacy if prepared.previous else None
         if prepared.privacy is not None and privacy is None:
             privacy = {"type": "privacy", **run_privacy_pass(prepared.privacy, prepared.adapter, prepared.run_dir,
@@ -346,7 +531,12 @@ def execute(prepared: PreparedRun, *, progress_stream: IO[str] | None = None) ->
         ended_at = utc_now()
         journal.append({"type": "end", "at": ended_at})
     except RunAborted as exc:
-        raise RunError(f"{exc}; the journal keeps every finished call: resume with --resume {prepared.header['run_id']}") from None
+        raise RunError(f"{exc}; the journal keeps every finished call: {resume_hint}") from None
+    except JournalWriteError as exc:
+        raise RunError(
+            f"{exc}. The run stopped; the journal keeps every call recorded before this one. "
+            f"Free space (or fix the folder), then {resume_hint}"
+        ) from None
     finally:
         journal.close()
         prepared.adapter.close()
@@ -360,8 +550,34 @@ def execute(prepared: PreparedRun, *, progress_stream: IO[str] | None = None) ->
         resumed=prepared.previous is not None,
         privacy=privacy,
         conformance=_with_sandbox_findings(conformance, privacy),
+        load=load["results"] if load else None,
     )
     return _write(prepared.run_dir, document, prepared.warnings)
+
+
+def _run_load(prepared: PreparedRun, progress_stream: IO[str] | None) -> list[dict[str, Any]]:
+    """The load scenarios of ``prepared`` (see :mod:`harness.runner.load_pass`)."""
+    from concurrent.futures import BrokenExecutor
+
+    from harness.runner.load_pass import run_load_pass
+
+    plan = prepared.load
+    assert plan is not None
+    if progress_stream is not None:
+        what = plan.duration_s and f"{plan.duration_s:g} s" or f"{plan.queries} queries"
+        print(f"load: {', '.join(plan.scenarios)} ({what} each)", file=progress_stream, flush=True)
+    try:
+        entries = run_load_pass(plan, prepared.adapter, prepared.class_path, dict(prepared.vendor.config), prepared.samples)
+    except BrokenExecutor:
+        raise RunAborted(f"the worker processes could not build the adapter {prepared.class_path} for the load scenarios") from None
+    interval = getattr(prepared.adapter, "min_interval_s", 0.0)
+    for item in entries:
+        if interval and item["scenario"] == "server" and item["target_qps"] and item["target_qps"] * interval > 1:
+            item["warnings"].append(
+                f"the target rate {item['target_qps']:g}/s is above the rate this vendor is configured to accept "
+                f"({1 / interval:g}/s): queries beyond it may be refused (quota)"
+            )
+    return entries
 
 
 def rescore(run_dir: Path, *, corpus_path: Path | None = None, rubric_path: Path | None = None) -> RunResult:
@@ -375,7 +591,7 @@ def rescore(run_dir: Path, *, corpus_path: Path | None = None, rubric_path: Path
     if corpus.manifest_sha256 != header["corpus"]["manifest_sha256"]:
         raise RunError(f"cannot rescore {run_dir}: the corpus's manifest sha256 differs from the run's")
     samples = list(corpus.samples[: header["options"]["limit"]])
-    missing = [s.id for s in samples if s.id not in contents.outcomes]
+    missing = [s.id for s in samples if s.id not in contents.outcomes or contents.extras.get(s.id, {}).get("retried")]
     if missing:
         raise RunError(
             f"cannot rescore {run_dir}: the run is unfinished ({len(missing)} of {len(samples)} samples have no "
@@ -393,6 +609,7 @@ def rescore(run_dir: Path, *, corpus_path: Path | None = None, rubric_path: Path
         resumed=contents.resumes > 0,
         privacy=contents.privacy,
         conformance=_with_sandbox_findings(contents.conformance, contents.privacy),
+        load=contents.load["results"] if contents.load else None,
     )
     return _write(run_dir, document, contents.warnings)
 
@@ -419,8 +636,14 @@ def _write_atomic(path: Path, text: str) -> None:
 def _write(run_dir: Path, document: dict[str, Any], warnings: list[str]) -> RunResult:
     scorecard = run_dir / SCORECARD_JSON
     markdown = run_dir / SCORECARD_MD
-    _write_atomic(scorecard, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
-    _write_atomic(markdown, render_markdown(document))
+    try:
+        _write_atomic(scorecard, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        _write_atomic(markdown, render_markdown(document))
+    except OSError as exc:
+        raise RunError(
+            f"cannot write the scorecard in {run_dir}: {exc.strerror or exc}. The journal is complete: free space, "
+            f"then rebuild the scorecard with: platebench rescore {run_dir}"
+        ) from None
     return RunResult(run_dir, scorecard, markdown, run_dir / JOURNAL_FILE, document, warnings)
 
 

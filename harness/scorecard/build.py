@@ -45,6 +45,7 @@ def build_scorecard(
     resumed: bool,
     privacy: Mapping[str, Any] | None = None,
     conformance: Sequence[Mapping[str, Any]] | None = None,
+    load: Sequence[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The sealed scorecard document of a run.
 
@@ -52,7 +53,8 @@ def build_scorecard(
     samples the run covers (the corpus, or its first ``limit``), each with an outcome in ``outcomes``.
     ``privacy`` is the privacy pass's journal record (``check`` goes to ``provenance.privacy``,
     ``section`` to ``results.privacy``, before the rubric is judged); ``conformance`` the
-    spec-conformance findings (``results.conformance``), for adapters that speak the RFP API.
+    spec-conformance findings (``results.conformance``), for adapters that speak the RFP API;
+    ``load`` the load scenarios' entries (``results.load``), when any ran.
     The machine is the one that made the calls (from the header); the platebench version and git
     commit are those of the software that computed the figures (the same, unless re-scored later).
     """
@@ -71,6 +73,8 @@ def build_scorecard(
         "latency": {"single_stream": score_latency(ordered)},
         "errors": error_summary(ordered),
     }
+    if load is not None:
+        results["load"] = [dict(entry) for entry in load]
     if privacy is not None:
         results["privacy"] = privacy["section"]
     if conformance is not None:

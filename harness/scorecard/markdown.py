@@ -200,19 +200,67 @@ def _latency(doc: Doc) -> str | None:
     return "## Latency, accuracy pass\n\n" + table(["Series", *cols], rows) + f"\n\n{note}"
 
 
+LOAD_HEADING = "## How fast under load?"
+
+
+def _bound(s: Mapping[str, Any]) -> str:
+    if s.get("latency_bound_ms") is None:
+        return "no bound"
+    pct = f"p{100 * s['percentile']:g}" if s.get("percentile") else "percentile"
+    verdict = {True: "held", False: "**not shown**", None: "n/a"}[s.get("bound_met")]
+    return f"{pct} <= {number(s['latency_bound_ms'])} ms: {verdict}"
+
+
+def scenario_line(s: Mapping[str, Any]) -> str:
+    """One scenario in a line (for terminal summaries): rate, percentiles, errors, bound."""
+    lat = s.get("latency_ms", {})
+    target = f"target {number(s.get('target_qps'))} q/s, " if s.get("target_qps") is not None else ""
+    errors = sum(s.get("errors", {}).values())
+    return (
+        f"{s['scenario']}: {target}achieved {number(s['achieved_qps'])} q/s over {s['n']} queries; "
+        f"p50 {number(lat.get('p50'))} ms, p99 {number(lat.get('p99'))} ms, max {number(lat.get('max'))} ms; "
+        f"{errors} failed; {_bound(s).replace('**', '')}"
+    )
+
+
 def _load(doc: Doc) -> str | None:
     load = doc["results"].get("load")
     if not load:
         return None
-    rows = [
-        [
-            escape(s["scenario"]), number(s.get("target_qps")), number(s["achieved_qps"]), str(s["n"]),
-            number(s["latency_ms"].get("p99")), str(sum(s.get("errors", {}).values())),
-            number(s.get("bound_met")),
-        ]
-        for s in load
+    rows = []
+    for s in load:
+        lat = s.get("latency_ms", {})
+        kinds = ", ".join(f"{escape(k)}: {v}" for k, v in s.get("errors", {}).items()) or "none"
+        rows.append([
+            escape(s["scenario"]), number(s.get("target_qps")), number(s["achieved_qps"]),
+            str(s["n"]) + (f" ({s['concurrency']} at once)" if s.get("concurrency") and s["concurrency"] > 1 else ""),
+            *(number(lat.get(k)) for k in ("p50", "p90", "p99", "max")),
+            number(s.get("availability"), "proportion"), kinds, str(s.get("timeouts", 0)), _bound(s),
+        ])
+    plan = doc["provenance"]["options"].get("load") or {}
+    length = f"{number(plan['duration_s'])} s" if plan.get("duration_s") else f"{plan.get('queries', 'n/a')} queries"
+    parts = [
+        LOAD_HEADING,
+        (
+            f"Each scenario ran for {length} after the accuracy pass, on the run's images (MLPerf LoadGen terms). "
+            "*single-stream*: one query at a time; *server*: Poisson arrivals at the target rate "
+            f"(seed {plan.get('seed', 'n/a')}), latency counted from each query's **scheduled** send time, so a "
+            "stalling vendor cannot hide behind coordinated omission; *offline*: throughput at a fixed concurrency. "
+            "A bound is held only when the run had enough queries to show it at 99% confidence (early stopping). "
+            "Failed queries count as over the bound."
+        ),
+        table(["Scenario", "Target q/s", "Achieved q/s", "Queries", "p50 ms", "p90 ms", "p99 ms", "max ms",
+               "Answered", "Errors by kind", "Time-outs", "Latency bound"], rows),
     ]
-    return "## Load\n\n" + table(["Scenario", "Target QPS", "Achieved QPS", "n", "p99 ms", "Errors", "Bound met"], rows)
+    warnings = [f"- {escape(s['scenario'])}: {_text(w)}" for s in load for w in s.get("warnings", [])]
+    if warnings:
+        parts.append("Warnings:\n\n" + "\n".join(warnings))
+    if doc["provenance"]["adapter"]["kind"] != "http":
+        parts.append(
+            "This engine ran on the harness's own machine: the figures describe that machine "
+            f"({escape(doc['provenance']['machine']['cores'])} cores), not a vendor's deployment."
+        )
+    return "\n\n".join(parts)
 
 
 def _errors(doc: Doc) -> str:

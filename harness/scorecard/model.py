@@ -112,6 +112,14 @@ class RunOptions(_Model):
     scenarios: list[str] = Field(default_factory=list)
     """Load scenarios run after the accuracy pass (empty: none)."""
     seed: int | None = None
+    """Seed of the server scenario's Poisson arrival times (``None``: no load scenario)."""
+    transport: dict[str, Any] | None = None
+    """Time-outs and limits of the HTTP transport (``connect_timeout_s``, ``read_timeout_s``,
+    ``total_timeout_s``, ``max_body_bytes``...) for network vendors; ``None`` for local engines."""
+    retry: dict[str, Any] | None = None
+    """Retry policy of the accuracy pass and the load scenarios (``max_attempts`` 1: no retries)."""
+    load: dict[str, Any] | None = None
+    """The load plan as run (scenarios, rate, duration or queries, bound, percentile, seed...)."""
     resumed: bool = False
     """True when the run was continued from a journal after an interruption."""
 
@@ -171,7 +179,7 @@ class LatencyResults(_Model):
 
 
 class LoadScenarioResult(_Model):
-    """One load scenario (MLPerf LoadGen terms: ``server`` or ``offline``)."""
+    """One load scenario (MLPerf LoadGen terms: ``single-stream``, ``server`` or ``offline``)."""
 
     scenario: str
     target_qps: float | None = None
@@ -186,6 +194,14 @@ class LoadScenarioResult(_Model):
     timeouts: int = 0
     latency_bound_ms: float | None = None
     bound_met: bool | None = None
+    """The bound held for ``percentile`` at 99% confidence (MLPerf LoadGen early stopping);
+    ``None`` without a bound."""
+    availability: float | None = None
+    """Queries answered / queries sent; ``None`` when none was sent."""
+    percentile: float | None = None
+    """The percentile (0-1) the latency bound is about."""
+    warnings: list[str] = Field(default_factory=list)
+    """E.g. a run too short to support the percentile it reports (early stopping)."""
 
 
 class ErrorSummary(_Model):
@@ -238,13 +254,15 @@ class RequirementResult(_Model):
     metric: str
     """Path into ``results``, e.g. ``accuracy.overall.exact_read.value``."""
     comparator: Comparator
-    threshold: float | str
-    """A number, or a privacy result code (``PASS``...) for a ``privacy.controls.<id>.result`` path."""
+    threshold: bool | float | str
+    """A number, a privacy result code (``PASS``...) for a ``privacy.controls.<id>.result`` path, or
+    true/false for a ``load.<scenario>.bound_met`` path."""
     mandatory: bool
     weight: float
     """0 for mandatory requirements."""
-    observed: float | str | None
-    """The measured value (a result code for a privacy control); ``None`` when it could not be measured."""
+    observed: bool | float | str | None
+    """The measured value (a result code for a privacy control, true/false for a bound); ``None`` when
+    it could not be measured."""
     passed: bool
     reason: str
     """Why it passed or not, in words (e.g. ``0.912 >= 0.9``, ``not met: not measured``)."""

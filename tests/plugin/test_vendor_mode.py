@@ -115,7 +115,7 @@ def test_options_are_documented_in_help(pytester: pytest.Pytester) -> None:
 def test_reference_vendor_mode_checks_privacy_controls_as_requirement_items(
     pytester: pytest.Pytester, corpus_dir: Path
 ) -> None:
-    result = pytester.runpytest("-p", "harness.pytest_plugin", "--vendor=reference", f"--corpus={corpus_dir}", "--limit=2", "-v")
+    result = pytester.runpytest("-p", "harness.pytest_plugin", "--vendor=reference", f"--corpus={corpus_dir}", "--limit=2", "--no-load", "-v")
     outcomes = result.parseoutcomes()
     assert outcomes.get("passed", 0) >= 19  # every privacy requirement, at least
     result.stdout.fnmatch_lines(
@@ -140,3 +140,46 @@ def test_privacy_options_are_documented_and_a_misplaced_flaw_is_a_usage_error(
     result = run_vendor(scripted, corpus_dir, "--reference-flaw=share-all")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--reference-flaw applies to the reference vendor's own server only*"])
+
+
+def test_load_options_run_the_scenarios_and_requirements_judge_them(
+    scripted: pytest.Pytester, corpus_dir: Path
+) -> None:
+    scripted.makefile(".toml", loadrubric=RUBRIC + """
+[[requirement]]
+id = "LOAD"
+title = "Answers under load"
+metric = "load.server.availability"
+comparator = ">="
+threshold = 0.99
+weight = 1
+
+[[requirement]]
+id = "BOUND"
+title = "Bound held"
+metric = "load.server.bound_met"
+comparator = "=="
+threshold = true
+weight = 1
+""")
+    result = scripted.runpytest(
+        "-p", "harness.pytest_plugin", "--vendor=scripted", f"--corpus={corpus_dir}", "--rubric=loadrubric.toml",
+        "--scenario=single-stream", "--scenario=server", "--target-qps=50", "--queries=20",
+        "--latency-bound-ms=1000", "--seed=7", "-v",
+    )
+    result.stdout.fnmatch_lines([
+        "*::LOAD PASSED*", "*::BOUND FAILED*", "*not met: load.server.bound_met is false*", "*rule: load.server.bound_met == true*",
+        "*load single-stream: achieved * q/s over 20 queries*",
+        "*load server: target 50 q/s, achieved * q/s over 20 queries*p99 <= 1000 ms: not shown*",
+    ])
+    card = json.loads(Path(re.findall(r"scorecard: (\S+)", result.stdout.str())[-1]).read_text(encoding="utf-8"))
+    load = {s["scenario"]: s for s in card["results"]["load"]}
+    assert set(load) == {"single-stream", "server"} and load["server"]["n"] == 20
+    assert load["server"]["availability"] == 1.0 and load["server"]["bound_met"] is False
+    assert any("too few" in w for w in load["server"]["warnings"])  # 20 queries cannot show a p99
+    options = card["provenance"]["options"]
+    assert options["scenarios"] == ["single-stream", "server"] and options["seed"] == 7
+    assert options["load"]["queries"] == 20 and options["load"]["target_qps"] == 50
+    result = run_vendor(scripted, corpus_dir, "--scenario=server")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*server scenario needs a target rate*"])

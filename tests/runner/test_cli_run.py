@@ -38,14 +38,14 @@ def test_run_prints_the_scorecard_path_last_and_strict_sets_the_exit_code(
 
 
 def test_unknown_vendor_is_a_usage_error_with_a_suggestion(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["run", "--vendor", "referenc"]) == 2
+    assert main(["run", "--no-load", "--vendor", "referenc"]) == 2
     assert "Did you mean 'reference'?" in capsys.readouterr().err
 
 
 def _start(tmp_path: Path, corpus: Corpus, vendors: Path, *extra: str) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])}
     return subprocess.Popen(
-        [sys.executable, "-m", "harness.cli.main", "run", "--vendor", "scripted", "--corpus", str(corpus.root),
+        [sys.executable, "-m", "harness.cli.main", "run", "--no-load", "--vendor", "scripted", "--corpus", str(corpus.root),
          "--vendors-config", str(vendors), "--scorecard-dir", str(tmp_path / "sc"), *extra],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )

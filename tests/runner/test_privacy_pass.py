@@ -62,7 +62,7 @@ def _verdicts(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def test_reference_run_checks_every_control_on_its_own_server_with_evidence_and_no_token_leaks(
     tmp_path: Path, small_corpus: Corpus, started_servers: list[ServerHandle], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(["run", "--vendor", "reference", "--corpus", str(small_corpus.root), "--limit", "3",
+    code = main(["run", "--no-load", "--vendor", "reference", "--corpus", str(small_corpus.root), "--limit", "3",
                  "--scorecard-dir", str(tmp_path / "sc")])
     out = capsys.readouterr().out
     assert code == 0
@@ -95,7 +95,7 @@ def test_reference_run_checks_every_control_on_its_own_server_with_evidence_and_
 def test_share_all_flaw_fails_the_sharing_controls_and_their_mandatory_requirements(
     tmp_path: Path, small_corpus: Corpus
 ) -> None:
-    result = run(RunRequest(vendor="reference", corpus_path=small_corpus.root, limit=1, scorecard_dir=tmp_path / "sc",
+    result = run(RunRequest(load=False, vendor="reference", corpus_path=small_corpus.root, limit=1, scorecard_dir=tmp_path / "sc",
                             reference_flaws=("share-all",)))
     doc = result.document
     failed = {cid for cid, code in _results(doc).items() if code != "PASS"}
@@ -134,7 +134,7 @@ def test_a_vendor_without_privacy_api_is_not_demonstrated_and_attestations_never
     tmp_path: Path, small_corpus: Corpus
 ) -> None:
     vendors = write_vendors_toml(tmp_path, script(small_corpus.samples, ("right",)))
-    plain = run(RunRequest(vendor="scripted", corpus_path=small_corpus.root, limit=2, scorecard_dir=tmp_path / "a",
+    plain = run(RunRequest(load=False, vendor="scripted", corpus_path=small_corpus.root, limit=2, scorecard_dir=tmp_path / "a",
                            vendors_file=vendors))
     doc = plain.document
     assert doc["provenance"]["privacy"]["method"] == "not-tested"
@@ -149,7 +149,7 @@ def test_a_vendor_without_privacy_api_is_not_demonstrated_and_attestations_never
 
     attestations = tmp_path / "attestations.toml"
     attestations.write_text(ATTESTATIONS, encoding="utf-8")
-    attested = run(RunRequest(vendor="scripted", corpus_path=small_corpus.root, limit=2,
+    attested = run(RunRequest(load=False, vendor="scripted", corpus_path=small_corpus.root, limit=2,
                               scorecard_dir=tmp_path / "b", vendors_file=vendors, attestations=attestations))
     results = _results(attested.document)
     assert results["PC-AUD-03"] == "ATTESTED"  # the catalogue accepts an attestation for it
@@ -164,7 +164,7 @@ def test_a_vendor_without_privacy_api_is_not_demonstrated_and_attestations_never
 
 def test_no_privacy_leaves_the_section_out_and_privacy_requirements_unmet(tmp_path: Path, small_corpus: Corpus) -> None:
     vendors = write_vendors_toml(tmp_path, script(small_corpus.samples, ("right",)))
-    result = run(RunRequest(vendor="scripted", corpus_path=small_corpus.root, limit=1, scorecard_dir=tmp_path / "sc",
+    result = run(RunRequest(load=False, vendor="scripted", corpus_path=small_corpus.root, limit=1, scorecard_dir=tmp_path / "sc",
                             vendors_file=vendors, privacy=False))
     doc = result.document
     assert "privacy" not in doc["results"] and "privacy" not in doc["provenance"]
@@ -186,7 +186,7 @@ def test_privacy_option_mistakes_stop_the_run_before_any_call(
 ) -> None:
     vendors = write_vendors_toml(tmp_path, {})
     with pytest.raises(ConfigurationError, match=message):
-        prepare(RunRequest(vendor=vendor, corpus_path=small_corpus.root, scorecard_dir=tmp_path / "sc",
+        prepare(RunRequest(load=False, vendor=vendor, corpus_path=small_corpus.root, scorecard_dir=tmp_path / "sc",
                            vendors_file=vendors, **kwargs))
     assert not (tmp_path / "sc").exists()
 
@@ -196,7 +196,7 @@ def test_a_broken_attestation_file_is_named(tmp_path: Path, small_corpus: Corpus
     broken = tmp_path / "att.toml"
     broken.write_text('[[attestation]]\ncontrol = "PC-NOPE-99"\nmechanism = "m"\nsigner = "s"\ndate = 2026-01-01\n',
                       encoding="utf-8")
-    code = main(["run", "--vendor", "scripted", "--corpus", str(small_corpus.root), "--vendors-config", str(vendors),
+    code = main(["run", "--no-load", "--vendor", "scripted", "--corpus", str(small_corpus.root), "--vendors-config", str(vendors),
                  "--scorecard-dir", str(tmp_path / "sc"), "--attestations", str(broken)])
     assert code == 2
     assert "unknown control 'PC-NOPE-99'" in capsys.readouterr().err
@@ -220,7 +220,7 @@ def _evalapi_vendors(folder: Path, base_url: str, token_env: str | None) -> Path
 def test_evalapi_vendor_is_checked_through_its_sandbox_and_without_a_token_says_what_to_set(
     tmp_path: Path, small_corpus: Corpus, sandbox_server: ServerHandle, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    no_token = run(RunRequest(vendor="acme", corpus_path=small_corpus.root, limit=1, scorecard_dir=tmp_path / "a",
+    no_token = run(RunRequest(load=False, vendor="acme", corpus_path=small_corpus.root, limit=1, scorecard_dir=tmp_path / "a",
                               vendors_file=_evalapi_vendors(tmp_path, sandbox_server.base_url, None)))
     doc = no_token.document
     assert {c["result"] for c in doc["results"]["privacy"]["controls"]} == {"INCONCLUSIVE"}
@@ -230,7 +230,7 @@ def test_evalapi_vendor_is_checked_through_its_sandbox_and_without_a_token_says_
     assert doc["results"]["conformance"] == []  # recognition went through the RFP API and conformed
 
     monkeypatch.setenv("ACME_SANDBOX_TOKEN", PLANTED)
-    checked = run(RunRequest(vendor="acme", corpus_path=small_corpus.root, limit=1, scorecard_dir=tmp_path / "b",
+    checked = run(RunRequest(load=False, vendor="acme", corpus_path=small_corpus.root, limit=1, scorecard_dir=tmp_path / "b",
                              vendors_file=_evalapi_vendors(tmp_path, sandbox_server.base_url, "ACME_SANDBOX_TOKEN")))
     doc = checked.document
     assert doc["provenance"]["privacy"]["method"] == "vendor-sandbox"
@@ -244,7 +244,7 @@ def test_markdown_privacy_and_conformance_sections_redact_and_escape(tmp_path: P
     from harness.scorecard.markdown import render_markdown
 
     vendors = write_vendors_toml(tmp_path, script(small_corpus.samples, ("right",)))
-    doc = run(RunRequest(vendor="scripted", corpus_path=small_corpus.root, limit=1, scorecard_dir=tmp_path / "sc",
+    doc = run(RunRequest(load=False, vendor="scripted", corpus_path=small_corpus.root, limit=1, scorecard_dir=tmp_path / "sc",
                          vendors_file=vendors)).document
     doc["results"]["privacy"]["controls"][0]["message"] = "echoed Authorization: Bearer abcd1234efgh5678 | <b>x</b>"
     doc["results"]["conformance"] = [{"source": "recognition", "method": "POST", "path": "/v1/recognize", "status": 200,
@@ -264,10 +264,10 @@ def test_resume_keeps_the_recorded_privacy_options_and_does_not_repeat_the_pass(
 
     vendors = write_vendors_toml(tmp_path, script(small_corpus.samples, ("right",)))
     base = {"vendor": "scripted", "corpus_path": small_corpus.root, "scorecard_dir": tmp_path / "sc", "vendors_file": vendors}
-    first = run(RunRequest(limit=2, **base))  # type: ignore[arg-type]
+    first = run(RunRequest(limit=2, load=False, **base))  # type: ignore[arg-type]
     run_id = first.document["provenance"]["run_id"]
     with pytest.raises(RunError, match="other privacy options: it started with --privacy"):
-        prepare(RunRequest(resume=run_id, privacy=False, **base))  # type: ignore[arg-type]
-    again = execute(prepare(RunRequest(resume=run_id, **base)))  # type: ignore[arg-type]
+        prepare(RunRequest(resume=run_id, privacy=False, load=False, **base))  # type: ignore[arg-type]
+    again = execute(prepare(RunRequest(resume=run_id, load=False, **base)))  # type: ignore[arg-type]
     assert again.document["results"]["privacy"] == first.document["results"]["privacy"]
     assert first.journal_path.read_text(encoding="utf-8").count('"type":"privacy"') == 1

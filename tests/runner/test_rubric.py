@@ -134,3 +134,55 @@ def test_judge_privacy_results_by_code_and_never_counts_attested_as_pass(tmp_pat
     assert score == {"weighted": 1 / 3, "points": 1.0, "max": 3.0, "mandatory_passed": False, "eligible": False}
     unmet, _ = judge(rubric, {})
     assert {v["reason"] for v in unmet} == {"not met: not demonstrated (the privacy controls were not run in this run)"}
+
+
+def test_load_paths_are_checked_and_bound_met_is_judged_as_true_or_false(tmp_path: Path) -> None:
+    bad = rubric_file(tmp_path, req("L", "load.server.latency_ms.p42", "<=", 100, "weight = 1"))
+    with pytest.raises(RubricError, match=r"unknown load path 'load.server.latency_ms.p42'.*load.server.latency_ms.p99"):
+        load_rubric(bad)
+    bad = rubric_file(tmp_path, req("L", "load.server.bound_met", ">=", 1, "weight = 1"))
+    with pytest.raises(RubricError, match="bound_met is true or false"):
+        load_rubric(bad)
+    path = rubric_file(
+        tmp_path,
+        req("B", "load.server.bound_met", "==", "true", "weight = 2"),
+        req("P", "load.server.latency_ms.p99", "<=", 500, "weight = 1"),
+        req("O", "load.offline.achieved_qps", ">=", 10, "weight = 1"),
+    )
+    rubric = load_rubric(path)
+    server = {"scenario": "server", "bound_met": True, "latency_ms": {"p99": 420.0}}
+    verdicts, score = judge(rubric, {"load": [server]})
+    by_id = {v["id"]: v for v in verdicts}
+    assert by_id["B"]["passed"] and by_id["B"]["observed"] is True and by_id["P"]["passed"]
+    assert by_id["O"]["reason"] == "not met: not measured (the offline load scenario was not run in this run)"
+    assert score["points"] == 3
+    verdicts, _ = judge(rubric, {"load": [{**server, "bound_met": None}]})
+    assert not verdicts[0]["passed"] and "not shown" in verdicts[0]["reason"]
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ('[load.network]\nscenarios = ["server"]\nduration_s = 10\n', "server scenario needs target_qps"),
+        ('[load.network]\nscenarios = ["sever"]\nduration_s = 10\n', "scenarios must be a list"),
+        ('[load.local]\nscenarios = ["single-stream"]\n', "give duration_s or queries"),
+        ('[load.local]\nscenarios = ["offline"]\nqueries = 0\n', "queries must be a positive whole number"),
+        ('[load]\npercentile = 100\n', "percentile must be between 0 and 100"),
+        ('[load.cloud]\nscenarios = []\n', "unknown key"),
+        ('[laod]\nseed = 1\n', "unknown top-level key"),
+    ],
+)
+def test_a_bad_load_table_is_refused_when_the_rubric_is_loaded(tmp_path: Path, table: str, message: str) -> None:
+    path = tmp_path / "r.toml"
+    path.write_text(table + "\n[[requirement]]\n" + req("A", "accuracy.overall.cer", "<=", 0.1, "weight = 1"),
+                    encoding="utf-8")
+    with pytest.raises(RubricError, match=message):
+        load_rubric(path)
+
+
+def test_the_default_rubric_plans_a_server_scenario_for_network_vendors_and_single_stream_for_local_ones() -> None:
+    load = load_rubric().load
+    network, local = load.settings(network=True), load.settings(network=False)
+    assert network.scenarios == ("server",) and network.target_qps and network.latency_bound_ms
+    assert local.scenarios == ("single-stream",) and local.duration_s
+    assert load.percentile == 0.99

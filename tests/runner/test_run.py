@@ -21,7 +21,7 @@ PLAN = ("right", "right", "wrong", "none", "timeout")
 def request(tmp_path: Path, corpus: Corpus, **kwargs: object) -> RunRequest:
     vendors = kwargs.pop("vendors_file", None) or write_vendors_toml(tmp_path, script(corpus.samples, PLAN))
     kwargs.setdefault("corpus_path", corpus.root)
-    return RunRequest(vendor="scripted", scorecard_dir=tmp_path / "sc", vendors_file=vendors, **kwargs)  # type: ignore[arg-type]
+    return RunRequest(load=False, vendor="scripted", scorecard_dir=tmp_path / "sc", vendors_file=vendors, **kwargs)  # type: ignore[arg-type]
 
 
 def test_a_run_writes_journal_scorecard_and_report(tmp_path: Path, small_corpus: Corpus) -> None:

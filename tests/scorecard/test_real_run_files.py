@@ -36,7 +36,7 @@ def us_run(openalpr_us: Path, tmp_path_factory: pytest.TempPathFactory) -> RunRe
     vendors = write_vendors_toml(folder, script(corpus.samples, ("right", "right", "right", "wrong", "none")))
     sys.path.insert(0, str(RUNNER_TESTS))
     try:
-        return run(RunRequest(vendor="scripted", corpus_path=openalpr_us, scorecard_dir=folder / "sc", vendors_file=vendors))
+        return run(RunRequest(load=False, vendor="scripted", corpus_path=openalpr_us, scorecard_dir=folder / "sc", vendors_file=vendors))
     finally:
         sys.path.remove(str(RUNNER_TESTS))
 
