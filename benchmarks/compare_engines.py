@@ -65,23 +65,18 @@ def machine() -> str:
     return f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
 
 
-def reference_engine() -> tuple[str, Engine]:
-    """The built-in reference recognizer (OpenCV + RapidOCR), fed the image decoded by OpenCV."""
-    from vendor_adapters.reference import get_recognizer
-
-    recognizer = get_recognizer()
-
-    def run(image: Image) -> Recognition:
-        return Recognition(reads=tuple(recognizer.read(image.decode())))
-
-    return "reference", run
+def reference_engine() -> tuple[str, Engine, float | None]:
+    """The built-in reference recognizer (OpenCV + RapidOCR) through its adapter, with its declared threshold."""
+    adapter = create_adapter("reference", {}, env={})
+    return "reference", adapter.recognize, adapter.info().declared_threshold
 
 
-def simplelpr_engine(countries: dict[str, float]) -> tuple[str, Engine]:
-    """SimpleLPR through its platebench adapter (evaluation mode)."""
+def simplelpr_engine(countries: dict[str, float]) -> tuple[str, Engine, float | None]:
+    """SimpleLPR through its platebench adapter (evaluation mode; it declares no threshold, so every
+    read counts as confident for the wrong-plate figure)."""
     adapter = create_adapter("simplelpr", {"countries": countries} if countries else {}, env={})
     label = f"SimpleLPR {adapter.info().version}" + (" (EU templates)" if countries else "")
-    return label, adapter.recognize
+    return label, adapter.recognize, adapter.info().declared_threshold
 
 
 def run(engine: Engine, corpus: Corpus) -> list[tuple]:
@@ -101,9 +96,9 @@ def run(engine: Engine, corpus: Corpus) -> list[tuple]:
     return pairs
 
 
-def figures(pairs: list[tuple]) -> dict[str, object]:
-    """The table's figures from the project's metrics."""
-    accuracy = score_accuracy(pairs)["overall"]
+def figures(pairs: list[tuple], declared_threshold: float | None) -> dict[str, object]:
+    """The table's figures from the project's metrics (wrong-plate reads at the engine's declared threshold)."""
+    accuracy = score_accuracy(pairs, declared_threshold=declared_threshold)["overall"]
     latency = score_latency([o for _, o in pairs])["client_ms"]
     exact, cer, wrong = accuracy["exact_read_plate"], accuracy["cer"], accuracy["wrong_plate_per_1000"]
     return {
@@ -154,12 +149,13 @@ def main(argv: list[str] | None = None) -> int:
         corpus = load_corpus(args.sets / set_name)
         for engine_name in engines:
             if engine_name == "reference":
-                label, engine = reference_engine()
+                label, engine, threshold = reference_engine()
             else:
                 eu = args.simplelpr_countries == "eu" and set_name == "eu"
-                label, engine = simplelpr_engine({c: 1.0 for c in EUROPEAN} if eu else {})
+                label, engine, threshold = simplelpr_engine({c: 1.0 for c in EUROPEAN} if eu else {})
             t0 = time.perf_counter()
-            row = {"engine": label, "set": set_name.upper(), **figures(run(engine, corpus))}
+            row = {"engine": label, "set": set_name.upper(), "declared_threshold": threshold,
+                   **figures(run(engine, corpus), threshold)}
             print(f"{label} on {set_name}: {row['n_images']} images in {time.perf_counter() - t0:.0f} s",
                   file=sys.stderr)
             rows.append(row)
