@@ -59,7 +59,7 @@ def harness_run(vendor: str, corpus_path: Path, workers: int, limit: int | None)
         start = time.perf_counter()
         prepared = prepare(RunRequest(
             vendor=vendor, corpus_path=corpus_path, scorecard_dir=Path(out), concurrency=workers, limit=limit,
-            vendors_file=default_vendors_file(),
+            vendors_file=default_vendors_file(), load=False,
         ))
         mid = time.perf_counter()
         execute(prepared, progress_stream=open(os.devnull, "w"))  # noqa: SIM115 - closed with the process
