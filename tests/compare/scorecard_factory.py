@@ -126,6 +126,7 @@ def run_vendor(
         str(work / "vendors.toml"),
         "--scorecard-dir",
         str(work / "scorecards"),
+        "--no-load",
     ]
     if limit:
         args += ["--limit", str(limit)]
