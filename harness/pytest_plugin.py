@@ -18,7 +18,6 @@ itself load it with ``-p harness.pytest_plugin``).
 
 from __future__ import annotations
 
-import argparse
 import sys
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from typing import Any
 
 import pytest
 
+from harness.options import non_negative_int, positive_float, positive_int
 from harness.rubric import format_threshold
 from harness.runner.privacy_pass import summary_line
 from harness.runner.run import DEFAULT_SCORECARD_DIR, PreparedRun, RunRequest, RunResult, execute, prepare
@@ -47,36 +47,6 @@ class EvaluationSession:
 SESSION_KEY = pytest.StashKey[EvaluationSession]()
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
-    return value
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return value
-
-
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("platebench", "platebench vendor evaluation (pytest --vendor=NAME)")
     group.addoption(
@@ -88,7 +58,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--corpus", type=Path, metavar="PATH", default=None, help="corpus folder or manifest. Default: the synthetic corpus")
     group.addoption("--rubric", type=Path, metavar="PATH", default=None, help="rubric TOML. Default: the shipped default rubric")
-    group.addoption("--limit", type=_positive_int, metavar="N", default=None, help="only the first N samples. Default: all")
+    group.addoption("--limit", type=positive_int, metavar="N", default=None, help="only the first N samples. Default: all")
     group.addoption("--resume", metavar="RUN_ID", default=None, help="continue an interrupted run of the same vendor")
     group.addoption(
         "--scorecard-dir", type=Path, metavar="DIR", default=DEFAULT_SCORECARD_DIR, help="where runs are written. Default: %(default)s"
@@ -109,30 +79,30 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--reference-flaw", dest="reference_flaws", action="append", default=[], metavar="NAME",
         help="start the reference vendor's server with this deliberate flaw (repeatable; demonstrations)",
     )
-    group.addoption("--concurrency", type=_positive_int, metavar="N", default=None,
+    group.addoption("--concurrency", type=positive_int, metavar="N", default=None,
                     help="calls in flight (and the offline load scenario's concurrency). Default: from the adapter")
-    group.addoption("--connect-timeout", type=_positive_float, metavar="S", default=None,
+    group.addoption("--connect-timeout", type=positive_float, metavar="S", default=None,
                     help="network vendors: seconds to connect. Default: vendors.toml connect_timeout, else 5")
-    group.addoption("--read-timeout", type=_positive_float, metavar="S", default=None,
+    group.addoption("--read-timeout", type=positive_float, metavar="S", default=None,
                     help="network vendors: seconds of silence between reads. Default: vendors.toml read_timeout, else 30")
-    group.addoption("--total-timeout", type=_positive_float, metavar="S", default=None,
+    group.addoption("--total-timeout", type=positive_float, metavar="S", default=None,
                     help="network vendors: seconds per call, body included. Default: vendors.toml total_timeout, else 60")
-    group.addoption("--retries", type=_count, metavar="N", default=None,
+    group.addoption("--retries", type=non_negative_int, metavar="N", default=None,
                     help="network vendors: send a failed call again up to N times (every attempt journaled, the last "
                     "counts). Default: 0")
     group.addoption("--scenario", dest="scenarios", action="append", default=None,
                     choices=("single-stream", "server", "offline"),
                     help="load scenario after the accuracy pass (repeatable). Default: the rubric's [load] table")
     group.addoption("--no-load", dest="load", action="store_false", default=None, help="run no load scenario")
-    group.addoption("--target-qps", type=_positive_float, metavar="QPS", default=None,
+    group.addoption("--target-qps", type=positive_float, metavar="QPS", default=None,
                     help="server load scenario: Poisson arrival rate. Default: the rubric's")
-    group.addoption("--duration", type=_positive_float, metavar="S", default=None,
+    group.addoption("--duration", type=positive_float, metavar="S", default=None,
                     help="seconds per load scenario. Default: the rubric's")
-    group.addoption("--queries", type=_positive_int, metavar="N", default=None,
+    group.addoption("--queries", type=positive_int, metavar="N", default=None,
                     help="queries per load scenario (instead of --duration)")
-    group.addoption("--latency-bound-ms", type=_positive_float, metavar="MS", default=None,
+    group.addoption("--latency-bound-ms", type=positive_float, metavar="MS", default=None,
                     help="latency bound for the rubric's percentile. Default: the rubric's")
-    group.addoption("--seed", type=_count, metavar="N", default=None,
+    group.addoption("--seed", type=non_negative_int, metavar="N", default=None,
                     help="seed of the server scenario's arrival times (recorded). Default: the rubric's")
 
 

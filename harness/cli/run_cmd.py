@@ -6,43 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from harness.load.scenarios import SCENARIOS
+from harness.options import non_negative_int, positive_float, positive_int
 from harness.runner.privacy_pass import summary_line
 from harness.runner.run import DEFAULT_SCORECARD_DIR, RunRequest, RunResult, execute, prepare
 from harness.scorecard.markdown import scenario_line
 from harness.vendors_config import default_vendors_file
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
-    return value
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return value
-
-
-SCENARIOS = ("single-stream", "server", "offline")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -60,34 +29,34 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--vendor", required=True, metavar="NAME", help="a vendors.toml entry or a built-in adapter, e.g. reference")
     parser.add_argument("--corpus", type=Path, metavar="PATH", help="corpus folder or manifest. Default: the synthetic corpus")
     parser.add_argument("--rubric", type=Path, metavar="PATH", help="rubric TOML. Default: the shipped default rubric")
-    parser.add_argument("--limit", type=_positive, metavar="N", help="only the first N samples")
+    parser.add_argument("--limit", type=positive_int, metavar="N", help="only the first N samples")
     parser.add_argument("--resume", metavar="RUN_ID", help="continue an interrupted run; journaled samples are not sent again")
     parser.add_argument("--scorecard-dir", type=Path, default=DEFAULT_SCORECARD_DIR, metavar="DIR", help="Default: %(default)s")
-    parser.add_argument("--concurrency", type=_positive, metavar="N",
+    parser.add_argument("--concurrency", type=positive_int, metavar="N",
                         help="calls in flight (and the offline load scenario's concurrency). Default: from the adapter")
     parser.add_argument("--vendors-config", type=Path, metavar="PATH", help="Default: vendors.toml in the current folder, if any")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a requirement is not met")
     net = parser.add_argument_group("network vendors (recorded in the scorecard)")
-    net.add_argument("--connect-timeout", type=_positive_float, metavar="S",
+    net.add_argument("--connect-timeout", type=positive_float, metavar="S",
                      help="seconds to open a connection. Default: vendors.toml connect_timeout, else 5")
-    net.add_argument("--read-timeout", type=_positive_float, metavar="S",
+    net.add_argument("--read-timeout", type=positive_float, metavar="S",
                      help="seconds of silence allowed between reads. Default: vendors.toml read_timeout, else 30")
-    net.add_argument("--total-timeout", type=_positive_float, metavar="S",
+    net.add_argument("--total-timeout", type=positive_float, metavar="S",
                      help="seconds per call, body included. Default: vendors.toml total_timeout, else 60")
-    net.add_argument("--retries", type=_count, metavar="N",
+    net.add_argument("--retries", type=non_negative_int, metavar="N",
                      help="send a failed call (transport, timeout, quota, 5xx) again up to N times; every attempt is "
                      "journaled, the last one counts. Default: 0 (measure what the vendor did)")
     load = parser.add_argument_group("load scenarios (after the accuracy pass; defaults from the rubric's [load] table)")
     load.add_argument("--scenario", dest="scenarios", action="append", choices=SCENARIOS,
                       help="repeatable. Default: the rubric's scenarios for this kind of vendor")
     load.add_argument("--no-load", dest="load", action="store_false", default=None, help="run no load scenario")
-    load.add_argument("--target-qps", type=_positive_float, metavar="QPS", help="server scenario: Poisson arrival rate")
+    load.add_argument("--target-qps", type=positive_float, metavar="QPS", help="server scenario: Poisson arrival rate")
     stop = load.add_mutually_exclusive_group()
-    stop.add_argument("--duration", type=_positive_float, metavar="S", help="seconds per scenario")
-    stop.add_argument("--queries", type=_positive, metavar="N", help="queries per scenario")
-    load.add_argument("--latency-bound-ms", type=_positive_float, metavar="MS",
+    stop.add_argument("--duration", type=positive_float, metavar="S", help="seconds per scenario")
+    stop.add_argument("--queries", type=positive_int, metavar="N", help="queries per scenario")
+    load.add_argument("--latency-bound-ms", type=positive_float, metavar="MS",
                       help="latency bound for the rubric's percentile (MLPerf LoadGen early stopping decides if it held)")
-    load.add_argument("--seed", type=_count, metavar="N", help="seed of the server scenario's arrival times (recorded)")
+    load.add_argument("--seed", type=non_negative_int, metavar="N", help="seed of the server scenario's arrival times (recorded)")
     privacy = parser.add_argument_group("privacy controls (checked after the accuracy pass)")
     privacy.add_argument(
         "--privacy", action=argparse.BooleanOptionalAction, default=None,
