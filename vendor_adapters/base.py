@@ -23,7 +23,7 @@ import abc
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, Self
 
 import httpx
 
@@ -192,10 +192,10 @@ class Adapter(abc.ABC):
         """Vendor identity and declared threshold; adapters that can ask the vendor should."""
         return VendorInfo(vendor=self.name)
 
-    def close(self) -> None:  # noqa: B027 - optional hook with a no-op default
+    def close(self) -> None:
         """Release connections, processes or devices."""
 
-    def __enter__(self) -> Adapter:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
