@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
 import time
 from collections.abc import Callable
@@ -35,6 +34,7 @@ from harness.corpus.model import Corpus
 from harness.corpus.validate import load_corpus
 from harness.metrics import score_accuracy, score_latency
 from harness.outcome import CallOutcome
+from harness.scorecard.provenance import machine_info
 from vendor_adapters.base import Image, Recognition
 from vendor_adapters.errors import VendorError
 from vendor_adapters.registry import create_adapter
@@ -52,17 +52,6 @@ EUROPEAN = (
 Engine = Callable[[Image], Recognition]
 
 
-def machine() -> str:
-    """CPU model, cores, OS and Python: enough to say where the figures were measured."""
-    model = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
 
 
 def reference_engine() -> tuple[str, Engine, float | None]:
@@ -161,10 +150,10 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(row)
     print(table(rows))
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"\nMachine: {machine()}. Single-stream, one process, warm-up call excluded. "
+    print(f"\nMachine: {machine_info().describe()}. Single-stream, one process, warm-up call excluded. "
           f"Load average at the end (1, 5, 15 min): {load}; other work on the machine inflates latency.")
     if args.json:
-        args.json.write_text(json.dumps({"machine": machine(), "rows": rows}, indent=2))
+        args.json.write_text(json.dumps({"machine": machine_info().describe(), "rows": rows}, indent=2))
     return 0
 
 

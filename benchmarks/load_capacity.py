@@ -26,7 +26,6 @@ import csv
 import datetime
 import json
 import os
-import platform
 import socket
 import subprocess
 import sys
@@ -41,6 +40,7 @@ from harness.load.eventloop import loop_name, run
 from harness.load.scenarios import LoadResult, meets_bound_and_rate, run_server, search_max_qps
 from harness.load.stub_adapter import StubAdapter
 from harness.load.stub_server import closed_port
+from harness.scorecard.provenance import machine_info
 from harness.transport import AsyncTransport, TransportConfig
 from vendor_adapters.base import Image
 
@@ -103,11 +103,6 @@ class Stub:
         self.proc.wait(10)
 
 
-def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    return (f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
-            f"Python {platform.python_version()}")
 
 
 def rss_mb() -> float:
@@ -241,7 +236,7 @@ def main() -> None:
         except PermissionError:
             policy = "normal (SCHED_FIFO refused)"
     print(f"platebench load benchmark, {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC")
-    print(f"machine: {machine()}; harness pinned to CPU 0, stub to CPU 1, scheduling {policy}, "
+    print(f"machine: {machine_info().describe()}; harness pinned to CPU 0, stub to CPU 1, scheduling {policy}, "
           f"event loop {loop_name(USE_UVLOOP)}")
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (other jobs on the machine)")
     if args.only in (None, "accuracy"):

@@ -18,8 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
-import platform
 import statistics
 import sys
 import time
@@ -27,6 +25,7 @@ from pathlib import Path
 
 import cv2
 
+from harness.scorecard.provenance import machine_info
 from vendor_adapters.base import Box, normalize_plate_text
 from vendor_adapters.reference.recognizer import DEFAULT_MAX_SIDE, REGIONS, PlateRecognizer
 
@@ -54,17 +53,6 @@ def load_labels(folder: Path) -> list[tuple[Path, str, Box]]:
     return samples
 
 
-def machine() -> str:
-    """CPU count and model name."""
-    model = platform.processor() or "unknown cpu"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} cpu(s), {model}, {platform.system()} {platform.machine()}, Python {platform.python_version()}"
 
 
 def rate(label: str, hits: int, n: int) -> str:
@@ -111,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     n = len(samples)
     times.sort()
     print(f"folder: {args.folder}  (max_side={args.max_side}, threads={args.threads or 'onnxruntime default'}, region={args.region})")
-    print(f"machine: {machine()}")
+    print(f"machine: {machine_info().describe()}")
     print(f"n = {n} images, {n} plates; engine load {load_s:.2f} s")
     print(rate("exact read (top read)", top1, n))
     print(rate("exact read (any read)", anyread, n))

@@ -82,10 +82,8 @@ def main() -> None:
         total, executed, n = harness_run(args.vendor, args.corpus, args.workers, args.limit)
         full.append(total)
         calls.append(executed)
-    m = machine_info()
     best_plain, best_full, best_exec = min(plain), min(full), min(calls)
-    print(f"machine: {m.cpu}, {m.cores} cores, {m.memory_bytes / 2**30 if m.memory_bytes else 0:.0f} GiB, "
-          f"{m.os}, Python {m.python} ({platform.machine()})")
+    print(f"machine: {machine_info().describe()} ({platform.machine()})")
     print(f"vendor {args.vendor}, corpus {args.corpus} ({n} images), {args.workers} workers, best of {args.repeat}")
     print(f"plain loop (pool + recognize):           {best_plain:8.2f} s")
     print(f"platebench run, whole (prepare+execute): {best_full:8.2f} s  overhead {100 * (best_full / best_plain - 1):+.1f}%")

@@ -133,6 +133,11 @@ class Machine(_Model):
     os: str
     python: str
 
+    def describe(self) -> str:
+        """One line for benchmark output: CPU, cores, memory, OS and Python."""
+        memory = f", {self.memory_bytes / 2**30:.0f} GiB" if self.memory_bytes else ""
+        return f"{self.cpu}, {self.cores} cores{memory}, {self.os}, Python {self.python}"
+
 
 class PrivacyCheck(_Model):
     """How this run checked the privacy controls (absent when it did not try: ``--no-privacy``)."""
