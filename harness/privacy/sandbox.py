@@ -24,11 +24,8 @@ from typing import Any
 import httpx
 
 from harness.api.openapi_bridge import ConformanceFailure, SpecValidator
+from harness.redact import REDACTED, SECRET_NAME
 
-SECRET_KEYS = frozenset({"token", "access_token", "refresh_token", "api_key", "apikey", "password", "secret",
-                         "client_secret", "authorization"})
-"""JSON member names whose values are always replaced in transcripts."""
-REDACTED = "<redacted>"
 NON_CANARY_PLATE = "<non-canary plate>"
 
 
@@ -100,7 +97,7 @@ class Redactor:
         return value
 
     def value(self, value: Any, key: str | None = None) -> Any:
-        if key is not None and key.lower() in SECRET_KEYS and value is not None:
+        if key is not None and SECRET_NAME.match(key) and value is not None:
             return REDACTED
         if isinstance(value, dict):
             return {k: self.value(v, k) for k, v in value.items()}
