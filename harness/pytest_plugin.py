@@ -28,8 +28,9 @@ import pytest
 
 from harness.options import non_negative_int, positive_float, positive_int
 from harness.rubric import format_threshold
+from harness.runner import DEFAULT_SCORECARD_DIR
 from harness.runner.privacy_pass import summary_line
-from harness.runner.run import DEFAULT_SCORECARD_DIR, PreparedRun, RunRequest, RunResult, execute, prepare
+from harness.runner.run import PreparedRun, RunRequest, RunResult, execute, prepare
 from harness.scorecard.markdown import scenario_line
 from harness.vendors_config import default_vendors_file
 from vendor_adapters.errors import ConfigurationError

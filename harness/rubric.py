@@ -63,6 +63,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.load import SCENARIOS
 from harness.metrics.spec import UnknownMetricPath, resolve_path
 from vendor_adapters.errors import ConfigurationError
 
@@ -83,7 +84,6 @@ PRIVACY_PREFIX = "privacy.controls."
 PRIVACY_FIELD = "result"
 
 LOAD_PREFIX = "load."
-LOAD_SCENARIOS = ("single-stream", "server", "offline")
 LOAD_FIELDS = ("achieved_qps", "target_qps", "n", "duration_s", "timeouts", "availability", "bound_met")
 """Plain fields of a ``results.load`` entry a requirement can name (plus ``latency_ms.<stat>``, ``errors.<kind>``)."""
 LOAD_LATENCY_STATS = ("p50", "p90", "p95", "p99", "min", "mean", "max")
@@ -184,7 +184,7 @@ def check_load_path(path: str) -> None:
     from vendor_adapters.errors import ERROR_KINDS
 
     parts = path.split(".")
-    ok = len(parts) >= 3 and parts[1] in LOAD_SCENARIOS
+    ok = len(parts) >= 3 and parts[1] in SCENARIOS
     if ok:
         rest = parts[2:]
         ok = (
@@ -195,7 +195,7 @@ def check_load_path(path: str) -> None:
     if not ok:
         raise UnknownMetricPath(
             f"unknown load path {path!r}; load paths are load.<scenario>.<field> with scenario one of "
-            f"{', '.join(LOAD_SCENARIOS)} and field one of {', '.join(LOAD_FIELDS)}, "
+            f"{', '.join(SCENARIOS)} and field one of {', '.join(LOAD_FIELDS)}, "
             f"latency_ms.<{'|'.join(LOAD_LATENCY_STATS)}> or errors.<error kind>, e.g. load.server.latency_ms.p99"
         )
 
@@ -281,8 +281,8 @@ def _load_settings(kind: str, table: Any) -> LoadSettings:
     if unknown:
         raise _Invalid(f"[load.{kind}]: unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(_LOAD_SETTINGS))})")
     scenarios = table.get("scenarios", [])
-    if not isinstance(scenarios, list) or any(s not in LOAD_SCENARIOS for s in scenarios):
-        raise _Invalid(f"[load.{kind}] scenarios must be a list of {', '.join(LOAD_SCENARIOS)} (got {scenarios!r})")
+    if not isinstance(scenarios, list) or any(s not in SCENARIOS for s in scenarios):
+        raise _Invalid(f"[load.{kind}] scenarios must be a list of {', '.join(SCENARIOS)} (got {scenarios!r})")
     settings = LoadSettings(
         scenarios=tuple(scenarios),
         target_qps=_positive(table, "target_qps"),

@@ -11,8 +11,9 @@ from rich.console import Console
 from rich.table import Table
 
 from harness.cli.main import UserError
+from harness.load import SCENARIOS
 from harness.load.plan import LoadPlan, run_load
-from harness.load.scenarios import SCENARIOS, LoadResult
+from harness.load.scenarios import LoadResult
 from harness.transport import RetryPolicy, TransportConfig
 from harness.vendors_config import default_vendors_file, resolve_vendor
 from vendor_adapters.base import Image

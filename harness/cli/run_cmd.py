@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from harness.load.scenarios import SCENARIOS
+from harness.load import SCENARIOS
 from harness.options import non_negative_int, positive_float, positive_int
-from harness.runner.privacy_pass import summary_line
-from harness.runner.run import DEFAULT_SCORECARD_DIR, RunRequest, RunResult, execute, prepare
-from harness.scorecard.markdown import scenario_line
+from harness.runner import DEFAULT_SCORECARD_DIR
 from harness.vendors_config import default_vendors_file
+
+if TYPE_CHECKING:
+    from harness.runner.run import RunResult
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -76,6 +78,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def run_command(args: argparse.Namespace) -> int:
     """Handler of ``platebench run``."""
+    from harness.runner.run import RunRequest, execute, prepare  # the metrics stack: not at CLI start-up
+
     request = RunRequest(
         vendor=args.vendor,
         corpus_path=args.corpus,
@@ -118,6 +122,9 @@ def run_command(args: argparse.Namespace) -> int:
 
 def print_summary(result: RunResult) -> None:
     """A few lines on stdout; the scorecard's path last."""
+    from harness.runner.privacy_pass import summary_line
+    from harness.scorecard.markdown import scenario_line
+
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     results = result.document["results"]

@@ -12,12 +12,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.load import SCENARIOS
 from harness.load.callers import http_caller, make_pool, pool_caller
 from harness.load.eventloop import loop_name, run
 from harness.load.scenarios import (
     DEFAULT_MAX_IN_FLIGHT,
     DEFAULT_PERCENTILE,
-    SCENARIOS,
     Caller,
     LoadResult,
     run_offline,

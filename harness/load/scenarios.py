@@ -29,7 +29,6 @@ from harness.transport import CallResult
 Caller = Callable[[int], Awaitable[CallResult]]
 """Sends query number ``i`` and returns its final outcome (never raises for vendor failures)."""
 
-SCENARIOS: tuple[str, ...] = ("single-stream", "server", "offline")
 DEFAULT_MAX_IN_FLIGHT = 10_000
 DEFAULT_PERCENTILE = 0.99
 

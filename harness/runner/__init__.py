@@ -1,6 +1,11 @@
 """Running one adapter over one corpus: calls with bounded concurrency, the journal, resume, rescore.
 
 The entry points live in :mod:`harness.runner.run` (``prepare``, ``execute``, ``rescore``). This
-package imports nothing on its own, so process-pool workers (which import
+package imports nothing heavy on its own, so process-pool workers (which import
 :mod:`harness.runner.calls`) do not pay for the metrics stack.
 """
+
+from pathlib import Path
+
+DEFAULT_SCORECARD_DIR = Path("scorecards")
+"""Where runs are written unless ``--scorecard-dir`` says otherwise: ``DIR/<vendor>/<run_id>/``."""

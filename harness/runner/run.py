@@ -28,6 +28,7 @@ from harness.metrics.accuracy import DEFAULT_TOP_N
 from harness.metrics.matching import DEFAULT_IOU_THRESHOLD
 from harness.outcome import CallOutcome
 from harness.rubric import Rubric, load_rubric
+from harness.runner import DEFAULT_SCORECARD_DIR
 from harness.runner.calls import utc_now
 from harness.runner.executors import RunAborted, Strategy, choose_strategy
 from harness.runner.executors import execute as execute_calls
@@ -55,7 +56,6 @@ from harness.vendors_config import VendorSpec, resolve_vendor
 from vendor_adapters.base import Adapter, HttpAdapter
 from vendor_adapters.errors import ConfigurationError, VendorError
 
-DEFAULT_SCORECARD_DIR = Path("scorecards")
 SCORECARD_JSON = "scorecard.json"
 SCORECARD_MD = "scorecard.md"
 _RUN_ID = re.compile(r"^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}$")
