@@ -7,8 +7,8 @@ Routes::
     GET  /status               counts per route and status (no plate text)
 
 The arrival time is stamped when the request's body has been read, before anything else is done
-with it; journal writes (fsync) run in a worker thread, so a slow disk never delays the stamping of
-the next request. Every push is journaled with its raw body (mode 0600), then parsed: a payload the parser
+with it; parsing and journal writes (fsync) run in worker threads, so neither a slow disk nor a large
+payload delays the stamping of the next request. Every push is journaled with its raw body (mode 0600), then parsed: a payload the parser
 refuses is answered 400 with the reason, journaled as ``rejected`` and counted; an unauthenticated
 one 401, ``unauthorized``. Nothing a sender does can stop the collector: a parser bug is caught and
 recorded as a rejection naming the exception type.
@@ -87,7 +87,8 @@ class Collector:
             await self._record(route, arrival, "unauthorized", data, content_type, str(exc))
             return JSONResponse({"error": str(exc)}, status_code=401)
         try:
-            parsed = push_format.parse(data, content_type, **self.config.parse_options.get(route, {}))
+            options = self.config.parse_options.get(route, {})
+            parsed = await asyncio.to_thread(push_format.parse, data, content_type, **options)
         except PayloadError as exc:
             await self._record(route, arrival, "rejected", data, content_type, str(exc))
             return JSONResponse({"error": str(exc)}, status_code=400)

@@ -4,7 +4,8 @@ of sinks, each in a vendor format with its own injected faults.
 
 Tracking is background subtraction against the empty road (the first frames): a vehicle is a large
 foreground blob; a track starts when a blob appears (or jumps back to the left edge) and its read is
-taken from the frame where the blob's centre is nearest the frame's centre. Only those frames (and
+taken from the frame where the blob's centre is nearest the frame's centre (frames whose vehicle is
+far from the centre are never read). Only those frames (and
 up to :data:`MAX_TRIES` neighbours when nothing is read) go through the recognizer, so the device
 keeps up with the stream on a CI machine; the recognizer runs on the vehicle's crop.
 
@@ -38,6 +39,8 @@ MIN_BLOB_FRACTION = 0.01
 """A foreground blob smaller than this fraction of the frame is noise, not a vehicle."""
 DIFF_THRESHOLD = 28
 MAX_TRIES = 3
+CANDIDATE_BAND = 0.3
+"""Frames whose vehicle centre is within this fraction of the width from the frame's centre are read."""
 BACKGROUND_FRAMES = 3
 
 
@@ -332,24 +335,28 @@ class EdgeDevice:
             return
         width = frame.shape[1]
         cx = blob[0] + blob[2] / 2
-        touches_left = blob[0] <= 1
-        if track is not None and cx < track.last_cx - 0.25 * width and touches_left:
-            self._finish(track)  # the next vehicle entered as this one left
+        if track is not None and cx < track.last_cx - 0.25 * width:
+            self._finish(track)  # vehicles only move right: this is the next one (the gap was not seen)
             track = None
         if track is None:
             self.vehicles += 1
             track = self._track = _Track(self.vehicles, now, now)
         track.last_seen = now
         track.last_cx = cx
-        if blob[0] > 1 and blob[0] + blob[2] < width - 1:  # wholly in view: a candidate for the read
+        if abs(cx - width / 2) <= CANDIDATE_BAND * width:  # near the centre: a candidate for the read
             track.frames.append((now, frame, blob, abs(cx - width / 2)))
             track.frames = sorted(track.frames, key=lambda f: f[3])[: MAX_TRIES + 1]
         if not track.reported and cx >= width / 2 and track.frames:
             self._report(track)
 
     def _finish(self, track: _Track) -> None:
-        if not track.reported and track.frames:
+        if track.reported:
+            return
+        if track.frames:
             self._report(track)
+        else:  # never seen near the centre (frames skipped): no read
+            with self._count_lock:
+                self.unread += 1
 
     def _report(self, track: _Track) -> None:
         """Hand the track's best frames to the recognizer thread (the reader never waits for it)."""

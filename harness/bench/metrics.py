@@ -138,20 +138,23 @@ def score(records: BenchRecords, routes: Sequence[str] | None = None) -> list[Ro
     by_id = {p.id: p for p in plan.passes}
     pairs: set[tuple[str, str]] = {(e.camera, e.route) for e in records.events if e.camera is not None}
     pairs |= {(c.id, c.format) for c in plan.cameras if c.delivery == "push" and c.format}
-    scores = []
+    selected = sorted(p for p in pairs if routes is None or p[1] in routes)
+    live: dict[tuple[str, str], Matching] = {}
     for camera_id, route in sorted(pairs):
-        if routes is not None and route not in routes:
-            continue
+        passes = [p for p in plan.passes if p.camera == camera_id]
+        events = [e for e in records.events if e.camera == camera_id and e.route == route and e.arrival is not None]
+        live[(camera_id, route)] = match(camera_id, route, passes, truth, records.paints,
+                                         sorted(events, key=lambda e: e.arrival or 0.0), plan.settings)
+    scores = []
+    for camera_id, route in selected:
         camera = plan.camera(camera_id)
         passes = [p for p in plan.passes if p.camera == camera_id]
-        events = sorted(
-            (e for e in records.events if e.camera == camera_id and e.route == route),
-            key=lambda e: (e.arrival if e.arrival is not None else e.event.event_time or 0.0),
-        )
-        live = match(camera_id, route, passes, truth, records.paints, [e for e in events if e.arrival is not None], plan.settings)
-        offset = _median_offset(live)
-        exported = [e for e in events if e.arrival is None]
-        matching = match(camera_id, route, passes, truth, records.paints, exported, plan.settings, offset) if exported else live
+        exported = [e for e in records.events if e.camera == camera_id and e.route == route and e.arrival is None]
+        matching = live[(camera_id, route)]
+        if exported:  # exports have no arrival: match on their own time, corrected by the camera's offset
+            offset = _median_offset([m for (c, _), m in live.items() if c == camera_id])
+            matching = match(camera_id, route, passes, truth, records.paints,
+                             sorted(exported, key=lambda e: e.event.event_time or 0.0), plan.settings, offset)
         figs = figures(matching, hours)
         offset_value = figs["clock_offset_s"].value
         scores.append(
@@ -164,6 +167,7 @@ def score(records: BenchRecords, routes: Sequence[str] | None = None) -> list[Ro
     return scores
 
 
-def _median_offset(matching: Matching) -> float:
-    offsets = [r.clock_offset_s for r in matching.passes if r.clock_offset_s is not None]
+def _median_offset(matchings: Sequence[Matching]) -> float:
+    """The camera's clock offset from its live routes (0 when it has none)."""
+    offsets = [r.clock_offset_s for m in matchings for r in m.passes if r.clock_offset_s is not None]
     return float(np.median(offsets)) if offsets else 0.0

@@ -27,17 +27,17 @@ from harness.bench.plan import BenchSettings, Camera, make_plan
 from harness.bench.section import roadside_section
 from harness.bench.simulate import run_simulation
 
-FRAME_RATE = 20.0
+FRAME_RATE = 15.0
 DELAY_S = 0.3
 OFFSET_S = 2.5
 FAULTS = Faults(drop_every=10, delay_s=DELAY_S, duplicate_every=7, duplicates=1, clock_offset_s=OFFSET_S, phantom_every=9)
 
 
 def run_bench(tmp_path: Path, passes: int) -> tuple[Path, Path, int]:
-    settings = BenchSettings(name="ci", start_delay_s=1.0, crossing_s=0.5, frame_rate=FRAME_RATE,
+    settings = BenchSettings(name="ci", start_delay_s=1.0, crossing_s=0.8, frame_rate=FRAME_RATE,
                              window_before_s=0.5, window_after_s=900.0)
     plan = make_plan(cameras=[Camera("cam-1", "simulated", "push", "rfp-evaluation")], passes=passes,
-                     interval_s=0.6, plates=serial_plates(passes), settings=settings)
+                     interval_s=1.2, plates=serial_plates(passes), settings=settings)
     truth = {p.id: p.plate for p in plan.passes if p.plate}
     clean_dir, faulty_dir = tmp_path / "clean", tmp_path / "faulty"
     clean, faulty = BenchJournal.open(clean_dir, plan, truth), BenchJournal.open(faulty_dir, plan, truth)
