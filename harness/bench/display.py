@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Mapping
 from importlib import resources
+from itertools import pairwise
 from typing import Any
 
 import cv2
@@ -66,7 +67,7 @@ class DisplayRig:
     def schedule(self) -> dict[str, Any]:
         assert self.start is not None
         times = [self.scheduled(p.id) for p in self.passes]
-        gaps = [b - a for a, b in zip(times, times[1:], strict=False)] + [SHOW_S / BLANK_SHARE]
+        gaps = [b - a for a, b in pairwise(times)] + [SHOW_S / BLANK_SHARE]
         return {
             "passes": [{"id": p.id, "at_ms": t * 1000, "show_ms": min(SHOW_S, BLANK_SHARE * gap) * 1000,
                         "image": f"/plate/{p.id}.png"} for p, t, gap in zip(self.passes, times, gaps, strict=True)],
