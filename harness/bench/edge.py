@@ -39,6 +39,9 @@ MIN_BLOB_FRACTION = 0.01
 """A foreground blob smaller than this fraction of the frame is noise, not a vehicle."""
 DIFF_THRESHOLD = 28
 MAX_TRIES = 3
+MAX_PENDING = 32
+"""Vehicles waiting for the recognizer beyond this are not read (counted in ``overloaded``): an
+overloaded device drops work instead of holding frames without bound."""
 CANDIDATE_BAND = 0.3
 """Frames whose vehicle centre is within this fraction of the width from the frame's centre are read."""
 BACKGROUND_FRAMES = 3
@@ -257,7 +260,9 @@ class EdgeDevice:
         self.clock = device_clock
         self.vehicles = 0
         self.unread = 0
+        self.overloaded = 0
         self.frames = 0
+        self._pending = 0
         self._stop = threading.Event()
         self._senders = [_Sender(s) for s in self.sinks]
         self._background: np.ndarray | None = None
@@ -363,15 +368,23 @@ class EdgeDevice:
         track.reported = True
         frames = sorted(track.frames, key=lambda f: f[3])[:MAX_TRIES]
         track.frames = []
+        with self._count_lock:
+            if self._pending >= MAX_PENDING:
+                self.overloaded += 1
+                return
+            self._pending += 1
         self._reader.submit(self._read_track, track, frames)
 
     def _read_track(self, track: _Track, frames: list[tuple[float, np.ndarray, tuple[int, int, int, int], float]]) -> None:
         try:
             self._recognize_track(track, frames)
-        except Exception:  # a failure reading one vehicle must not stop the device
+        except Exception:
             log.exception("reading vehicle %d failed", track.number)
             with self._count_lock:
                 self.unread += 1
+        finally:
+            with self._count_lock:
+                self._pending -= 1
 
     def _recognize_track(self, track: _Track, frames: list[tuple[float, np.ndarray, tuple[int, int, int, int], float]]) -> None:
         for when, frame, (x, y, w, h), _ in frames:

@@ -31,6 +31,7 @@ class DeviceReport:
     frames_read: int
     vehicles: int
     unread: int
+    overloaded: int
     pushes_sent: dict[str, int]
     pushes_failed: dict[str, int]
 
@@ -95,7 +96,7 @@ def run_simulation(
         raise errors[0]
     return [
         DeviceReport(
-            camera_id, device.frames, device.vehicles, device.unread,
+            camera_id, device.frames, device.vehicles, device.unread, device.overloaded,
             {s.format: s.sent for s in device.sinks}, {s.format: s.failed for s in device.sinks},
         )
         for camera_id, device in devices

@@ -58,6 +58,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--duplicate-every", type=int, default=0, help="fault: send every j-th vehicle twice")
     p.add_argument("--clock-offset", type=float, default=0.0, help="fault: seconds added to the device clock")
     p.add_argument("--phantom-every", type=int, default=0, help="fault: a phantom read after every m-th vehicle")
+    p.add_argument("--detector", action="store_true",
+                   help="read plates with the reference recognizer's whole pipeline (slow) instead of its line "
+                   "reader on the plate the device locates")
+    p.add_argument("--readers", type=int, default=2, help="recognizer threads of the edge device (default 2)")
     p.set_defaults(handler=_simulate)
 
     p = commands.add_parser("import", help="import reads exported from a vendor's portal (CSV)")
@@ -129,6 +133,8 @@ def _plan(args: argparse.Namespace) -> int:
     from harness.bench.formats import FORMATS
     from harness.bench.plan import BenchSettings, Camera, PlanError, make_plan, write_plan
 
+    if args.passes < 1 or args.interval <= 0:
+        raise UserError("--passes must be >= 1 and --interval > 0")
     if args.push_format not in FORMATS:
         raise UserError(f"--format must be one of {', '.join(sorted(FORMATS))}")
     if bool(args.corpus) == bool(args.plate):
@@ -216,11 +222,13 @@ def _simulate(args: argparse.Namespace) -> int:
             }
             if not sinks:
                 raise UserError("the plan has no push camera to simulate")
-            reports = run_simulation(plan, [journal], sinks, reference_recognize(), samples, (width, height))
+            reports = run_simulation(plan, [journal], sinks, reference_recognize(detect=args.detector), samples,
+                                     (width, height), readers=args.readers)
     finally:
         journal.close()
     for report in reports:
         print(f"{report.camera}: {report.frames_read} frames, {report.vehicles} vehicles, {report.unread} unread, "
+              f"{report.overloaded} not read (device overloaded), "
               f"pushes sent {report.pushes_sent}, failed {report.pushes_failed}")
     return _score(argparse.Namespace(dir=args.out))
 
