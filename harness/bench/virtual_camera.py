@@ -1,5 +1,5 @@
-"""The virtual camera: a plan's passes rendered live as an MJPEG stream over HTTP (and RTSP through
-ffmpeg where it is installed).
+"""The virtual camera: a plan's passes rendered live as an MJPEG stream over HTTP (and over RTSP where
+ffmpeg and an RTSP server are available).
 
 Frames are drawn on a fixed clock (``frame_rate`` of the plan); frame ``k`` is published at
 ``start + k / frame_rate``. For each pass the frame in which its vehicle is nearest the centre is
@@ -12,11 +12,12 @@ the paint time of the plate on a real screen.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -152,24 +153,34 @@ def serving(camera: VirtualCamera, host: str = "127.0.0.1", port: int = 0) -> It
         thread.join(timeout=5)
 
 
-def rtsp_unavailable_reason() -> str | None:
-    """Why an RTSP stream cannot be offered here (``None`` if ffmpeg is installed)."""
+RTSP_SERVER_ENV = "PLATEBENCH_RTSP_SERVER"
+"""An RTSP server that accepts published streams (e.g. mediamtx), as ``rtsp://host:port``."""
+
+
+def rtsp_unavailable_reason(env: Mapping[str, str] | None = None) -> str | None:
+    """Why the stream cannot be offered over RTSP here (``None`` if it can).
+
+    ffmpeg cannot serve RTSP to readers by itself: it publishes the MJPEG stream to an RTSP server
+    (mediamtx, GStreamer's rtsp-server...) named by ``$PLATEBENCH_RTSP_SERVER``."""
+    env = os.environ if env is None else env
     if shutil.which("ffmpeg") is None:
         return "RTSP needs ffmpeg on PATH (apt-get install ffmpeg); the MJPEG stream works without it"
+    if not env.get(RTSP_SERVER_ENV, "").startswith("rtsp://"):
+        return (f"RTSP needs an RTSP server accepting published streams (e.g. mediamtx) in ${RTSP_SERVER_ENV}; "
+                "the MJPEG stream works without it")
     return None
 
 
 @contextmanager
-def rtsp_relay(mjpeg_url: str, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-    """Re-serve the MJPEG stream as RTSP with ``ffmpeg -rtsp_flags listen`` (one client); yields its URL."""
+def rtsp_relay(mjpeg_url: str, path: str = "bench") -> Iterator[str]:
+    """Publish the MJPEG stream to ``$PLATEBENCH_RTSP_SERVER/<path>`` with ffmpeg; yields the URL readers open."""
     reason = rtsp_unavailable_reason()
     if reason:
         raise RuntimeError(reason)
-    url = f"rtsp://{host}:{port or free_port(host)}/bench"
+    url = f"{os.environ[RTSP_SERVER_ENV].rstrip('/')}/{path}"
     process = subprocess.Popen(
-        ["ffmpeg", "-loglevel", "error", "-f", "mpjpeg", "-i", mjpeg_url, "-c", "copy", "-f", "rtsp",
-         "-rtsp_flags", "listen", url],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        ["ffmpeg", "-loglevel", "error", "-f", "mpjpeg", "-i", mjpeg_url, "-c", "copy", "-f", "rtsp", url],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
         yield url
@@ -179,5 +190,3 @@ def rtsp_relay(mjpeg_url: str, host: str = "127.0.0.1", port: int = 0) -> Iterat
             process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             process.kill()
-
-

@@ -44,7 +44,8 @@ def test_bad_plan_reports_every_problem(tmp_path: Path, capsys: pytest.CaptureFi
 
 
 def test_rtsp_stream_where_ffmpeg_is_installed() -> None:
-    """The virtual camera re-served as RTSP through ffmpeg is readable by OpenCV (skipped without ffmpeg)."""
+    """The virtual camera published over RTSP through ffmpeg is readable by OpenCV (skipped, with the
+    reason, without ffmpeg and an RTSP server)."""
     reason = rtsp_unavailable_reason()
     if reason is not None:
         pytest.skip(reason)
@@ -54,8 +55,11 @@ def test_rtsp_stream_where_ffmpeg_is_installed() -> None:
         feeder = threading.Thread(target=camera.run, args=(time.time(), 20.0), daemon=True)
         feeder.start()
         with rtsp_relay(url) as rtsp:
-            capture = cv2.VideoCapture(rtsp, cv2.CAP_FFMPEG)
-            ok, frame = capture.read()
-            capture.release()
+            ok, frame = False, None
+            deadline = time.monotonic() + 15
+            while not ok and time.monotonic() < deadline:  # the publisher needs a moment to announce
+                capture = cv2.VideoCapture(rtsp, cv2.CAP_FFMPEG)
+                ok, frame = capture.read()
+                capture.release()
         camera.stop()
     assert ok and frame.shape[:2] == (180, 320)

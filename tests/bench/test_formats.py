@@ -21,6 +21,7 @@ from harness.bench.formats._body import multipart
 
 SAMPLES = Path(__file__).parent / "samples"
 FLOCK_ASYNCAPI = Path("/work/shared/reference/flock/flock-safety-lpr-alerts-asyncapi.yml")
+RFP_SPEC = Path(__file__).parents[2] / "harness" / "api" / "rfp-evaluation-api.yaml"
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64 + b"\xff\xd9"
 
 
@@ -202,3 +203,16 @@ def test_malformed_payloads_are_rejected_with_a_reason_never_a_crash(fmt: str) -
             assert str(exc)
             rejected += 1
     assert rejected >= 8
+
+
+def test_rfp_push_matches_the_api_descriptions_webhook_and_its_example_parses() -> None:
+    """The RFP evaluation API's ``webhooks: cameraRead`` (harness/api/rfp-evaluation-api.yaml) is the spec."""
+    spec = yaml.safe_load(RFP_SPEC.read_text(encoding="utf-8"))
+    content = spec["webhooks"]["cameraRead"]["post"]["requestBody"]["content"]["application/json"]
+    schema = content["schema"] | {"components": spec["components"]}
+    body, _ = FORMATS["rfp-evaluation"].encode(
+        EdgeRead("ABC1234", 0.9, 1.8e9, 1.8e9, 1.8e9, "cam-1", "r-1"))
+    jsonschema.validate(json.loads(body), schema)
+    (event,) = parse("rfp-evaluation", content["example"]).events
+    assert (event.plate, event.device, event.confidence) == ("ABC1234", "cam-1", 0.97)
+    assert event.event_time == pytest.approx(epoch("2026-12-02T05:00:00.125"))
