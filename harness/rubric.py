@@ -63,9 +63,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.errors import UserError
 from harness.load import SCENARIOS
 from harness.metrics.spec import UnknownMetricPath, resolve_path
-from vendor_adapters.errors import ConfigurationError
 
 DEFAULT_RUBRIC = Path(__file__).with_name("rubrics") / "default.toml"
 
@@ -93,7 +93,7 @@ _LOAD_SETTINGS = {"scenarios", "target_qps", "duration_s", "queries", "concurren
 _KEYS = {"id", "title", "metric", "comparator", "threshold", "mandatory", "weight"}
 
 
-class RubricError(ConfigurationError):
+class RubricError(UserError):
     """The rubric file is unreadable or names something no scorecard can hold."""
 
 
