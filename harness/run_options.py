@@ -26,7 +26,7 @@ from typing import Any
 
 from harness.load import SCENARIOS
 from harness.metrics.spec import DEFAULT_IOU_THRESHOLD, DEFAULT_TOP_N
-from harness.options import non_negative_int, positive_float, positive_int
+from harness.options import fraction, non_negative_int, positive_float, positive_int
 from harness.runner import DEFAULT_SCORECARD_DIR, MIN_FREE_BYTES, RunError
 from harness.vendors_config import default_vendors_file
 
@@ -161,6 +161,9 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
               "int | None", type=positive_int, metavar="N", resume=Resume(lambda o: o["concurrency"])),
     RunOption("vendors_file", ("--vendors-config",), "Default: vendors.toml in the current folder, if any",
               "Path | None", type=Path, metavar="PATH", convert=_vendors_file),
+    RunOption("iou_threshold", ("--iou-threshold",), "a read's box matches a plate's box when their IoU is at least "
+              f"this (recorded in the scorecard; rescore uses it). Default: {DEFAULT_IOU_THRESHOLD}", "float | None",
+              type=fraction, metavar="IOU", resume=Resume(lambda o: o["iou_threshold"])),
     RunOption("strict", ("--strict",), "exit 1 when a requirement is not met (pytest: each requirement is a test "
               "item, so the exit status already says it)", "bool", action="store_true", default=False,
               cli_only=True),
@@ -209,7 +212,6 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
 """Every run option. The privacy options are compared on resume as one plan (``runner.run``), not row by row."""
 
 RUNNER_SETTINGS: tuple[tuple[str, str, Any], ...] = (
-    ("iou_threshold", "float", DEFAULT_IOU_THRESHOLD),
     ("top_n", "int", DEFAULT_TOP_N),
     ("min_free_bytes", "int", MIN_FREE_BYTES),
 )

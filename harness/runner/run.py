@@ -24,6 +24,7 @@ from typing import IO, Any
 from harness import __version__
 from harness.corpus.model import Corpus, CorpusError, Sample
 from harness.load.plan import LoadPlan
+from harness.metrics.spec import DEFAULT_IOU_THRESHOLD
 from harness.outcome import CallOutcome
 from harness.rubric import Rubric, load_rubric
 from harness.run_options import RunRequest, check_request, check_resume
@@ -244,7 +245,7 @@ def _options(request: RunRequest, strategy: Strategy, load: LoadPlan | None, ada
     return {
         "limit": request.limit,
         "concurrency": strategy.concurrency,
-        "iou_threshold": request.iou_threshold,
+        "iou_threshold": DEFAULT_IOU_THRESHOLD if request.iou_threshold is None else request.iou_threshold,
         "top_n": request.top_n,
         "timing": strategy.timing,
         "scenarios": list(load.scenarios) if load else [],

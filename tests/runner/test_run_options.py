@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 from pathlib import Path
 
 import pytest
+from scripted_vendor import script, write_vendors_toml
 
+from harness.cli.main import main
+from harness.corpus.model import Corpus
 from harness.run_options import (
     RUN_OPTIONS,
     RUNNER_SETTINGS,
@@ -18,6 +22,7 @@ from harness.run_options import (
     check_resume,
     request_from,
 )
+from harness.runner.run import rescore
 
 
 def cli_parser() -> argparse.ArgumentParser:
@@ -102,3 +107,35 @@ def test_resume_refuses_an_option_that_differs_from_the_recorded_run() -> None:
     ):
         with pytest.raises(OptionError, match=message):
             check_resume(RunRequest(vendor="x", **changes), recorded, "R")
+
+
+def test_iou_threshold_decides_matching_is_recorded_kept_by_rescore_and_must_match_on_resume(
+    tmp_path: Path, small_corpus: Corpus, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answers = script(small_corpus.samples, ("right",))
+    for answer in answers.values():  # each read's box shifted by half its width: IoU 1/3 with the plate's
+        if answer.get("box"):
+            answer["box"][0] += answer["box"][2] / 2
+    vendors = write_vendors_toml(tmp_path, answers)
+    args = ["run", "--vendor", "scripted", "--corpus", str(small_corpus.root), "--vendors-config", str(vendors),
+            "--scorecard-dir", str(tmp_path / "sc"), "--limit", "3", "--no-load", "--no-privacy"]
+
+    def recall(*extra: str) -> tuple[Path, float]:
+        assert main([*args, *extra]) == 0
+        path = Path(capsys.readouterr().out.strip().splitlines()[-1])
+        card = json.loads(path.read_text(encoding="utf-8"))
+        assert card["provenance"]["options"]["iou_threshold"] == card["results"]["accuracy"]["settings"]["iou_threshold"]
+        return path, card["results"]["accuracy"]["overall"]["detection_recall"]["value"]
+
+    assert recall()[1] == 0.0  # default 0.5: no box matches
+    loose, value = recall("--iou-threshold", "0.3")
+    assert value == 1.0
+    card = json.loads(loose.read_text(encoding="utf-8"))
+    assert card["provenance"]["options"]["iou_threshold"] == 0.3
+    assert rescore(loose.parent).document["results"]["accuracy"] == card["results"]["accuracy"]
+    run_id = card["provenance"]["run_id"]
+    assert main([*args, "--resume", run_id, "--iou-threshold", "0.5"]) == 2
+    assert f"cannot resume run {run_id} with --iou-threshold 0.5: the run started with 0.3" in capsys.readouterr().err
+    with pytest.raises(SystemExit, match="2"):
+        main([*args, "--iou-threshold", "1.5"])
+    assert "--iou-threshold: must be at most 1" in capsys.readouterr().err
