@@ -31,7 +31,7 @@ Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], Non
 COMMANDS: tuple[tuple[str, Register], ...] = (
     ("corpus", corpus_cmd.register),
     ("run", run_cmd.register),
-    ("serve", serve_cmd.register),
+    ("serve-reference", serve_cmd.register),
     ("audit", audit_cmd.register),
     ("load", load_cmd.register),
     ("adapter", adapter_cmd.register),
