@@ -34,11 +34,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from harness.bench.events import CameraEvent, PayloadError, confidence, plate_text
 from harness.bench.journal import BenchJournal
+from harness.errors import UserError
 
 MAX_ROWS = 1_000_000
 
 
-class ExportError(Exception):
+class ExportError(UserError):
     """The export or its mapping cannot be used; the message says where."""
 
 

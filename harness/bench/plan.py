@@ -43,13 +43,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.errors import UserError
 from vendor_adapters.base import normalize_plate_text
 
 DELIVERIES = ("push", "poll", "export")
 DIRECTIONS = ("approaching", "receding")
 
 
-class PlanError(Exception):
+class PlanError(UserError):
     """A plan that cannot be used; ``problems`` lists every problem found."""
 
     def __init__(self, source: str, problems: Sequence[str]) -> None:

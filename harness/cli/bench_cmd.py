@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from harness.cli.main import UserError
+from harness.errors import UserError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

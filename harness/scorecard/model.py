@@ -271,6 +271,9 @@ class RequirementResult(_Model):
     passed: bool
     reason: str
     """Why it passed or not, in words (e.g. ``0.912 >= 0.9``, ``not met: not measured``)."""
+    applicable: bool = True
+    """False when the requirement does not apply to this run (a roadside figure and no camera bench):
+    it then counts neither for the score nor for eligibility."""
 
 
 class Score(_Model):
@@ -300,6 +303,9 @@ class Results(_Model):
     conformance: list[ConformanceFinding] | None = None
     """Spec-conformance failures of a vendor driven through the RFP evaluation API (``evalapi``);
     absent for adapters that do not speak it, empty when every response conformed."""
+    roadside: dict[str, Any] | None = None
+    """The camera bench's section "At the roadside" (``harness.bench.section``): figures per camera and
+    route, counts of pushes, device facts; absent when no bench was run."""
     requirements: list[RequirementResult]
     score: Score
 
