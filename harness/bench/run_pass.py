@@ -50,12 +50,10 @@ def run_bench_pass(path: Path, run_dir: Path, samples: Mapping[str, Sample]) -> 
         records = read_bench_journal(journal_path)
     except JournalError as exc:
         raise BenchError(str(exc)) from None
-    return {
-        "type": "bench",
-        "source": "simulated" if not path.is_dir() else "recorded",
-        "journal_sha256": hashlib.sha256(journal_path.read_bytes()).hexdigest(),
-        "section": roadside_section(records),
-    }
+    source = "recorded" if path.is_dir() else "simulated"
+    digest = hashlib.sha256(journal_path.read_bytes()).hexdigest()
+    section = roadside_section(records) | {"source": source, "journal_sha256": digest}
+    return {"type": "bench", "source": source, "journal_sha256": digest, "section": section}
 
 
 def _simulate(plan_path: Path, folder: Path, samples: Mapping[str, Sample]) -> None:

@@ -122,6 +122,9 @@ class RunOptions(_Model):
     """The load plan as run (scenarios, rate, duration or queries, bound, percentile, seed...)."""
     resumed: bool = False
     """True when the run was continued from a journal after an interruption."""
+    bench: str | None = None
+    """The camera bench of ``--bench`` as given: a plan run on the simulated bench, or the folder of a
+    bench run with real cameras (``None``: no bench; its plan and journal hashes are in ``results.roadside``)."""
 
 
 class Machine(_Model):

@@ -43,3 +43,19 @@ def test_markdown_section_has_figures_and_no_plate_text(tmp_path: Path) -> None:
     assert "Capture rate" in text and "25.0%" in text and "Phantoms per hour" in text
     assert not any(p in text for p in records.truth.values()) and "QQQQQQQ" not in text
     assert roadside_markdown(None) is None
+
+
+def test_compare_rows_show_the_worst_camera_and_na_requirements(tmp_path: Path) -> None:
+    from harness.compare.inputs import Bid
+    from harness.compare.rows import requirement_rows, roadside_rows
+
+    section = roadside_section(bench(tmp_path, [("KXB4521", T0 + 0.5, T0)]))
+    rubric = load_rubric()
+    benched = {"results": {"roadside": section, "requirements": judge(rubric, {"roadside": section})[0]}}
+    image_only = {"results": {"requirements": judge(rubric, {})[0]}}
+    bids = [Bid(Path("a.json"), benched, "A"), Bid(Path("b.json"), image_only, "B")]
+    rows = {r["id"]: r for r in roadside_rows(bids)}
+    assert rows["capture_rate"]["cells"][0]["value"] == 0.25 and rows["capture_rate"]["cells"][1]["value"] is None
+    rs01 = next(r for r in requirement_rows(bids, ()) if r["id"] == "RS-01")
+    assert [c["text"] for c in rs01["cells"]] == ["FAIL", "N/A"]
+    assert roadside_rows([bids[1]]) == []
