@@ -21,6 +21,8 @@ from harness.redact import redact_text
 from harness.rubric import format_threshold
 
 AREAS = ("requirements", "accuracy", "latency", "load", "privacy", "roadside")
+OPTIONAL_AREAS = ("roadside",)
+"""Areas left out of the spreadsheets when no compared scorecard has them."""
 
 PLAIN: dict[str, str] = {
     "exact_read_plate": "Share of plates whose number was read exactly right.",
