@@ -23,7 +23,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import cv2
 import httpx
@@ -406,15 +406,14 @@ class EdgeDevice:
         now = time.time()
         for sink, sender in zip(self.sinks, self._senders, strict=True):
             faults = sink.faults
-            shifted = EdgeRead(**{**read.__dict__, "device": sink.device,
-                                  "event_time": read.event_time + faults.clock_offset_s,
-                                  "first_seen": read.first_seen + faults.clock_offset_s,
-                                  "last_seen": read.last_seen + faults.clock_offset_s})
+            shifted = replace(read, device=sink.device, event_time=read.event_time + faults.clock_offset_s,
+                              first_seen=read.first_seen + faults.clock_offset_s,
+                              last_seen=read.last_seen + faults.clock_offset_s)
             body, content_type = FORMATS[sink.format].encode(shifted)
             for _ in range(faults.copies(track.number)):
                 sender.submit(now + faults.delay_s, body, content_type)
             if faults.phantom(track.number):
-                ghost = EdgeRead(**{**shifted.__dict__, "plate": phantom_plate(faults.seed, track.number),
-                                    "event_id": str(uuid.uuid4()), "image_jpeg": b""})
+                ghost = replace(shifted, plate=phantom_plate(faults.seed, track.number), event_id=str(uuid.uuid4()),
+                                image_jpeg=b"")
                 ghost_body, ghost_type = FORMATS[sink.format].encode(ghost)
                 sender.submit(now + faults.delay_s, ghost_body, ghost_type)

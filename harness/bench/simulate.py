@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 
@@ -60,10 +60,10 @@ def run_simulation(
     threads: list[threading.Thread] = []
     errors: list[BaseException] = []
 
-    def guarded(target: object) -> object:
+    def guarded(target: Callable[[], None]) -> Callable[[], None]:
         def run() -> None:
             try:
-                target()  # type: ignore[operator]
+                target()
             except BaseException as exc:  # noqa: BLE001 - re-raised in the caller after the join
                 errors.append(exc)
         return run

@@ -185,8 +185,8 @@ def _collector_config(args: argparse.Namespace, env: Mapping[str, str]) -> Any:
 def _collect(args: argparse.Namespace) -> int:
     from harness.bench.collector import running_collector
 
-    plan, _, journal = _open_journal(args)
     config = _collector_config(args, os.environ)
+    plan, _, journal = _open_journal(args)
     duration = args.duration if args.duration is not None else plan.duration_s
     try:
         with running_collector(journal, config, args.host, args.port) as (collector, server):

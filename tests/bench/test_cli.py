@@ -63,3 +63,22 @@ def test_rtsp_stream_where_ffmpeg_is_installed() -> None:
                 capture.release()
         camera.stop()
     assert ok and frame.shape[:2] == (180, 320)
+
+
+def test_collect_runs_for_its_duration_and_checks_auth_options(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    plan = tmp_path / "plan.toml"
+    assert main(["bench", "plan", "--passes", "2", "--interval", "1", "--format", "verkada-lpr", "--plate", "KXB4521",
+                 "--out", str(plan)]) == 0
+    assert main(["bench", "collect", str(plan), "--out", str(tmp_path / "b"), "--port", "0",
+                 "--auth", "verkada-lpr=basic:NOPE"]) == 2
+    assert "environment variable" in capsys.readouterr().err
+    monkeypatch.setenv("VK_SECRET", "s3cret")
+    assert main(["bench", "collect", str(plan), "--out", str(tmp_path / "b"), "--port", "0",
+                 "--auth", "verkada-lpr=basic:VK_SECRET"]) == 2
+    assert "documents these auth schemes" in capsys.readouterr().err
+    assert main(["bench", "collect", str(plan), "--out", str(tmp_path / "b"), "--port", "0", "--duration", "0.5",
+                 "--auth", "verkada-lpr=verkada-signature:VK_SECRET"]) == 0
+    out = capsys.readouterr().out
+    assert "/events/verkada-lpr" in out and "s3cret" not in out
+    assert (tmp_path / "b" / "bench.jsonl").is_file()
