@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import IO, Any
 
 from harness import __version__
-from harness.bench.run_pass import check_bench_argument
 from harness.calls.pool import CallPool, PoolStartError
 from harness.calls.single import utc_now
 from harness.corpus.model import Corpus, CorpusError, Sample
@@ -283,6 +282,8 @@ def _prepare_new(request: RunRequest, vendor: VendorSpec, class_path: str, adapt
     load = _plan_load(request, rubric, adapter, strategy)
     privacy = _plan_privacy(request, vendor, adapter)
     if request.bench is not None:
+        from harness.bench.run_pass import check_bench_argument  # the bench's stack only when asked for
+
         check_bench_argument(request.bench)
     samples = list(corpus.samples[: request.limit])
     check_output_dir(request.scorecard_dir, _need_bytes(request, len(samples)))
