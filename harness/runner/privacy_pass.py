@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from harness.privacy.attestations import Attestation, AttestationError, load_attestations
-from harness.privacy.context import canary_prefix, new_nonce
+from harness.privacy.context import new_seed
 from harness.privacy.runner import (
     PrivacyReport,
     add_privacy_to_scorecard,
@@ -183,12 +183,12 @@ def _on_reference_server(
 ) -> tuple[PrivacyReport | None, str]:
     from harness.reference_server.launcher import ServerStartError, running_reference_server
 
-    nonce = new_nonce()
+    seed = new_seed()
     try:
         with running_reference_server(flaws=flaws) as server:
-            client = SandboxClient(server.base_url, server.admin_token, canary_prefix=canary_prefix(nonce))
+            client = SandboxClient(server.base_url, server.admin_token)
             try:
-                report = run_privacy_suite(client, attestations, nonce=nonce)
+                report = run_privacy_suite(client, attestations, seed=seed)
             finally:
                 client.close()
     except (ServerStartError, OSError) as exc:
@@ -203,13 +203,13 @@ def _on_reference_server(
 def _on_vendor_sandbox(
     adapter: Adapter, attestations: dict[str, Attestation]
 ) -> tuple[PrivacyReport | None, str, list[dict[str, Any]] | None]:
-    nonce = new_nonce()
+    seed = new_seed()
     try:
-        client = adapter.sandbox_client(canary_prefix(nonce))  # type: ignore[attr-defined]
+        client = adapter.sandbox_client()  # type: ignore[attr-defined]
     except ConfigurationError as exc:
         return None, str(exc), None
     try:
-        report = run_privacy_suite(client, attestations, nonce=nonce)
+        report = run_privacy_suite(client, attestations, seed=seed)
         failures = [f.as_dict() for f in client.conformance_failures if f.direction == "response"]
     finally:
         client.close()

@@ -234,6 +234,9 @@ class PrivacyResults(_Model):
 
     controls: list[ControlOutcome]
     evidence_bundle_sha256: str | None = None
+    seed: int | None = None
+    """The seed the suite's test traffic (and its exploration) was drawn from: the same seed draws the
+    same plates, names, case numbers and phrasings again."""
 
 
 class ConformanceFinding(_Model):

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from harness.privacy.context import canary_prefix, new_nonce
 from harness.privacy.controls import CONTROLS
 from harness.privacy.runner import CONFORMANCE_ID, PrivacyReport, add_privacy_to_scorecard, run_privacy_suite
 from harness.privacy.sandbox import SandboxClient
@@ -38,12 +37,11 @@ EXPECTED_FAILURES: dict[str, set[str]] = {
 ALL_IDS = {c.id for c in CONTROLS} | {CONFORMANCE_ID}
 
 
-def _run(flaws: tuple[str, ...], admin_token: str | None = None) -> tuple[PrivacyReport, SandboxClient]:
-    nonce = new_nonce()
+def _run(flaws: tuple[str, ...], admin_token: str | None = None, seed: int | None = None) -> tuple[PrivacyReport, SandboxClient]:
     with running_reference_server(flaws=flaws, admin_token=admin_token) as server:
-        client = SandboxClient(server.base_url, server.admin_token, canary_prefix=canary_prefix(nonce))
+        client = SandboxClient(server.base_url, server.admin_token)
         try:
-            return run_privacy_suite(client, nonce=nonce), client
+            return run_privacy_suite(client, seed=seed), client
         finally:
             client.close()
 
