@@ -119,6 +119,11 @@ class PurposeClassifier:
                     return Finding(category, token, fuzzy=True)
         return None
 
+    def __call__(self, text: str) -> str | None:
+        """The category ``text`` names, or ``None`` (the policy model's classifier signature)."""
+        found = self.judge(text)
+        return found.category if found else None
+
     def judge_fields(self, fields: Mapping[str, Any]) -> tuple[str, Finding] | None:
         """The first of ``reason``, ``case_number``, ``offense_type`` naming a prohibited purpose."""
         for name in PURPOSE_FIELDS:
