@@ -37,6 +37,7 @@ from harness.privacy.controls import (
     Control,
 )
 from harness.privacy.sandbox import Actor, SandboxClient, SandboxUnavailable
+from harness.privacy.explorer import Budget, Explorer, exploration_evidence, merge_exploration
 from harness.privacy.traffic import Traffic
 
 CONFORMANCE_ID = "API-CONF-01"
@@ -80,6 +81,8 @@ class PrivacyReport:
     suite: dict[str, Any] = field(default_factory=dict)
     secrets: tuple[str, ...] = field(default=(), repr=False)
     evidence_bundle_sha256: str | None = None
+    exploration: dict[str, Any] | None = None
+    """The explorer's summary and findings (``exploration.json`` in the bundle), when it ran."""
 
     def by_id(self) -> dict[str, ControlReport]:
         return {c.id: c for c in self.controls}
@@ -90,6 +93,8 @@ class PrivacyReport:
         lines = []
         files = [(f"{c.id}.json", c.evidence, c) for c in self.controls]
         files.append(("suite.json", self.suite, None))
+        if self.exploration is not None:
+            files.append(("exploration.json", self.exploration, None))
         for name, doc, owner in files:
             data = self._scrub(json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n").encode()
             _atomic_write(directory / name, data)
@@ -110,7 +115,8 @@ class PrivacyReport:
     def scorecard_section(self) -> dict[str, Any]:
         """``results.privacy`` of the scorecard (``harness.scorecard.model.PrivacyResults``)."""
         return {"controls": [c.scorecard_entry() for c in self.controls],
-                "evidence_bundle_sha256": self.evidence_bundle_sha256, "seed": self.seed}
+                "evidence_bundle_sha256": self.evidence_bundle_sha256, "seed": self.seed,
+                "exploration": self.exploration["summary"] if self.exploration else None}
 
     def summary(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -224,9 +230,11 @@ def run_privacy_suite(
     *,
     seed: int | None = None,
     controls: Sequence[Control] | None = None,
+    budget: Budget | None = None,
 ) -> PrivacyReport:
-    """Run every control (or ``controls``) in order against ``client``'s sandbox; never raises on
-    vendor behaviour. The traffic is drawn from ``seed`` (a fresh one by default, recorded)."""
+    """Run every control (or ``controls``) in order against ``client``'s sandbox, then explore within
+    ``budget`` (none: no exploration); never raises on vendor behaviour. The traffic and the exploration
+    are drawn from ``seed`` (a fresh one by default, recorded)."""
     seed = new_seed() if seed is None else seed
     attestations = attestations or {}
     started = _now()
@@ -253,6 +261,13 @@ def run_privacy_suite(
             "exchanges": client.exchanges_since(mark),
         }
         reports.append(ControlReport(control.id, control.title, result, message, evidence))
+    exploration = None
+    if budget is not None and setup_error is None and budget.actions > 0 and budget.seconds > 0:
+        explored = Explorer(client.base_url, client.admin.token, seed=seed, budget=budget,
+                            http=client.http, validator=client.validator).run()
+        client.conformance_failures.extend(explored.conformance)
+        merge_exploration(reports, explored)
+        exploration = exploration_evidence(explored)
     response_failures = [f for f in client.conformance_failures if f.direction == "response"]
     request_failures = [f for f in client.conformance_failures if f.direction == "request"]
     if setup_error is None:
@@ -281,4 +296,4 @@ def run_privacy_suite(
         "harness_request_failures": [f.as_dict() for f in request_failures],
         "results": {r.id: r.result for r in reports},
     }
-    return PrivacyReport(seed, started, _now(), reports, suite, client.redactor.secrets)
+    return PrivacyReport(seed, started, _now(), reports, suite, client.redactor.secrets, exploration=exploration)
