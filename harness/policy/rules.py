@@ -239,11 +239,12 @@ def pattern_matches(pattern: str, plate: str) -> bool:
 
 
 def default_classifier(text: str) -> str | None:
-    """The shared prohibited-purpose detector (:mod:`harness.audit.purposes`) as a classifier."""
-    from harness.audit.purposes import match_prohibited
+    """The prohibited-purpose classifier of the versioned phrasing library (:mod:`harness.privacy.phrasings`):
+    the same entries the privacy suite draws its prohibited phrasings from, so model, server and suite
+    agree on every variant (``docs/privacy-exploration.md``)."""
+    from harness.privacy.phrasings import default_library
 
-    found = match_prohibited(text)
-    return found.category if found else None
+    return default_library().classifier()(text)
 
 
 def check_case_number(policy: Policy, case: object) -> None:

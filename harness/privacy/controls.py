@@ -347,7 +347,7 @@ def case_number_required(ctx: ControlContext) -> Verdict:
                                   "0000...) by home and partner searchers were refused")
 
 
-@control("PC-PUR-03", "Prohibited purposes are refused (immigration, reproductive care, protest, personal use)",
+@control("PC-PUR-03", "Prohibited purposes are refused (immigration, reproductive care, protest)",
          source="privacy_controls.md D4 PC-PUR-03 (IL 2-130; CO SB21-131; Denver terms; WA SB 6002)",
          actors="home searcher; partner searcher under an agreement")
 def prohibited_purposes(ctx: ControlContext) -> Verdict:

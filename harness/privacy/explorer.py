@@ -477,7 +477,7 @@ class Explorer:
         self.http = http or httpx.Client(timeout=httpx.Timeout(15.0))
         self.validator = validator or SpecValidator()
         self.policy = policy or default_policy()
-        self.classifier = classifier or default_library().classifier(self.policy.prohibited_categories)
+        self.classifier = classifier or default_library().classifier()
         self.report = ExplorationReport(seed, budget, model=f"{self.policy.name} ({self.policy.version})")
         self.admin_id = self.home_id = self.admin_name = ""
         self.offense_codes: list[str] = []
@@ -534,7 +534,8 @@ class Explorer:
         return self.report
 
     def _episode(self, steps: list[Step]) -> Episode | None:
-        traffic = Traffic(self.seed, self.home_state, self.offense_codes)
+        traffic = Traffic(self.seed, self.home_state, self.offense_codes,
+                          prohibited_categories=self.policy.prohibited_categories)
         try:
             episode = Episode(self, traffic)
         except ExplorerUnavailable as exc:
@@ -699,7 +700,7 @@ def _search(ep: Episode, who: str, step: Step) -> None:
     elif kind == "placeholder":
         purpose["case_number"] = traffic.placeholders(1)[0]
     elif kind == "prohibited":
-        variant = traffic.library.variants(traffic.rng, 1, categories=ep.ex.policy.prohibited_categories)[0]
+        variant = traffic.prohibited(1)[0]
         purpose[variant.field] = variant.text
     action = a.Search(who, plate=body.get("plate"), plate_pattern=body.get("plate_pattern"),
                       reason=purpose["reason"], case_number=purpose["case_number"],
