@@ -38,6 +38,10 @@ AUDITED: tuple[tuple[str, str, str], ...] = (
     ("GET", r"/v1/audit-log", "audit_export"),
     ("PATCH", r"/v1/audit-log/[^/]+", "audit_edit"),
     ("DELETE", r"/v1/audit-log/[^/]+", "audit_delete"),
+    ("GET", r"/v1/access-roster", "access_roster"),
+    ("POST", r"/v1/hotlists", "hotlist_create"),
+    ("POST", r"/v1/hotlists/[^/]+/accept", "hotlist_accept"),
+    ("GET", r"/v1/alerts", "alerts"),
 )
 """Requests the API says are audited, and the action their entry carries."""
 
@@ -49,8 +53,8 @@ def audited_actions() -> frozenset[str]:
 
 def expected_action(exchange: Exchange) -> str | None:
     """The audit action a request must leave, or ``None`` if the API does not audit it."""
-    if exchange.status is None:
-        return None
+    if exchange.status is None or exchange.status == 501:
+        return None  # not offered: nothing happened to audit
     if exchange.status == 401:
         return "login"
     for method, pattern, action in AUDITED:
@@ -115,8 +119,32 @@ def every_action_logged(ctx: ControlContext) -> Verdict:
             problems.append(f"{expected[key]} {outcome} {action} action(s) by {who} were taken but the log shows "
                             f"{seen[key]}")
     ctx.note(f"{len(window)} requests in the window, {sum(expected.values())} audited; {len(new)} new entries")
+    problems += _paging_problems(ctx, auditor, [e for e in after.body["entries"] if isinstance(e, dict)])
     return _verdict(problems, [], f"each of the {sum(expected.values())} audited actions of the window (admin, "
-                                  "outside, refused and failed ones) appears exactly once under its actor")
+                                  "outside, refused and failed ones) appears exactly once under its actor, and "
+                                  "the paged log holds every entry exactly once")
+
+
+def _paging_problems(ctx: ControlContext, auditor: Actor, whole: list[dict[str, Any]]) -> list[str]:
+    """The log read in small pages must hold every entry of the whole log exactly once (plus only the
+    paging reads' own entries, logged while paging)."""
+    size = ctx.traffic.rng.randint(3, 9)
+    paged = ctx.audit_entries(auditor, limit=size)
+    ids = [e.get("id") for e in paged]
+    problems = []
+    doubled = len(ids) - len(set(ids))
+    if doubled:
+        problems.append(f"reading the log in pages of {size} returned {doubled} entries more than once")
+    missing = {e.get("id") for e in whole} - set(ids)
+    if missing:
+        problems.append(f"reading the log in pages of {size} missed {len(missing)} of its {len(whole)} entries")
+    known = {e.get("id") for e in whole}
+    strays = [e for e in paged if e.get("id") not in known
+              and not (e.get("action") == "audit_export" and e.get("actor_id") == auditor.id)]
+    if strays:
+        problems.append(f"reading the log in pages of {size} returned {len(strays)} entries the whole log lacks")
+    ctx.note(f"paged read (limit {size}): {len(paged)} entries, whole read: {len(whole)}")
+    return problems
 
 
 # --------------------------------------------------------------------------- PC-AUD-05

@@ -172,18 +172,20 @@ def auth_rejects_bad_tokens(ctx: ControlContext) -> Verdict:
 
 @control("PC-SHR-01", "Default deny: no other organization can find home data unless the city enables it",
          source="privacy_controls.md D3 PC-SHR-01 (Denver Oct-2025 terms; IL SoS audit)",
-         actors="in-state, out-of-state and federal searchers and admins without an agreement")
+         actors="in-state, out-of-state, federal and vendor-support searchers and admins without an agreement")
 def default_deny(ctx: ControlContext) -> Verdict:
     plate, read_id = ctx.planted()
     problems: list[str] = []
     partial: list[str] = []
-    for kind, label in (("instate", "in-state"), ("out_of_state", "out-of-state"), ("federal", "federal")):
+    for kind, label in (("instate", "in-state"), ("out_of_state", "out-of-state"), ("federal", "federal"),
+                        ("vendor_support", "vendor-support")):
         agency_id, searcher = ctx.outside_searcher(kind)
         admin = ctx.actor(agency_id, "admin", f"{kind}-admin")
         for role, actor in (("searcher", searcher), ("admin", admin)):
             _no_access(ctx, f"{label} {role} without agreement", actor, plate, read_id, "403", problems, partial)
-    return _verdict(problems, partial, "searches (full-plate and wildcard) and fetches by id by 3 outside agencies' "
-                                       "searchers and admins without an agreement gave nothing")
+    return _verdict(problems, partial, "searches (full-plate and wildcard) and fetches by id by the searchers and "
+                                       "admins of in-state, out-of-state, federal and vendor-support agencies "
+                                       "without an agreement gave nothing")
 
 
 @control("PC-SHR-02", "No statewide or national lookup outside sharing agreements",

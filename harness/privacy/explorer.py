@@ -40,16 +40,17 @@ from harness.privacy.traffic import Traffic
 
 DAY = 86400
 MAX_STEPS = 14
-AGENCY_KINDS = {"home": "home", "partner": "partner", "instate": "instate", "oos": "out_of_state", "federal": "federal"}
+AGENCY_KINDS = {"home": "home", "partner": "partner", "instate": "instate", "oos": "out_of_state", "federal": "federal",
+                "vendor": "vendor_support"}
 CAST: tuple[tuple[str, str, str], ...] = (
     ("home-admin", "home", "admin"), ("home-searcher", "home", "searcher"), ("home-auditor", "home", "auditor"),
     ("partner-searcher", "partner", "searcher"), ("partner-admin", "partner", "admin"),
     ("instate-searcher", "instate", "searcher"), ("instate-admin", "instate", "admin"),
     ("oos-searcher", "oos", "searcher"), ("federal-searcher", "federal", "searcher"),
-    ("home-admin-2", "home", "admin"),
+    ("home-admin-2", "home", "admin"), ("vendor-admin", "vendor", "admin"),
 )
 """Actor handle, agency handle, role: created on first use (``home-admin`` is the bootstrap admin)."""
-OUTSIDE = ("partner", "instate", "oos", "federal")
+OUTSIDE = ("partner", "instate", "oos", "federal", "vendor")
 SHAPES = ("full", "prefix", "suffix", "infix", "ends", "bounded")
 PURPOSES = ("valid", "valid", "valid", "valid", "no_reason", "blank_reason", "no_offense", "off_list",
             "no_case", "placeholder", "prohibited")
@@ -361,6 +362,8 @@ class Episode:
             return ("PC-SHR-04",)
         if kind == "out_of_state":
             return ("PC-SHR-05",)
+        if kind == "vendor_support":
+            return ("PC-SHR-01",)
         had = any(g.agency == agency for g in self.model.agreements.values())
         return ("PC-SHR-03",) if had else ("PC-SHR-01",)
 
@@ -370,7 +373,8 @@ class Episode:
         by_code = {"reason_required": "PC-PUR-01", "offense_type_required": "PC-PUR-01",
                    "offense_type_not_authorized": "PC-PUR-01", "case_number_required": "PC-PUR-02",
                    "case_number_invalid": "PC-PUR-02", "prohibited_purpose": "PC-PUR-03",
-                   "unauthenticated": "PC-AUTH-01", "federal_denied": "PC-SHR-04", "out_of_state_denied": "PC-SHR-05"}
+                   "unauthenticated": "PC-AUTH-01", "federal_denied": "PC-SHR-04", "out_of_state_denied": "PC-SHR-05",
+                   "vendor_support_denied": "PC-SHR-01", "audit_immutable": "PC-AUD-05"}
         if code in by_code:
             return (by_code[code],)
         if name in ("EditAuditEntry", "DeleteAuditEntry"):
@@ -631,7 +635,7 @@ def run_step(ep: Episode, step: Step) -> None:
         ep.perform(a.SetRetention(who, days), lambda: client.set_retention(days, actor=ep.actors[who]))
     elif op == "provision":
         who = ep.actor(step.actor)
-        agency = ep.agency(("home", *OUTSIDE)[step.target % 5])
+        agency = ep.agency(("home", *OUTSIDE)[step.target % (len(OUTSIDE) + 1)])
         role = ROLES[step.v1 % 3]
         handle = f"account-{len(ep.extra_actors) + 1}"
         ep.extra_actors.append((handle, agency, role))

@@ -316,8 +316,10 @@ class SandboxClient:
     # ------------------------------------------------------------------ oversight
 
     def audit_log(self, actor: Actor, since: str | None = None, until: str | None = None,
-                  *, token: str | None = None, deliberate: bool = False) -> ApiResult:
-        params = {k: v for k, v in (("since", since), ("until", until)) if v is not None}
+                  *, limit: int | None = None, cursor: str | None = None,
+                  token: str | None = None, deliberate: bool = False) -> ApiResult:
+        params = {k: str(v) for k, v in (("since", since), ("until", until), ("limit", limit), ("cursor", cursor))
+                  if v is not None}
         return self.call("GET", "/v1/audit-log", actor, params=params, token=token, deliberate=deliberate)
 
     def access_roster(self, actor: Actor) -> ApiResult:

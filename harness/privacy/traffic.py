@@ -133,13 +133,16 @@ class Traffic:
     # ------------------------------------------------------------------ agencies and people
 
     def agency(self, kind: str) -> tuple[str, str]:
-        """A fresh (name, state) for an agency of ``kind`` (``partner``, ``instate``, ``out_of_state``, ``federal``)."""
+        """A fresh (name, state) for an agency of ``kind`` (``partner``, ``instate``, ``out_of_state``, ``federal``,
+        ``vendor_support``)."""
         names = self.data["agencies"]
         if kind == "out_of_state":
             state = self.rng.choice(self.other_states[:4] or ["TX"])
             templates = names["police"] + names["sheriff"]
         elif kind == "federal":
             state, templates = self.home_state, names["federal"]
+        elif kind == "vendor_support":
+            state, templates = self.home_state, names["vendor_support"]
         else:
             state, templates = self.home_state, names["police"] + names["sheriff"] + names["state"]
         place = dict(self._state(state))
