@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
@@ -179,7 +179,8 @@ class Episode:
         self.ex = explorer
         self.traffic = traffic
         self.client = SandboxClient(explorer.base_url, explorer.admin_token, ledger=traffic.ledger,
-                                    client=explorer.http, validator=explorer.validator)
+                                    client=explorer.http, validator=explorer.validator,
+                                    checked_requests=explorer.checked_requests)
         self.client.admin = Actor("home-admin", explorer.admin_id, explorer.home_id, "admin", explorer.admin_token,
                                   explorer.admin_name)
         reset = self.client.reset()
@@ -486,6 +487,7 @@ class Explorer:
         self.admin_id = self.home_id = self.admin_name = ""
         self.offense_codes: list[str] = []
         self.home_state = ""
+        self.checked_requests: set[tuple[Any, ...]] = set()
 
     def _identify(self) -> None:
         probe = SandboxClient(self.base_url, self.admin_token, client=self.http, validator=self.validator)
@@ -515,7 +517,7 @@ class Explorer:
 
         @settings(max_examples=max(1, self.budget.actions), deadline=None, database=None, derandomize=False,
                   suppress_health_check=list(HealthCheck), report_multiple_bugs=True,
-                  phases=(Phase.generate, Phase.shrink), print_blob=False, verbosity=0)
+                  phases=(Phase.generate, Phase.shrink), print_blob=False, verbosity=Verbosity.quiet)
         @hypothesis_seed(self.seed)
         @given(st.lists(STEP, min_size=1, max_size=MAX_STEPS))
         def example(steps: list[Step]) -> None:
