@@ -7,6 +7,7 @@ calls them on the state it predicts, so the server and the oracle cannot disagre
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -239,12 +240,18 @@ def pattern_matches(pattern: str, plate: str) -> bool:
 
 
 def default_classifier(text: str) -> str | None:
-    """The prohibited-purpose classifier of the versioned phrasing library (:mod:`harness.privacy.phrasings`):
-    the same entries the privacy suite draws its prohibited phrasings from, so model, server and suite
-    agree on every variant (``docs/privacy-exploration.md``)."""
+    """The classifier of the packaged phrasing library (:mod:`harness.privacy.phrasings`), all its categories.
+
+    The policy decides which categories are prohibited (``policy.prohibited_categories``).
+    """
     from harness.privacy.phrasings import default_library
 
-    return default_library().classifier()(text)
+    return _library_classifier(default_library())(text)
+
+
+@functools.cache
+def _library_classifier(library: object) -> PurposeClassifier:
+    return library.classifier()  # type: ignore[attr-defined,no-any-return]
 
 
 def check_case_number(policy: Policy, case: object) -> None:
