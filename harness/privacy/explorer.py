@@ -259,7 +259,7 @@ class Episode:
         extras = exchange_extras(exchange)
         if extras:
             self.diverge(("PC-MIN-01",), f"{exchange.method} {exchange.path} answered with members beyond the "
-                                          f"published API: {', '.join(sorted(set(extras))[:5])}")
+                                          f"published API: {', '.join(sorted(set(extras))[:5])}; expected only the published members")
         if self.divergences:
             raise Diverged()
         return result
@@ -315,13 +315,13 @@ class Episode:
         expected_ok = prediction.outcome == "allowed"
         if expected_ok and not result.ok:
             self.diverge(self._over_restriction(action),
-                         f"{name} by {action.by} answered {result.describe()}; the policy model allows it "
-                         f"({prediction.status})")
+                         f"{name} by {action.by} answered {result.describe()}; expected {prediction.status} "
+                         "(the policy model allows it)")
             return
         if not expected_ok and result.ok:
             self.diverge(self._leak_controls(action, prediction),
-                         f"{name} by {action.by} answered {result.describe()}; the policy model refuses it "
-                         f"({prediction.status} {prediction.code})")
+                         f"{name} by {action.by} answered {result.describe()}; expected {prediction.status} "
+                         f"{prediction.code} (the policy model refuses it)")
             return
         if not expected_ok:
             if prediction.status == 401 and result.status != 401:
@@ -346,11 +346,11 @@ class Episode:
         if extra:
             self.diverge(tuple(sorted({c for h in extra for c in self._why_not_visible(action, h)})),
                          f"{name} by {action.by} handed over {len(extra)} read(s) the policy model withholds "
-                         f"({', '.join(extra)})")
+                         f"({', '.join(extra)}); expected none of them")
         if missing:
             controls = ("PC-RET-05",) if name == "TerminationExport" else self._over_restriction(action)
             self.diverge(controls, f"{name} by {action.by} lacked {len(missing)} read(s) the policy model includes "
-                                   f"({', '.join(missing)})")
+                                   f"({', '.join(missing)}); expected each once")
         if doubled:
             self.diverge(("API-CONF-01",), f"{name} by {action.by} listed a read more than once")
 
@@ -418,7 +418,7 @@ class Episode:
                 continue
             row = rows.get(actor.id)
             if row is None:
-                self.diverge(("PC-ACC-05",), f"the access roster lacks {line.actor}")
+                self.diverge(("PC-ACC-05",), f"the access roster lacks {line.actor}; expected every account listed")
             elif row.get("active") is not line.active or row.get("role") != line.role:
                 self.diverge(("PC-ACC-05",), f"the access roster lists {line.actor} as {row.get('role')}, active "
                                              f"{row.get('active')}; expected {line.role}, active {line.active}")
@@ -458,8 +458,8 @@ class Episode:
                 else:
                     controls = ("PC-AUD-04",)
                 self.diverge(controls, f"the {'termination export' if export else 'audit log'} shows {got[k]} "
-                                       f"{outcome} {action} entr{'y' if got[k] == 1 else 'ies'} by {who}; the "
-                                       f"policy model expects {want[k]}")
+                                       f"{outcome} {action} entr{'y' if got[k] == 1 else 'ies'} by {who}; expected "
+                                       f"{want[k]} (policy model)")
         self._compare_times(expected, entries, ids)
 
     def _compare_times(self, expected: Any, entries: list[Any], ids: dict[str, str]) -> None:
@@ -472,12 +472,14 @@ class Episode:
                 continue
             at = entry.get("at")
             if not isinstance(at, str) or not re.search(r"(Z|[+-]00:?00)$", at):
-                self.diverge(("PC-AUD-07",), f"an audit entry's time {at!r} has no explicit UTC offset")
+                self.diverge(("PC-AUD-07",), f"an audit entry's time {at!r} has no explicit UTC offset; expected 'Z' or "
+                                             "'+00:00'")
                 return
             times = by_key.get((str(entry.get("action")), entry.get("actor_id") or "-"), [])
             if times and min(abs(_unix(at) - t) for t in times) > tolerance + 5:
                 self.diverge(("PC-AUD-07",), f"an audit entry ({entry.get('action')}) is timed more than "
-                                             f"{tolerance + 5:g} s away from when the action happened")
+                                             f"{tolerance + 5:g} s away from when the action happened; expected "
+                                             "within that")
                 return
 
 
