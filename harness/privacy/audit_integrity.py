@@ -203,11 +203,9 @@ def audit_immutable(ctx: ControlContext) -> Verdict:
     attempts: list[tuple[str, Actor | None, ApiResult]] = []
     for who, actor in roles:
         anonymous = actor is None
-        for what, call in (("editing", lambda a=actor: ctx.client.edit_audit_entry(a, target["id"], change,
-                                                                                   deliberate=anonymous)),
-                           ("deleting", lambda a=actor: ctx.client.delete_audit_entry(a, target["id"],
-                                                                                     deliberate=anonymous))):
-            result = call()
+        for what in ("editing", "deleting"):
+            result = (ctx.client.edit_audit_entry(actor, target["id"], change, deliberate=anonymous) if what == "editing"
+                      else ctx.client.delete_audit_entry(actor, target["id"], deliberate=anonymous))
             ctx.note(f"{who} {what} an audit entry: {result.describe()}", result)
             attempts.append((f"{who} {what}", actor, result))
             if result.ok:
@@ -243,7 +241,7 @@ def _utc(value: Any) -> datetime | None:
     if not isinstance(value, str) or not re.search(r"(Z|[+-]00:?00)$", value):
         return None
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(value)
     except ValueError:
         return None
     return moment if moment.utcoffset() == timedelta(0) else None

@@ -15,7 +15,6 @@ from typing import Any
 from harness.privacy.sandbox import Actor, ApiResult, SandboxClient
 from harness.privacy.traffic import Traffic
 
-
 MAX_PAGES = 2000
 """Bound on the audit-log pages followed (a cursor that never ends is a finding, not a hang)."""
 

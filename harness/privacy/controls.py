@@ -797,4 +797,4 @@ def audit_log_retained(ctx: ControlContext) -> Verdict:
 
 
 # The second-pass controls live in their own modules; importing them registers them here.
-from harness.privacy import audit_integrity, inspection  # noqa: E402,F401
+from harness.privacy import audit_integrity, inspection  # noqa: F401

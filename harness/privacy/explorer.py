@@ -548,7 +548,7 @@ class Explorer:
 
         try:
             example()
-        except BaseException as exc:  # noqa: BLE001 - Hypothesis reports divergences as failures; we keep our own record
+        except BaseException as exc:
             if isinstance(exc, KeyboardInterrupt):
                 raise
         self.report.seconds = time.monotonic() - started
