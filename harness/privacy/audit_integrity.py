@@ -177,7 +177,7 @@ def _paging_problems(ctx: ControlContext, auditor: Actor, whole: list[dict[str, 
 # --------------------------------------------------------------------------- PC-AUD-05
 
 
-@control("PC-AUD-05", "The audit log is append-only: edits and deletions are refused by every role and logged",
+@control("PC-AUD-05", "The audit log is append-only: edits and deletions are refused by every role",
          source="privacy_controls.md D5 PC-AUD-05 (CJIS AU-9)", attestable=True,
          actors="home admin (bootstrap and provisioned), home auditor, home searcher, partner admin and searcher "
                 "under an agreement, anonymous")
@@ -216,21 +216,9 @@ def audit_immutable(ctx: ControlContext) -> Verdict:
     if changed:
         problems.append(f"{len(changed)} audit entries that existed before the attempts were changed or gone "
                         "afterwards; expected every entry unchanged")
-    actions = audited_actions()
-    if {"audit_edit", "audit_delete"} <= actions:
-        new = [e for e in after if e.get("id") not in {b.get("id") for b in before}]
-        for what, actor, result in attempts:
-            if actor is None or result.ok:
-                continue
-            action = "audit_edit" if "editing" in what else "audit_delete"
-            logged = [e for e in new if e.get("action") == action and e.get("actor_id") == actor.id
-                      and e.get("outcome") == "denied"]
-            if len(logged) != 1:
-                problems.append(f"the refused attempt ({what}) has {len(logged)} denied {action} entries; expected 1")
-    else:
-        ctx.note("the published API defines no audit_edit/audit_delete action: attempts checked as refused only")
+    ctx.note("whether the refused attempts were logged is PC-AUD-03's finding (denied attempts are logged)")
     return _verdict(problems, [], f"{len(attempts)} edit and delete attempts by {len(roles)} roles were refused, "
-                                  "logged, and the log was unchanged")
+                                  "and every entry was unchanged")
 
 
 # --------------------------------------------------------------------------- PC-AUD-07
