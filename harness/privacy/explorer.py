@@ -33,6 +33,7 @@ from hypothesis import strategies as st
 
 from harness.api.openapi_bridge import SpecValidator
 from harness.privacy.audit_integrity import TIME_TOLERANCE
+from harness.privacy.budget import Budget
 from harness.privacy.context import parse_time
 from harness.privacy.inspection import exchange_extras
 from harness.privacy.sandbox import Actor, ApiResult, SandboxClient, SandboxUnavailable
@@ -72,39 +73,6 @@ class ExplorerUnavailable(Exception):
 
 class Diverged(Exception):
     """The sandbox and the model part ways: their states no longer match, so the episode ends here."""
-
-
-@dataclass(frozen=True)
-class Budget:
-    """How much exploring: steps (one action each, set-up not counted) and wall seconds, whichever ends first."""
-
-    actions: int = 300
-    seconds: float = 60.0
-
-    @classmethod
-    def parse(cls, text: str) -> Budget:
-        """``300`` (actions), ``60s`` (seconds) or ``300,60s`` (both); ``0`` turns exploration off."""
-        actions, seconds = cls.actions, cls.seconds
-        parts = [p.strip() for p in text.split(",") if p.strip()]
-        if not parts:
-            raise ValueError("--privacy-budget: give actions (300), seconds (60s) or both (300,60s)")
-        for part in parts:
-            try:
-                if part.endswith("s"):
-                    seconds = float(part[:-1])
-                else:
-                    actions = int(part)
-            except ValueError:
-                raise ValueError(f"--privacy-budget: {part!r} is neither a number of actions nor seconds like 60s") from None
-            if (seconds if part.endswith("s") else actions) < 0:
-                raise ValueError(f"--privacy-budget: {part!r} is negative")
-        return cls(actions, seconds)
-
-    def describe(self) -> str:
-        return f"{self.actions} actions, {self.seconds:g} s"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"actions": self.actions, "seconds": self.seconds}
 
 
 @dataclass(frozen=True)
