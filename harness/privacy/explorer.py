@@ -538,16 +538,19 @@ class Explorer:
         return self.report
 
     def _episode(self, steps: list[Step]) -> Episode | None:
-        traffic = Traffic(self.seed, self.home_state, self.offense_codes,
-                          prohibited_categories=self.policy.prohibited_categories)
-        try:
-            episode = Episode(self, traffic)
-        except ExplorerUnavailable as exc:
-            self.report.unavailable = str(exc)
-            return None
-        except SandboxUnavailable as exc:
-            self.report.unavailable = f"sandbox unreachable: {exc}"
-            return None
+        for attempt in range(2):  # one retry: a busy sandbox may drop a connection
+            traffic = Traffic(self.seed, self.home_state, self.offense_codes,
+                              prohibited_categories=self.policy.prohibited_categories)
+            try:
+                episode = Episode(self, traffic)
+                break
+            except ExplorerUnavailable as exc:
+                self.report.unavailable = str(exc)
+                return None
+            except SandboxUnavailable as exc:
+                if attempt:
+                    self.report.unavailable = f"sandbox unreachable: {exc}"
+                    return None
         self.report.examples += 1
         try:
             for i, step in enumerate(steps):
