@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-AGENCY_KINDS: tuple[str, ...] = ("home", "partner", "instate", "out_of_state", "federal")
+AGENCY_KINDS: tuple[str, ...] = ("home", "partner", "instate", "out_of_state", "federal", "vendor_support")
 """Agency kinds of the RFP evaluation API (``home`` = the contracting agency)."""
 
 COLUMN_ALIASES: dict[str, str] = {

@@ -16,6 +16,10 @@ from harness.privacy.sandbox import Actor, ApiResult, SandboxClient
 from harness.privacy.traffic import Traffic
 
 
+MAX_PAGES = 2000
+"""Bound on the audit-log pages followed (a cursor that never ends is a finding, not a hang)."""
+
+
 class SetupFailed(Exception):
     """A step a control needs before it can test anything did not work (the control is INCONCLUSIVE)."""
 
@@ -171,11 +175,20 @@ class ControlContext:
             raise SetupFailed(f"creating a sharing agreement answered {result.describe()}")
         return str(result.body["id"])
 
-    def audit_entries(self, auditor: Actor) -> list[dict[str, Any]]:
-        result = self.client.audit_log(auditor)
-        if not result.ok or not isinstance(result.get("entries"), list):
-            raise SetupFailed(f"GET /v1/audit-log as the home auditor answered {result.describe()}")
-        return [e for e in result.body["entries"] if isinstance(e, dict)]
+    def audit_entries(self, auditor: Actor, limit: int | None = None) -> list[dict[str, Any]]:
+        """The whole audit log as ``auditor`` sees it: one answer, or every page of ``limit`` entries
+        (following ``next_cursor``, at most :data:`MAX_PAGES` pages)."""
+        entries: list[dict[str, Any]] = []
+        cursor = None
+        for _ in range(MAX_PAGES):
+            result = self.client.audit_log(auditor, limit=limit, cursor=cursor)
+            if not result.ok or not isinstance(result.get("entries"), list):
+                raise SetupFailed(f"GET /v1/audit-log as {auditor.label} answered {result.describe()}")
+            entries += [e for e in result.body["entries"] if isinstance(e, dict)]
+            cursor = result.get("next_cursor")
+            if limit is None or not cursor:
+                return entries
+        raise SetupFailed(f"the audit log's pages of {limit} did not end within {MAX_PAGES} pages")
 
     def expect_allowed_search(self, actor: Actor, plate: str, what: str) -> ApiResult:
         """A search that must work for the control to be meaningful (a positive control)."""

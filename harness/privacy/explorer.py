@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
@@ -40,38 +40,46 @@ from harness.privacy.traffic import Traffic
 
 DAY = 86400
 MAX_STEPS = 14
-AGENCY_KINDS = {"home": "home", "partner": "partner", "instate": "instate", "oos": "out_of_state", "federal": "federal"}
+AGENCY_KINDS = {"home": "home", "partner": "partner", "instate": "instate", "oos": "out_of_state", "federal": "federal",
+                "vendor": "vendor_support"}
 CAST: tuple[tuple[str, str, str], ...] = (
     ("home-admin", "home", "admin"), ("home-searcher", "home", "searcher"), ("home-auditor", "home", "auditor"),
     ("partner-searcher", "partner", "searcher"), ("partner-admin", "partner", "admin"),
     ("instate-searcher", "instate", "searcher"), ("instate-admin", "instate", "admin"),
     ("oos-searcher", "oos", "searcher"), ("federal-searcher", "federal", "searcher"),
-    ("home-admin-2", "home", "admin"),
+    ("home-admin-2", "home", "admin"), ("vendor-admin", "vendor", "admin"),
 )
 """Actor handle, agency handle, role: created on first use (``home-admin`` is the bootstrap admin)."""
-OUTSIDE = ("partner", "instate", "oos", "federal")
+OUTSIDE = ("partner", "instate", "oos", "federal", "vendor")
 SHAPES = ("full", "prefix", "suffix", "infix", "ends", "bounded")
-PURPOSES = ("valid", "valid", "valid", "valid", "no_reason", "blank_reason", "no_offense", "off_list",
-            "no_case", "placeholder", "prohibited")
+PURPOSES = ("valid", "valid", "valid", "valid", "valid", "valid", "valid", "no_reason", "blank_reason",
+            "no_offense", "off_list", "no_case", "placeholder", "prohibited", "prohibited")
 DAYS_AGO = (0.2, 3.0, 19.5, 20.6, 40.0)
 CLOCK_MOVES = (3600, DAY, 20 * DAY, 366 * DAY)
 EXPIRIES = (None, None, 2 * 3600, 2 * DAY)
 ROLES = ("searcher", "admin", "auditor")
 OPS = ("plant", "search", "fetch", "share", "revoke", "deactivate", "clock", "retention", "provision",
-       "audit_read", "audit_edit", "audit_delete", "roster", "export", "terminate", "fetch_missing")
+       "audit_read", "audit_edit", "audit_delete", "roster", "export", "terminate", "fetch_missing", "anonymous")
 """Step kinds, simplest first (Hypothesis shrinks towards the front)."""
+WEIGHTED_OPS = ("plant", "plant", "search", "search", "search", "search", "fetch", "fetch", "share", "share",
+                "revoke", "deactivate", "anonymous", *OPS[4:])
+"""How often each kind is drawn (reads must exist and be looked for, agreements made, for most rules to bite)."""
 
 
 class ExplorerUnavailable(Exception):
     """The exploration cannot run (no policy model, or the sandbox offers no reset)."""
 
 
+class Diverged(Exception):
+    """The sandbox and the model part ways: their states no longer match, so the episode ends here."""
+
+
 @dataclass(frozen=True)
 class Budget:
     """How much exploring: steps (one action each, set-up not counted) and wall seconds, whichever ends first."""
 
-    actions: int = 200
-    seconds: float = 45.0
+    actions: int = 300
+    seconds: float = 60.0
 
     @classmethod
     def parse(cls, text: str) -> Budget:
@@ -113,8 +121,8 @@ class Step:
         return f"{self.op}(actor={self.actor}, target={self.target}, v1={self.v1}, v2={self.v2})"
 
 
-STEP = st.builds(Step, st.sampled_from(OPS), st.integers(0, len(CAST) - 1), st.integers(0, 7),
-                 st.integers(0, 11), st.integers(0, 11))
+STEP = st.builds(Step, st.sampled_from(WEIGHTED_OPS), st.integers(0, 15), st.integers(0, 7),
+                 st.integers(0, 14), st.integers(0, 14))
 
 
 @dataclass
@@ -178,7 +186,8 @@ class Episode:
         self.ex = explorer
         self.traffic = traffic
         self.client = SandboxClient(explorer.base_url, explorer.admin_token, ledger=traffic.ledger,
-                                    client=explorer.http, validator=explorer.validator)
+                                    client=explorer.http, validator=explorer.validator,
+                                    checked_requests=explorer.checked_requests)
         self.client.admin = Actor("home-admin", explorer.admin_id, explorer.home_id, "admin", explorer.admin_token,
                                   explorer.admin_name)
         reset = self.client.reset()
@@ -200,6 +209,7 @@ class Episode:
         self.agreement_ids: dict[str, str] = {}
         self.extra_actors: list[tuple[str, str, str]] = []
         self.terminated: set[str] = set()
+        self.deactivated: set[str] = set()
         self.entry_id: str | None = None
         self.divergences: list[Divergence] = []
         self.words: list[str] = []
@@ -249,7 +259,9 @@ class Episode:
         extras = exchange_extras(exchange)
         if extras:
             self.diverge(("PC-MIN-01",), f"{exchange.method} {exchange.path} answered with members beyond the "
-                                          f"published API: {', '.join(sorted(set(extras))[:5])}")
+                                          f"published API: {', '.join(sorted(set(extras))[:5])}; expected only the published members")
+        if self.divergences:
+            raise Diverged()
         return result
 
     def _keep(self, created: tuple[str, str], result: ApiResult) -> None:
@@ -280,7 +292,7 @@ class Episode:
             self.actors[handle] = Actor(handle, "", "", "searcher", secrets.token_urlsafe(24))
 
     def diverge(self, controls: tuple[str, ...], message: str) -> None:
-        where = f"step {self.step_index + 1}" if self.step_index is not None else "set-up"
+        where = f"step {self.step_index + 1}" if self.step_index is not None else "the final audit-log check"
         self.divergences.append(Divergence(controls, f"{where}: {message}", self.step_index))
 
     def _words(self, action: Any, result: ApiResult) -> str:
@@ -303,13 +315,13 @@ class Episode:
         expected_ok = prediction.outcome == "allowed"
         if expected_ok and not result.ok:
             self.diverge(self._over_restriction(action),
-                         f"{name} by {action.by} answered {result.describe()}; the policy model allows it "
-                         f"({prediction.status})")
+                         f"{name} by {action.by} answered {result.describe()}; expected {prediction.status} "
+                         "(the policy model allows it)")
             return
         if not expected_ok and result.ok:
             self.diverge(self._leak_controls(action, prediction),
-                         f"{name} by {action.by} answered {result.describe()}; the policy model refuses it "
-                         f"({prediction.status} {prediction.code})")
+                         f"{name} by {action.by} answered {result.describe()}; expected {prediction.status} "
+                         f"{prediction.code} (the policy model refuses it)")
             return
         if not expected_ok:
             if prediction.status == 401 and result.status != 401:
@@ -334,11 +346,11 @@ class Episode:
         if extra:
             self.diverge(tuple(sorted({c for h in extra for c in self._why_not_visible(action, h)})),
                          f"{name} by {action.by} handed over {len(extra)} read(s) the policy model withholds "
-                         f"({', '.join(extra)})")
+                         f"({', '.join(extra)}); expected none of them")
         if missing:
             controls = ("PC-RET-05",) if name == "TerminationExport" else self._over_restriction(action)
             self.diverge(controls, f"{name} by {action.by} lacked {len(missing)} read(s) the policy model includes "
-                                   f"({', '.join(missing)})")
+                                   f"({', '.join(missing)}); expected each once")
         if doubled:
             self.diverge(("API-CONF-01",), f"{name} by {action.by} listed a read more than once")
 
@@ -361,6 +373,8 @@ class Episode:
             return ("PC-SHR-04",)
         if kind == "out_of_state":
             return ("PC-SHR-05",)
+        if kind == "vendor_support":
+            return ("PC-SHR-01",)
         had = any(g.agency == agency for g in self.model.agreements.values())
         return ("PC-SHR-03",) if had else ("PC-SHR-01",)
 
@@ -370,7 +384,8 @@ class Episode:
         by_code = {"reason_required": "PC-PUR-01", "offense_type_required": "PC-PUR-01",
                    "offense_type_not_authorized": "PC-PUR-01", "case_number_required": "PC-PUR-02",
                    "case_number_invalid": "PC-PUR-02", "prohibited_purpose": "PC-PUR-03",
-                   "unauthenticated": "PC-AUTH-01", "federal_denied": "PC-SHR-04", "out_of_state_denied": "PC-SHR-05"}
+                   "unauthenticated": "PC-AUTH-01", "federal_denied": "PC-SHR-04", "out_of_state_denied": "PC-SHR-05",
+                   "vendor_support_denied": "PC-SHR-01", "audit_immutable": "PC-AUD-05"}
         if code in by_code:
             return (by_code[code],)
         if name in ("EditAuditEntry", "DeleteAuditEntry"):
@@ -403,7 +418,7 @@ class Episode:
                 continue
             row = rows.get(actor.id)
             if row is None:
-                self.diverge(("PC-ACC-05",), f"the access roster lacks {line.actor}")
+                self.diverge(("PC-ACC-05",), f"the access roster lacks {line.actor}; expected every account listed")
             elif row.get("active") is not line.active or row.get("role") != line.role:
                 self.diverge(("PC-ACC-05",), f"the access roster lists {line.actor} as {row.get('role')}, active "
                                              f"{row.get('active')}; expected {line.role}, active {line.active}")
@@ -421,12 +436,15 @@ class Episode:
             key(e.action, ids.get(e.actor) if e.actor else None, e.outcome) for e in expected)
         got: Counter[tuple[str, str, str]] = Counter(
             key(str(e.get("action")), e.get("actor_id"), str(e.get("outcome"))) for e in entries if isinstance(e, dict))
+        ever: Counter[tuple[str, str, str]] = Counter(
+            key(e.action, ids.get(e.actor) if e.actor else None, e.outcome) for e in self.model.log)
         own = key("export" if export else "audit_export", ids.get(reader), "allowed")
         if got[own] == want[own] + 1:
             got[own] -= 1
         handles = {v: k for k, v in ids.items()}
         for k in sorted(set(want) | set(got)):
-            if want[k] != got[k]:
+            # entries past the audit retention may be kept or dropped; nothing else may differ
+            if not want[k] <= got[k] <= max(want[k], ever[k] - (1 if k == own else 0)):
                 action, actor_id, outcome = k
                 who = handles.get(actor_id, "no actor" if actor_id == "-" else "an actor the explorer did not create")
                 agency = self.model.actors[handles[actor_id]].agency if actor_id in handles and \
@@ -440,8 +458,8 @@ class Episode:
                 else:
                     controls = ("PC-AUD-04",)
                 self.diverge(controls, f"the {'termination export' if export else 'audit log'} shows {got[k]} "
-                                       f"{outcome} {action} entr{'y' if got[k] == 1 else 'ies'} by {who}; the "
-                                       f"policy model expects {want[k]}")
+                                       f"{outcome} {action} entr{'y' if got[k] == 1 else 'ies'} by {who}; expected "
+                                       f"{want[k]} (policy model)")
         self._compare_times(expected, entries, ids)
 
     def _compare_times(self, expected: Any, entries: list[Any], ids: dict[str, str]) -> None:
@@ -454,12 +472,14 @@ class Episode:
                 continue
             at = entry.get("at")
             if not isinstance(at, str) or not re.search(r"(Z|[+-]00:?00)$", at):
-                self.diverge(("PC-AUD-07",), f"an audit entry's time {at!r} has no explicit UTC offset")
+                self.diverge(("PC-AUD-07",), f"an audit entry's time {at!r} has no explicit UTC offset; expected 'Z' or "
+                                             "'+00:00'")
                 return
             times = by_key.get((str(entry.get("action")), entry.get("actor_id") or "-"), [])
             if times and min(abs(_unix(at) - t) for t in times) > tolerance + 5:
                 self.diverge(("PC-AUD-07",), f"an audit entry ({entry.get('action')}) is timed more than "
-                                             f"{tolerance + 5:g} s away from when the action happened")
+                                             f"{tolerance + 5:g} s away from when the action happened; expected "
+                                             "within that")
                 return
 
 
@@ -477,11 +497,12 @@ class Explorer:
         self.http = http or httpx.Client(timeout=httpx.Timeout(15.0))
         self.validator = validator or SpecValidator()
         self.policy = policy or default_policy()
-        self.classifier = classifier or default_library().classifier(self.policy.prohibited_categories)
+        self.classifier = classifier or default_library().classifier()
         self.report = ExplorationReport(seed, budget, model=f"{self.policy.name} ({self.policy.version})")
         self.admin_id = self.home_id = self.admin_name = ""
         self.offense_codes: list[str] = []
         self.home_state = ""
+        self.checked_requests: set[tuple[Any, ...]] = set()
 
     def _identify(self) -> None:
         probe = SandboxClient(self.base_url, self.admin_token, client=self.http, validator=self.validator)
@@ -511,7 +532,7 @@ class Explorer:
 
         @settings(max_examples=max(1, self.budget.actions), deadline=None, database=None, derandomize=False,
                   suppress_health_check=list(HealthCheck), report_multiple_bugs=True,
-                  phases=(Phase.generate, Phase.shrink), print_blob=False, verbosity=0)
+                  phases=(Phase.generate, Phase.shrink), print_blob=False, verbosity=Verbosity.quiet)
         @hypothesis_seed(self.seed)
         @given(st.lists(STEP, min_size=1, max_size=MAX_STEPS))
         def example(steps: list[Step]) -> None:
@@ -534,7 +555,8 @@ class Explorer:
         return self.report
 
     def _episode(self, steps: list[Step]) -> Episode | None:
-        traffic = Traffic(self.seed, self.home_state, self.offense_codes)
+        traffic = Traffic(self.seed, self.home_state, self.offense_codes,
+                          prohibited_categories=self.policy.prohibited_categories)
         try:
             episode = Episode(self, traffic)
         except ExplorerUnavailable as exc:
@@ -551,6 +573,8 @@ class Explorer:
             episode.step_index = None
             reader = episode.actor(0)
             episode.perform(episode.a.ReadAuditLog(reader), lambda: episode.client.audit_log(episode.client.admin))
+        except Diverged:
+            pass
         except SandboxUnavailable as exc:
             episode.diverge(("API-CONF-01",), f"the sandbox stopped answering: {exc}")
         finally:
@@ -570,56 +594,84 @@ class Explorer:
 # --------------------------------------------------------------------------- the steps
 
 
+SEEKERS = ("home-searcher", "partner-searcher", "instate-searcher", "partner-searcher", "home-searcher",
+           "oos-searcher", "federal-searcher", "home-auditor", "partner-admin", "vendor-admin", "home-admin",
+           "instate-admin")
+"""Who searches and fetches, weighted towards outside searchers (cast handles)."""
+SHARE_TARGETS = ("partner", "partner", "instate", "oos", "federal", "vendor")
+
+
+def _seeker(ep: Episode, index: int) -> str:
+    """A searching actor: the cast's seekers, accounts provisioned in the episode, and deactivated ones
+    (whose old tokens must no longer work)."""
+    pool = [*SEEKERS, *(h for h, _, _ in ep.extra_actors), *sorted(ep.deactivated)]
+    handle = pool[index % len(pool)]
+    return ep.actor(next(i for i, (h, _, _) in enumerate(ep.cast()) if h == handle))
+
+
+def _plant(ep: Episode, step: Step, owner: str | None = None) -> None:
+    a, client, traffic = ep.a, ep.client, ep.traffic
+    owner = owner or (ep.actor(0) if step.actor % 3 else ep.actor(6))  # mostly home reads, some a tenant's
+    plate = traffic.plate()
+    captured = ep.model.now() - DAYS_AGO[step.v1 % len(DAYS_AGO)] * DAY
+    camera = traffic.camera()
+    handle = f"read-{len(ep.reads) + 1}"
+    ep.reads.append(handle)
+    ep.plates[handle] = plate
+    actor = ep.actors[owner]
+    ep.perform(a.Ingest(owner, handle, plate, captured, camera),
+               lambda: client.ingest_read(actor, plate, _iso(captured), camera), created=("read", handle))
+
+
+def _share(ep: Episode, who: str, target: str, expires: float | None) -> None:
+    target = ep.agency(target)
+    at = ep.model.now() + expires if expires else None
+    handle = f"agreement-{len(ep.agreements) + 1}"
+    ep.agreements.append(handle)
+    ep.perform(ep.a.CreateAgreement(who, handle, target, at),
+               lambda: ep.client.create_agreement(ep.agencies[target], _iso(at) if at else None, actor=ep.actors[who]),
+               created=("agreement", handle))
+
+
 def run_step(ep: Episode, step: Step) -> None:
-    """Perform one abstract step on the sandbox and the model."""
+    """Perform one abstract step on the sandbox and the model (with what it needs first: a read to look
+    for, an agreement to revoke)."""
     a, client, traffic = ep.a, ep.client, ep.traffic
     op = step.op
+    if op in ("search", "fetch") and not ep.reads:
+        _plant(ep, Step("plant", 1, 0, 0, 0))
+    if op == "revoke" and not ep.agreements:
+        _share(ep, "home-admin", "partner", None)
     if op == "plant":
-        owner = ep.actor(0) if step.actor % 3 else ep.actor(6)  # mostly home reads, some an in-state tenant's
-        plate = traffic.plate()
-        captured = ep.model.now() - DAYS_AGO[step.v1 % len(DAYS_AGO)] * DAY
-        camera = traffic.camera()
-        handle = f"read-{len(ep.reads) + 1}"
-        ep.reads.append(handle)
-        ep.plates[handle] = plate
-        actor = ep.actors[owner]
-        ep.perform(a.Ingest(owner, handle, plate, captured, camera),
-                   lambda: client.ingest_read(actor, plate, _iso(captured), camera), created=("read", handle))
+        _plant(ep, step)
     elif op == "search":
-        who = ep.actor(step.actor)
-        _search(ep, who, step)
+        _search(ep, _seeker(ep, step.actor), step)
     elif op in ("fetch", "fetch_missing"):
-        who = ep.actor(step.actor)
-        if op == "fetch" and ep.reads:
+        who = _seeker(ep, step.actor)
+        if op == "fetch":
             handle = ep.reads[step.target % len(ep.reads)]
-            read_id = ep.read_ids.get(handle, f"{secrets.token_hex(8)}")
+            read_id = ep.read_ids.get(handle, secrets.token_hex(8))
         else:
             handle, read_id = f"ghost-{step.v1}", secrets.token_hex(8)
         ep.perform(a.FetchRead(who, handle), lambda: client.get_read(ep.actors[who], read_id),
                    read_handles=lambda r: [ep.handle_of_read.get(str(r.get("id")), "<foreign read>")])
     elif op == "share":
         who = ep.actor(0 if step.actor % 4 else step.actor)  # mostly the home admin
-        target = ep.agency(OUTSIDE[step.target % len(OUTSIDE)])
-        expires = EXPIRIES[step.v1 % len(EXPIRIES)]
-        at = ep.model.now() + expires if expires else None
-        handle = f"agreement-{len(ep.agreements) + 1}"
-        ep.agreements.append(handle)
-        ep.perform(a.CreateAgreement(who, handle, target, at),
-                   lambda: client.create_agreement(ep.agencies[target], _iso(at) if at else None, actor=ep.actors[who]),
-                   created=("agreement", handle))
-    elif op == "revoke" and ep.agreements:
+        _share(ep, who, SHARE_TARGETS[step.target % len(SHARE_TARGETS)], EXPIRIES[step.v1 % len(EXPIRIES)])
+    elif op == "revoke":
         who = ep.actor(0 if step.actor % 3 else step.actor)
         handle = ep.agreements[step.target % len(ep.agreements)]
         agreement_id = ep.agreement_ids.get(handle, secrets.token_hex(6))
         ep.perform(a.RevokeAgreement(who, handle),
                    lambda: client.call("DELETE", f"/v1/sharing-agreements/{agreement_id}", ep.actors[who]))
     elif op == "deactivate":
-        target = ep.actor(step.target + 1)
+        target = _seeker(ep, step.target)
         if target == "home-admin":
             return
         target_id = ep.actors[target].id or secrets.token_hex(6)
-        ep.perform(a.DeactivateActor("home-admin", target),
-                   lambda: client.deactivate_actor(target_id))
+        result = ep.perform(a.DeactivateActor("home-admin", target), lambda: client.deactivate_actor(target_id))
+        if result.ok:
+            ep.deactivated.add(target)
     elif op == "clock":
         seconds = CLOCK_MOVES[step.v1 % len(CLOCK_MOVES)]
         ep.perform(a.AdvanceClock("home-admin", seconds), lambda: client.advance_clock(seconds))
@@ -629,8 +681,8 @@ def run_step(ep: Episode, step: Step) -> None:
         days = (1, 7, 21, cap, cap + 1)[step.v1 % 5]
         ep.perform(a.SetRetention(who, days), lambda: client.set_retention(days, actor=ep.actors[who]))
     elif op == "provision":
-        who = ep.actor(step.actor)
-        agency = ep.agency(("home", *OUTSIDE)[step.target % 5])
+        who = ep.actor(0 if step.actor % 3 == 0 else step.actor)
+        agency = ep.agency(("partner", "home", "instate", "oos", "federal", "vendor")[step.target % 6])
         role = ROLES[step.v1 % 3]
         handle = f"account-{len(ep.extra_actors) + 1}"
         ep.extra_actors.append((handle, agency, role))
@@ -668,6 +720,28 @@ def run_step(ep: Episode, step: Step) -> None:
                             lambda: client.call("POST", "/v1/termination/delete", ep.actors[who]))
         if result.ok:
             ep.terminated |= home
+    elif op == "anonymous":
+        _anonymous(ep, step)
+
+
+def _anonymous(ep: Episode, step: Step) -> None:
+    """A request without a token, or with one never issued: search, fetch or audit read."""
+    a, client = ep.a, ep.client
+    foreign = step.v2 % 2 == 1
+    who = a.FOREIGN if foreign else a.ANONYMOUS
+    token = secrets.token_urlsafe(32) if foreign else None
+    kind = step.v1 % 3
+    if kind == 0 and ep.reads:
+        handle = ep.reads[step.target % len(ep.reads)]
+        read_id = ep.read_ids.get(handle, secrets.token_hex(8))
+        ep.perform(a.FetchRead(who, handle), lambda: client.get_read(None, read_id, token=token, deliberate=True))
+    elif kind == 1:
+        ep.perform(a.ReadAuditLog(who), lambda: client.audit_log(None, token=token, deliberate=True))  # type: ignore[arg-type]
+    else:
+        plate = ep.plates[ep.reads[step.target % len(ep.reads)]] if ep.reads else ep.traffic.plate()
+        purpose = ep.traffic.purpose()
+        ep.perform(a.Search(who, plate=plate, **purpose),
+                   lambda: client.search(None, plate=plate, token=token, deliberate=True, **purpose))
 
 
 def _search(ep: Episode, who: str, step: Step) -> None:
@@ -699,7 +773,7 @@ def _search(ep: Episode, who: str, step: Step) -> None:
     elif kind == "placeholder":
         purpose["case_number"] = traffic.placeholders(1)[0]
     elif kind == "prohibited":
-        variant = traffic.library.variants(traffic.rng, 1, categories=ep.ex.policy.prohibited_categories)[0]
+        variant = traffic.prohibited(1)[0]
         purpose[variant.field] = variant.text
     action = a.Search(who, plate=body.get("plate"), plate_pattern=body.get("plate_pattern"),
                       reason=purpose["reason"], case_number=purpose["case_number"],

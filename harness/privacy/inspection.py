@@ -241,10 +241,10 @@ def _absent_read_id(ctx: ControlContext, read_id: str) -> str:
 # --------------------------------------------------------------------------- PC-SHR-08
 
 
-@control("PC-SHR-08", "Hotlist and alert sharing is opt-in both ways (outside agencies get no alerts on city reads)",
+@control("PC-SHR-08", "Hotlist and alert sharing is opt-in both ways and ends with the agreement",
          source="privacy_controls.md D3 PC-SHR-08", attestable=True,
-         actors="admins of an in-state, an out-of-state and a federal agency (hotlists); home admin (reads, own "
-                "hotlist); home auditor")
+         actors="admins of an in-state, an out-of-state and a federal agency (hotlists offered to the city); a "
+                "partner admin under an agreement, then after its revocation; home admin (reads, own hotlist)")
 def hotlists_opt_in(ctx: ControlContext) -> Verdict:
     info = ctx.client.info()
     declared = bool((info.get("capabilities") or {}).get("hotlist_sharing")) if info.ok else False
@@ -265,28 +265,49 @@ def hotlists_opt_in(ctx: ControlContext) -> Verdict:
         made = ctx.client.create_hotlist(admin, _hotlist_body(ctx, plate, [ctx.home_agency_id]))
         ctx.note(f"{admin.label} creating a hotlist: {made.describe()}", made)
         lists.append(made)
+    partner_id = ctx.agency("partner", "hotlist-partner")
+    partner_admin = ctx.actor(partner_id, "admin", "hotlist-partner-admin")
+    agreement = ctx.agreement(partner_id)
+    partner_list = ctx.client.create_hotlist(partner_admin, _hotlist_body(ctx, plate, []))
+    ctx.note(f"partner admin (under an agreement) creating a hotlist: {partner_list.describe()}", partner_list)
     own = ctx.client.create_hotlist(ctx.client.admin, _hotlist_body(ctx, plate, []))
     ctx.note(f"home admin creating its own hotlist: {own.describe()}", own)
     if not own.ok:
         raise SetupFailed(f"the home admin could not create a hotlist ({own.describe()})")
-    read_id = ctx.ingest(ctx.client.admin, plate, ctx.now())
-    home_alerts = ctx.client.alerts(ctx.client.admin)
-    ctx.note(f"home alerts after a home camera read the plate: {home_alerts.describe()}", home_alerts)
-    home_hits = [a for a in home_alerts.get("alerts", []) if isinstance(a, dict) and a.get("read_id") == read_id]
+    first_read = ctx.ingest(ctx.client.admin, plate, ctx.now())
+    home_hits = _alerts_on(ctx, ctx.client.admin, {first_read}, "home admin")
     if not any(a.get("hotlist_id") == own.get("id") for a in home_hits):
         raise SetupFailed("the home agency's own hotlist raised no alert on its own read (positive control)")
     outside_ids = {str(r.get("id")) for r in lists if r.ok}
     if any(a.get("hotlist_id") in outside_ids for a in home_hits):
         problems.append("the home agency got an alert from an outside agency's hotlist it never accepted")
     for label, admin in outsiders:
-        got = ctx.client.alerts(admin)
-        ctx.note(f"{label} admin's alerts: {got.describe()}", got)
-        leaked = [a for a in got.get("alerts", []) if isinstance(a, dict) and a.get("read_id") == read_id]
+        leaked = _alerts_on(ctx, admin, {first_read}, f"{label} admin")
         if leaked:
             problems.append(f"the {label} agency got {len(leaked)} alert(s) on a home camera's read without any "
                             "agreement; expected none")
-    return _verdict(problems, [], "outside agencies' hotlists raised no alert on the city's reads, and the city got "
-                                  "no alert from lists it never accepted; its own list alerted")
+    under = _alerts_on(ctx, partner_admin, {first_read}, "partner admin under the agreement")
+    if not under:
+        ctx.note("the partner got no alert under its agreement: revocation of alerts not testable here")
+        return _verdict(problems, [], "outside agencies' hotlists raised no alert on the city's reads, and the city "
+                                      "got no alert from lists it never accepted; its own list alerted")
+    revoked = ctx.client.revoke_agreement(agreement)
+    if not revoked.ok:
+        raise SetupFailed(f"revoking the partner's agreement answered {revoked.describe()}")
+    second_read = ctx.ingest(ctx.client.admin, plate, ctx.now())
+    after = _alerts_on(ctx, partner_admin, {first_read, second_read}, "partner admin after revocation")
+    if after:
+        problems.append(f"after its agreement was revoked the partner still had {len(after)} alert(s) on home reads; "
+                        "expected none (alerts end with the agreement)")
+    return _verdict(problems, [], "outside agencies' hotlists raised no alert on the city's reads, the city got no "
+                                  "alert from lists it never accepted, its own list alerted, and a partner's alerts "
+                                  "ended with its agreement")
+
+
+def _alerts_on(ctx: ControlContext, actor: Actor, read_ids: set[str], who: str) -> list[dict[str, Any]]:
+    got = ctx.client.alerts(actor)
+    ctx.note(f"{who}'s alerts: {got.describe()}", got)
+    return [a for a in got.get("alerts", []) if isinstance(a, dict) and a.get("read_id") in read_ids]
 
 
 def _hotlist_body(ctx: ControlContext, plate: str, share_with: list[str]) -> dict[str, Any]:

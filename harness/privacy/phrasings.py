@@ -169,6 +169,7 @@ class PhrasingLibrary:
         except (KeyError, TypeError) as exc:
             raise PhrasingError(f"{source}: missing or malformed member {exc}") from None
         self.source = source
+        self._classifiers: dict[tuple[str, ...], PurposeClassifier] = {}
         for template in self.templates:
             if "{p}" not in template:
                 raise PhrasingError(f"{source}: embedding template {template!r} lacks {{p}}")
@@ -184,7 +185,11 @@ class PhrasingLibrary:
             raise PhrasingError(f"{path}: {exc}") from None
 
     def classifier(self, categories: Iterable[str] | None = None) -> PurposeClassifier:
-        return PurposeClassifier(self, categories)
+        """A classifier over ``categories`` (all by default; built once per set of categories)."""
+        key = tuple(categories) if categories is not None else tuple(self.categories)
+        if key not in self._classifiers:
+            self._classifiers[key] = PurposeClassifier(self, key)
+        return self._classifiers[key]
 
     # ------------------------------------------------------------------ drawing variants
 

@@ -39,6 +39,7 @@ from harness.privacy.controls import (
 from harness.privacy.sandbox import Actor, SandboxClient, SandboxUnavailable
 from harness.privacy.explorer import Budget, Explorer, exploration_evidence, merge_exploration
 from harness.privacy.traffic import Traffic
+from harness.policy import Policy, default_policy
 
 CONFORMANCE_ID = "API-CONF-01"
 CONFORMANCE_TITLE = "Every sandbox response conforms to the published RFP evaluation API"
@@ -143,7 +144,7 @@ def add_privacy_to_scorecard(card: dict[str, Any], report: PrivacyReport) -> dic
     return card
 
 
-def suite_context(client: SandboxClient, seed: int) -> ControlContext:
+def suite_context(client: SandboxClient, seed: int, policy: Policy | None = None) -> ControlContext:
     """Who the admin token is (it must be the home agency's admin), the city's offense list, and the
     run's traffic drawn from ``seed``."""
     me = client.me(client.admin)
@@ -161,7 +162,7 @@ def suite_context(client: SandboxClient, seed: int) -> ControlContext:
     client.admin = Actor(client.admin.label, str(actor.get("id", "")), str(agency["id"]), "admin", client.admin.token,
                          str(actor.get("name", "")))
     state = str(agency.get("state", ""))
-    traffic = Traffic(seed, state, codes)
+    traffic = Traffic(seed, state, codes, prohibited_categories=(policy or default_policy()).prohibited_categories)
     traffic.ledger = client.redactor.ledger
     return ControlContext(client, traffic, str(agency["id"]), state, codes)
 
@@ -231,17 +232,18 @@ def run_privacy_suite(
     seed: int | None = None,
     controls: Sequence[Control] | None = None,
     budget: Budget | None = None,
+    policy: Policy | None = None,
 ) -> PrivacyReport:
     """Run every control (or ``controls``) in order against ``client``'s sandbox, then explore within
     ``budget`` (none: no exploration); never raises on vendor behaviour. The traffic and the exploration
-    are drawn from ``seed`` (a fresh one by default, recorded)."""
+    are drawn from ``seed`` (a fresh one by default, recorded); ``policy`` is the city's (Denver's by default)."""
     seed = new_seed() if seed is None else seed
     attestations = attestations or {}
     started = _now()
     ctx: ControlContext | None = None
     setup_error = None
     try:
-        ctx = suite_context(client, seed)
+        ctx = suite_context(client, seed, policy)
     except (SetupFailed, SandboxUnavailable) as exc:
         setup_error = str(exc)
     info = client.info() if setup_error is None else None
@@ -264,7 +266,7 @@ def run_privacy_suite(
     exploration = None
     if budget is not None and setup_error is None and budget.actions > 0 and budget.seconds > 0:
         explored = Explorer(client.base_url, client.admin.token, seed=seed, budget=budget,
-                            http=client.http, validator=client.validator).run()
+                            http=client.http, validator=client.validator, policy=policy).run()
         client.conformance_failures.extend(explored.conformance)
         merge_exploration(reports, explored)
         exploration = exploration_evidence(explored)

@@ -71,7 +71,8 @@ class Traffic:
     """Draws realistic test traffic by seed for one home agency's state and offense list."""
 
     def __init__(self, seed: int, home_state: str, offense_codes: Sequence[str], *,
-                 library: PhrasingLibrary | None = None, classifier: PurposeClassifier | None = None) -> None:
+                 library: PhrasingLibrary | None = None, classifier: PurposeClassifier | None = None,
+                 prohibited_categories: Sequence[str] | None = None) -> None:
         self.seed = seed
         self.rng = random.Random(seed)
         self.data = traffic_data()
@@ -81,6 +82,9 @@ class Traffic:
             raise ValueError("the city's offense list is empty")
         self.library = library or default_library()
         self.classifier = classifier or self.library.classifier()
+        """Screens legitimate reasons and case numbers (every category, prohibited here or not)."""
+        self.prohibited_categories = list(prohibited_categories or self.library.categories)
+        """The categories the city's policy prohibits: the only ones :meth:`prohibited` draws from."""
         self.ledger = Ledger()
         self._agency_formats: dict[str, str] = {}
         others = sorted(s for s in self.data["states"] if s != home_state)
@@ -129,13 +133,16 @@ class Traffic:
     # ------------------------------------------------------------------ agencies and people
 
     def agency(self, kind: str) -> tuple[str, str]:
-        """A fresh (name, state) for an agency of ``kind`` (``partner``, ``instate``, ``out_of_state``, ``federal``)."""
+        """A fresh (name, state) for an agency of ``kind`` (``partner``, ``instate``, ``out_of_state``, ``federal``,
+        ``vendor_support``)."""
         names = self.data["agencies"]
         if kind == "out_of_state":
             state = self.rng.choice(self.other_states[:4] or ["TX"])
             templates = names["police"] + names["sheriff"]
         elif kind == "federal":
             state, templates = self.home_state, names["federal"]
+        elif kind == "vendor_support":
+            state, templates = self.home_state, names["vendor_support"]
         else:
             state, templates = self.home_state, names["police"] + names["sheriff"] + names["state"]
         place = dict(self._state(state))
@@ -229,11 +236,12 @@ class Traffic:
         pool = list(self.data["case_placeholders"]["values"])
         return self.rng.sample(pool, min(count, len(pool)))
 
-    def prohibited(self, count: int, categories: Iterable[str] | None = None) -> list[Variant]:
-        """Prohibited-purpose phrasings drawn from the library for this run."""
-        return self.library.variants(self.rng, count, categories=categories, fill=self._fill())
+    def prohibited(self, count: int) -> list[Variant]:
+        """Phrasings of the policy's prohibited purposes, drawn from the library for this run."""
+        return self.library.variants(self.rng, count, categories=self.prohibited_categories, fill=self._fill())
 
     def fork(self, salt: int) -> Traffic:
         """An independent generator for one sub-run (same data, a seed derived from this one)."""
         return Traffic(self.rng.randrange(2**32) ^ salt, self.home_state, self.offense_codes,
-                       library=self.library, classifier=self.classifier)
+                       library=self.library, classifier=self.classifier,
+                       prohibited_categories=self.prohibited_categories)
