@@ -19,11 +19,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from harness.privacy.explorer import Budget, Explorer  # noqa: E402
-from harness.privacy.runner import run_privacy_suite  # noqa: E402
-from harness.privacy.sandbox import SandboxClient  # noqa: E402
-from harness.reference_server.launcher import running_reference_server  # noqa: E402
-from harness.scorecard.provenance import machine_info  # noqa: E402
+from harness.privacy.explorer import Budget, Explorer
+from harness.privacy.runner import run_privacy_suite
+from harness.privacy.sandbox import SandboxClient
+from harness.reference_server.launcher import ServerStartError, running_reference_server
+from harness.scorecard.provenance import machine_info
 
 
 def one(seed: int, budget: Budget, flaws: tuple[str, ...]) -> tuple[float, float, float, int, dict[str, str]]:
@@ -57,7 +57,14 @@ def main(argv: list[str] | None = None) -> int:
     clean = 0
     for seed in range(args.first_seed, args.first_seed + args.seeds):
         load = os.getloadavg()[0]
-        fixed, explored, cpu, requests, failing = one(seed, args.budget, tuple(args.flaw))
+        for attempt in range(3):  # a loaded machine can be slower than the launcher's start-up wait
+            try:
+                fixed, explored, cpu, requests, failing = one(seed, args.budget, tuple(args.flaw))
+                break
+            except ServerStartError as exc:
+                print(f"seed {seed}: {exc}; retrying", flush=True)
+        else:
+            return 2
         clean += not failing
         print(f"seed {seed}: fixed pass {fixed:.1f} s, exploration {explored:.1f} s ({args.budget.describe()}), "
               f"CPU {cpu:.1f} s, {requests} requests, load {load:.1f}: "

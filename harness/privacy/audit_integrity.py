@@ -177,7 +177,7 @@ def _paging_problems(ctx: ControlContext, auditor: Actor, whole: list[dict[str, 
 # --------------------------------------------------------------------------- PC-AUD-05
 
 
-@control("PC-AUD-05", "The audit log is append-only: edits and deletions are refused by every role and logged",
+@control("PC-AUD-05", "The audit log is append-only: edits and deletions are refused by every role",
          source="privacy_controls.md D5 PC-AUD-05 (CJIS AU-9)", attestable=True,
          actors="home admin (bootstrap and provisioned), home auditor, home searcher, partner admin and searcher "
                 "under an agreement, anonymous")
@@ -203,11 +203,9 @@ def audit_immutable(ctx: ControlContext) -> Verdict:
     attempts: list[tuple[str, Actor | None, ApiResult]] = []
     for who, actor in roles:
         anonymous = actor is None
-        for what, call in (("editing", lambda a=actor: ctx.client.edit_audit_entry(a, target["id"], change,
-                                                                                   deliberate=anonymous)),
-                           ("deleting", lambda a=actor: ctx.client.delete_audit_entry(a, target["id"],
-                                                                                     deliberate=anonymous))):
-            result = call()
+        for what in ("editing", "deleting"):
+            result = (ctx.client.edit_audit_entry(actor, target["id"], change, deliberate=anonymous) if what == "editing"
+                      else ctx.client.delete_audit_entry(actor, target["id"], deliberate=anonymous))
             ctx.note(f"{who} {what} an audit entry: {result.describe()}", result)
             attempts.append((f"{who} {what}", actor, result))
             if result.ok:
@@ -218,21 +216,9 @@ def audit_immutable(ctx: ControlContext) -> Verdict:
     if changed:
         problems.append(f"{len(changed)} audit entries that existed before the attempts were changed or gone "
                         "afterwards; expected every entry unchanged")
-    actions = audited_actions()
-    if {"audit_edit", "audit_delete"} <= actions:
-        new = [e for e in after if e.get("id") not in {b.get("id") for b in before}]
-        for what, actor, result in attempts:
-            if actor is None or result.ok:
-                continue
-            action = "audit_edit" if "editing" in what else "audit_delete"
-            logged = [e for e in new if e.get("action") == action and e.get("actor_id") == actor.id
-                      and e.get("outcome") == "denied"]
-            if len(logged) != 1:
-                problems.append(f"the refused attempt ({what}) has {len(logged)} denied {action} entries; expected 1")
-    else:
-        ctx.note("the published API defines no audit_edit/audit_delete action: attempts checked as refused only")
+    ctx.note("whether the refused attempts were logged is PC-AUD-03's finding (denied attempts are logged)")
     return _verdict(problems, [], f"{len(attempts)} edit and delete attempts by {len(roles)} roles were refused, "
-                                  "logged, and the log was unchanged")
+                                  "and every entry was unchanged")
 
 
 # --------------------------------------------------------------------------- PC-AUD-07
@@ -243,7 +229,7 @@ def _utc(value: Any) -> datetime | None:
     if not isinstance(value, str) or not re.search(r"(Z|[+-]00:?00)$", value):
         return None
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(value)
     except ValueError:
         return None
     return moment if moment.utcoffset() == timedelta(0) else None

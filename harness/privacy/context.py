@@ -15,7 +15,6 @@ from typing import Any
 from harness.privacy.sandbox import Actor, ApiResult, SandboxClient
 from harness.privacy.traffic import Traffic
 
-
 MAX_PAGES = 2000
 """Bound on the audit-log pages followed (a cursor that never ends is a finding, not a hang)."""
 
@@ -63,6 +62,8 @@ class ControlContext:
     created: list[Actor] = field(default_factory=list)
     """Every actor the harness provisioned this run (the roster must list each)."""
     deactivated: set[str] = field(default_factory=set)
+    remembered: dict[str, Any] = field(default_factory=dict)
+    """What one control leaves for a later one (e.g. the audit log before the termination drill)."""
     check_collisions: bool = True
     """Look each drawn plate up in the sandbox before planting it (off for a freshly reset sandbox)."""
 

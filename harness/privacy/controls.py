@@ -94,14 +94,21 @@ def _expect_status(ctx: ControlContext, what: str, result: ApiResult, wanted: tu
 
 
 def _no_access(ctx: ControlContext, who: str, actor: Actor, plate: str, read_id: str, expect: str,
-               problems: list[str], partial: list[str]) -> None:
-    """Full-plate search, wildcard search and fetch by id of one home read: each must give nothing."""
+               problems: list[str], partial: list[str], *, fetch_baseline: Actor | None = None) -> None:
+    """Full-plate and wildcard search of one home read must give nothing; with ``fetch_baseline`` (an
+    outsider that never had an agreement), a fetch by id too, unless the baseline can fetch it as well:
+    then object-level isolation is broken for everyone, which is PC-ACC-04's finding, not this one's."""
     _denied_search(ctx, who, actor, expect, problems, partial, plate=plate)
     _denied_search(ctx, who, actor, expect, problems, partial, plate_pattern=ctx.pattern(plate))
+    if fetch_baseline is None:
+        return
     fetched = ctx.client.get_read(actor, read_id)
     ctx.note(f"{who}: fetch of a home read by id answered {fetched.describe()}", fetched)
     if fetched.ok:
-        problems.append(f"{who} fetched a home read by id ({fetched.status}); expected 404")
+        baseline = ctx.client.get_read(fetch_baseline, read_id)
+        ctx.note(f"{fetch_baseline.label} (never an agreement), same fetch: {baseline.describe()}", baseline)
+        if not baseline.ok:
+            problems.append(f"{who} fetched a home read by id ({fetched.status}); expected 404")
 
 
 def _full_access(ctx: ControlContext, who: str, actor: Actor, plate: str, read_id: str,
@@ -222,7 +229,8 @@ def sharing_by_agreement(ctx: ControlContext) -> Verdict:
     _, stranger = ctx.outside_searcher("instate", "instate-bystander")
     problems: list[str] = []
     partial: list[str] = []
-    _no_access(ctx, "partner searcher before any agreement", partner, plate, read_id, "403", problems, partial)
+    _no_access(ctx, "partner searcher before any agreement", partner, plate, read_id, "403", problems, partial,
+               fetch_baseline=stranger)
     agreement_id = ctx.agreement(partner_id)
     newcomer = ctx.actor(partner_id, "searcher", "partner-searcher-added-under-agreement")
     _full_access(ctx, "partner searcher under the agreement", partner, plate, read_id, problems)
@@ -234,14 +242,15 @@ def sharing_by_agreement(ctx: ControlContext) -> Verdict:
         raise SetupFailed(f"revoking the agreement answered {revoked.describe()}")
     for who, actor in (("partner searcher right after revocation", partner),
                        ("partner searcher created during the agreement, after revocation", newcomer)):
-        _no_access(ctx, who, actor, plate, read_id, "403 at once", problems, partial)
+        _no_access(ctx, who, actor, plate, read_id, "403 at once", problems, partial, fetch_baseline=stranger)
     # an agreement with an expiry: access until it, none after (sandbox clock)
     expiring_id, expiring = ctx.outside_searcher("partner", "expiring-partner")
     ctx.agreement(expiring_id, expires_at=ctx.now() + delta(seconds=3600))
     _full_access(ctx, "partner searcher under an agreement expiring in an hour", expiring, plate, read_id, problems)
     if not ctx.client.advance_clock(3660).ok:
         raise SetupFailed("advancing the sandbox clock past the agreement's expiry failed")
-    _no_access(ctx, "partner searcher after its agreement expired", expiring, plate, read_id, "403", problems, partial)
+    _no_access(ctx, "partner searcher after its agreement expired", expiring, plate, read_id, "403", problems, partial,
+               fetch_baseline=stranger)
     return _verdict(problems, partial, "no access before the agreement, full access under it (also for an account "
                                        "created during it), none for a bystander, none right after revocation or "
                                        "after expiry, by search (full and wildcard) or by id")
@@ -468,7 +477,7 @@ def audit_unredacted(ctx: ControlContext) -> Verdict:
         checked += 1
         problems += [p for e in fetches for p in _identity_problems("the partner's fetch-by-id entry", e, partner, None)]
     elif fetched.ok:
-        problems.append("the partner searcher's fetch by id is missing from the home auditor's export")
+        ctx.note("the partner searcher's fetch by id is not in the log (completeness is PC-AUD-01's finding)")
     return _verdict(problems, [], f"{checked} outside actions appear in the home export under the outside actor's "
                                   "full identity")
 
@@ -508,6 +517,11 @@ def denied_logged(ctx: ControlContext) -> Verdict:
         result = ctx.client.search(actor, plate=plate, **purpose)
         ctx.note(f"{what}: {result.describe()}", result)
         scripted.append((what, purpose, result))
+    entries_now = ctx.audit_entries(auditor)
+    edited = None
+    if entries_now:
+        edited = ctx.client.edit_audit_entry(searcher, str(entries_now[0].get("id")), {"outcome": "allowed"})
+        ctx.note(f"home searcher editing an audit entry: {edited.describe()}", edited)
     probe = f"/v1/reads/{ctx.traffic.rng.getrandbits(48):012x}"
     login = ctx.client.call("GET", probe, None, token=ctx.random_token(), deliberate=True)
     ctx.note(f"request with an unknown token: {login.describe()}", login)
@@ -521,6 +535,12 @@ def denied_logged(ctx: ControlContext) -> Verdict:
         denied = [e for e in by_case.get(str(purpose["case_number"]), []) if e.get("outcome") == "denied"]
         if len(denied) != 1:
             problems.append(f"the refused {what} ({result.describe()}) has {len(denied)} denied audit entries; expected 1")
+    if edited is not None and not edited.ok:
+        checked += 1
+        tries = [e for e in entries if e.get("action") == "audit_edit" and e.get("actor_id") == searcher.id
+                 and e.get("outcome") == "denied"]
+        if len(tries) != 1:
+            problems.append(f"the refused audit-entry edit has {len(tries)} denied audit_edit entries; expected 1")
     if login.status == 401:
         checked += 1
         logins = [e for e in entries if e.get("action") == "login" and e.get("outcome") == "denied"
@@ -566,6 +586,8 @@ def least_privilege(ctx: ControlContext) -> Verdict:
                 a, ctx.home_agency_id, "admin", ctx.traffic.person("admin"))),
             (f"{who} provisioning a user in another agency", lambda a=admin: ctx.client.create_actor_as(
                 a, third_id, "searcher", ctx.traffic.person("searcher"))),
+            (f"{who} provisioning a user in its own agency", lambda a=admin: ctx.client.create_actor_as(
+                a, a.agency_id, "searcher", ctx.traffic.person("searcher"))),
             (f"{who} reading the audit log", lambda a=admin: ctx.client.audit_log(a)),
             (f"{who} reading the access roster", lambda a=admin: ctx.client.access_roster(a)),
             (f"{who} running the termination export", lambda a=admin: ctx.client.termination_export(actor=a)),
@@ -713,10 +735,10 @@ def retention_enforced(ctx: ControlContext) -> Verdict:
     if expire_id in exported:
         problems.append("a read past retention was still in the export of every home read; expected it purged")
     _full_access(ctx, "home searcher, read inside retention", searcher, keep, keep_id, problems)
-    if keep_id not in exported:
-        problems.append("a read inside retention was missing from the export of every home read")
+    ctx.note(f"the read inside retention is {'in' if keep_id in exported else 'NOT in'} the export "
+             "(export completeness is PC-RET-05's)")
     return _verdict(problems, [], f"with retention {days} days, a read past it was in no search (full or wildcard), "
-                                  "fetch or export, and a read inside it was kept on every path")
+                                  "fetch or export, and a read inside it kept full access")
 
 
 @control("PC-RET-05", "Termination: complete export (reads and audit log), then verified deletion",
@@ -726,12 +748,16 @@ def termination(ctx: ControlContext) -> Verdict:
     camera = ctx.traffic.camera()
     plate = ctx.plate()
     read_id = ctx.ingest(ctx.client.admin, plate, ctx.now() - delta(days=1), camera=camera)
+    days = ctx.client.get_retention().get("days")
+    ages = [a for a in (3, 9, 15) if not isinstance(days, int) or a < days - 1]
+    older = [ctx.planted(days_ago=age)[1] for age in ages]
     searcher = ctx.home_actor("searcher", "termination-searcher")
     auditor = ctx.home_actor("auditor", "termination-auditor")
     partner_id, partner = ctx.outside_searcher("partner", "termination-partner")
     ctx.agreement(partner_id)
     ctx.expect_allowed_search(searcher, plate, "the planted read before termination")
     before = ctx.audit_entries(auditor)
+    ctx.remembered["audit_before_termination"] = [e.get("id") for e in before]
     problems: list[str] = []
     export = ctx.client.termination_export()
     ctx.note(f"termination export: {export.status}, count {export.get('count')}", export)
@@ -744,6 +770,11 @@ def termination(ctx: ControlContext) -> Verdict:
             problems.append("the export does not hold the planted read once with its plate and camera")
         if export.get("count") != len(reads):
             problems.append(f"the export's count {export.get('count')!r} differs from the {len(reads)} reads it holds")
+        held = {r.get("id") for r in reads}
+        short = [age for age, rid in zip(ages, older, strict=True) if rid not in held]
+        if short:
+            problems.append(f"the export lacks planted home reads {', '.join(map(str, short))} days old, inside "
+                            "retention; expected every retained home read")
         exported_ids = [e.get("id") for e in export.get("audit_entries", []) if isinstance(e, dict)]
         missing = {e.get("id") for e in before} - set(exported_ids)
         if missing:
@@ -769,7 +800,7 @@ def termination(ctx: ControlContext) -> Verdict:
          actors="home searcher, home auditor, home admin (clock); after the termination drill")
 def audit_log_retained(ctx: ControlContext) -> Verdict:
     auditor = ctx.home_actor("auditor", "logkeep-auditor")
-    before = ctx.audit_entries(auditor)
+    before_ids = ctx.remembered.get("audit_before_termination") or [e.get("id") for e in ctx.audit_entries(auditor)]
     plate, _ = ctx.planted()
     searcher = ctx.home_actor("searcher", "logkeep-searcher")
     purpose = ctx.purpose(searcher)
@@ -787,14 +818,14 @@ def audit_log_retained(ctx: ControlContext) -> Verdict:
     if len(kept) != 1:
         problems.append(f"366 days after a search its audit entry appears {len(kept)} times; expected once")
     ids = {e.get("id") for e in later}
-    lost = [e for e in before if e.get("id") not in ids]
-    ctx.note(f"{len(before)} entries existed before (after the termination drill); {len(lost)} gone a year later")
+    lost = [i for i in before_ids if i not in ids]
+    ctx.note(f"{len(before_ids)} entries existed before the termination drill; {len(lost)} gone a year after it")
     if lost:
-        problems.append(f"{len(lost)} of the {len(before)} audit entries kept through termination were gone 366 "
-                        "days later (the audit log must outlive read retention and termination)")
+        problems.append(f"{len(lost)} of the {len(before_ids)} audit entries that existed before termination were "
+                        "gone afterwards; expected the audit log to outlive read retention and termination")
     return _verdict(problems, [], "the audit log kept every entry through the termination drill, and a search's "
                                   "entry was still exported 366 sandbox days later")
 
 
 # The second-pass controls live in their own modules; importing them registers them here.
-from harness.privacy import audit_integrity, inspection  # noqa: E402,F401
+from harness.privacy import audit_integrity, inspection  # noqa: F401

@@ -33,6 +33,7 @@ from hypothesis import strategies as st
 
 from harness.api.openapi_bridge import SpecValidator
 from harness.privacy.audit_integrity import TIME_TOLERANCE
+from harness.privacy.budget import Budget
 from harness.privacy.context import parse_time
 from harness.privacy.inspection import exchange_extras
 from harness.privacy.sandbox import Actor, ApiResult, SandboxClient, SandboxUnavailable
@@ -72,39 +73,6 @@ class ExplorerUnavailable(Exception):
 
 class Diverged(Exception):
     """The sandbox and the model part ways: their states no longer match, so the episode ends here."""
-
-
-@dataclass(frozen=True)
-class Budget:
-    """How much exploring: steps (one action each, set-up not counted) and wall seconds, whichever ends first."""
-
-    actions: int = 300
-    seconds: float = 60.0
-
-    @classmethod
-    def parse(cls, text: str) -> Budget:
-        """``300`` (actions), ``60s`` (seconds) or ``300,60s`` (both); ``0`` turns exploration off."""
-        actions, seconds = cls.actions, cls.seconds
-        parts = [p.strip() for p in text.split(",") if p.strip()]
-        if not parts:
-            raise ValueError("--privacy-budget: give actions (300), seconds (60s) or both (300,60s)")
-        for part in parts:
-            try:
-                if part.endswith("s"):
-                    seconds = float(part[:-1])
-                else:
-                    actions = int(part)
-            except ValueError:
-                raise ValueError(f"--privacy-budget: {part!r} is neither a number of actions nor seconds like 60s") from None
-            if (seconds if part.endswith("s") else actions) < 0:
-                raise ValueError(f"--privacy-budget: {part!r} is negative")
-        return cls(actions, seconds)
-
-    def describe(self) -> str:
-        return f"{self.actions} actions, {self.seconds:g} s"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"actions": self.actions, "seconds": self.seconds}
 
 
 @dataclass(frozen=True)
@@ -374,7 +342,7 @@ class Episode:
         if kind == "out_of_state":
             return ("PC-SHR-05",)
         if kind == "vendor_support":
-            return ("PC-SHR-01",)
+            return ("PC-ACC-02",)
         had = any(g.agency == agency for g in self.model.agreements.values())
         return ("PC-SHR-03",) if had else ("PC-SHR-01",)
 
@@ -385,7 +353,7 @@ class Episode:
                    "offense_type_not_authorized": "PC-PUR-01", "case_number_required": "PC-PUR-02",
                    "case_number_invalid": "PC-PUR-02", "prohibited_purpose": "PC-PUR-03",
                    "unauthenticated": "PC-AUTH-01", "federal_denied": "PC-SHR-04", "out_of_state_denied": "PC-SHR-05",
-                   "vendor_support_denied": "PC-SHR-01", "audit_immutable": "PC-AUD-05"}
+                   "vendor_support_denied": "PC-ACC-02", "audit_immutable": "PC-AUD-05"}
         if code in by_code:
             return (by_code[code],)
         if name in ("EditAuditEntry", "DeleteAuditEntry"):
@@ -393,13 +361,25 @@ class Episode:
         if code == "no_agreement":
             return self._sharing_controls(action.by)
         if code == "not_found" and name == "FetchRead":
-            return self._why_not_visible(action, action.read) if action.read in self.read_ids else ("PC-ACC-04",)
+            if action.read not in self.read_ids or self._isolation_broken(action.read):
+                return ("PC-ACC-04",)
+            return self._why_not_visible(action, action.read)
         if code == "forbidden":
             if name == "CreateAgreement" and self.model.actors.get(action.by) is not None \
                     and self.model.actors[action.by].agency != "home":
                 return ("PC-SHR-05",)
             return ("PC-ACC-02",)
         return ("API-CONF-01",)
+
+    def _isolation_broken(self, read: str) -> bool:
+        """Whether an agency that never had an agreement can fetch ``read`` too (then the fetch that
+        diverged is an object-level isolation failure, PC-ACC-04, whatever the caller's agreement)."""
+        strangers = [h for h, g, r in CAST if g == "instate" and r == "searcher"]
+        if any(g.agency == "instate" for g in self.model.agreements.values()) or not strangers:
+            return False
+        probe = SandboxClient(self.ex.base_url, self.ex.admin_token, client=self.ex.http, validator=self.ex.validator)
+        handle = self.actor(next(i for i, (h, _, _) in enumerate(self.cast()) if h == strangers[0]))
+        return probe.get_read(self.actors[handle], self.read_ids[read]).ok
 
     def _over_restriction(self, action: Any) -> tuple[str, ...]:
         """A request the contract allows was refused: the API as published is not honoured."""
@@ -442,24 +422,27 @@ class Episode:
         if got[own] == want[own] + 1:
             got[own] -= 1
         handles = {v: k for k, v in ids.items()}
-        for k in sorted(set(want) | set(got)):
-            # entries past the audit retention may be kept or dropped; nothing else may differ
-            if not want[k] <= got[k] <= max(want[k], ever[k] - (1 if k == own else 0)):
-                action, actor_id, outcome = k
-                who = handles.get(actor_id, "no actor" if actor_id == "-" else "an actor the explorer did not create")
-                agency = self.model.actors[handles[actor_id]].agency if actor_id in handles and \
-                    handles[actor_id] in self.model.actors else None
-                if export:
-                    controls: tuple[str, ...] = ("PC-RET-05",)
-                elif outcome == "denied":
-                    controls = ("PC-AUD-03",)
-                elif action in ("search", "read"):
-                    controls = ("PC-AUD-01",) if agency == "home" else ("PC-AUD-02",)
-                else:
-                    controls = ("PC-AUD-04",)
-                self.diverge(controls, f"the {'termination export' if export else 'audit log'} shows {got[k]} "
-                                       f"{outcome} {action} entr{'y' if got[k] == 1 else 'ies'} by {who}; expected "
-                                       f"{want[k]} (policy model)")
+        wrong = [k for k in sorted(set(want) | set(got))
+                 # entries past the audit retention may be kept or dropped; nothing else may differ
+                 if not want[k] <= got[k] <= max(want[k], ever[k] - (1 if k == own else 0))]
+        short = {(a_, o) for a_, _, o in wrong if got[(a_, _, o)] < want[(a_, _, o)]}
+        surplus = {(a_, o) for a_, _, o in wrong if got[(a_, _, o)] > want[(a_, _, o)]}
+        for k in wrong:
+            action, actor_id, outcome = k
+            who = handles.get(actor_id, "no actor" if actor_id == "-" else "an actor the explorer did not create")
+            if export:
+                controls: tuple[str, ...] = ("PC-RET-05",)
+            elif (action, outcome) in short and (action, outcome) in surplus:
+                controls = ("PC-AUD-02",)  # logged, but under someone else
+            elif outcome == "denied":
+                controls = ("PC-AUD-03",)
+            elif action in ("search", "read"):
+                controls = ("PC-AUD-01",)
+            else:
+                controls = ("PC-AUD-04",)
+            self.diverge(controls, f"the {'termination export' if export else 'audit log'} shows {got[k]} "
+                                   f"{outcome} {action} entr{'y' if got[k] == 1 else 'ies'} by {who}; expected "
+                                   f"{want[k]} (policy model)")
         self._compare_times(expected, entries, ids)
 
     def _compare_times(self, expected: Any, entries: list[Any], ids: dict[str, str]) -> None:
@@ -548,7 +531,7 @@ class Explorer:
 
         try:
             example()
-        except BaseException as exc:  # noqa: BLE001 - Hypothesis reports divergences as failures; we keep our own record
+        except BaseException as exc:
             if isinstance(exc, KeyboardInterrupt):
                 raise
         self.report.seconds = time.monotonic() - started

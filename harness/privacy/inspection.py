@@ -243,8 +243,9 @@ def _absent_read_id(ctx: ControlContext, read_id: str) -> str:
 
 @control("PC-SHR-08", "Hotlist and alert sharing is opt-in both ways and ends with the agreement",
          source="privacy_controls.md D3 PC-SHR-08", attestable=True,
-         actors="admins of an in-state, an out-of-state and a federal agency (hotlists offered to the city); a "
-                "partner admin under an agreement, then after its revocation; home admin (reads, own hotlist)")
+         actors="admins of an in-state (accepting the city's hotlist), an out-of-state and a federal agency "
+                "(hotlists offered to the city); a partner admin under an agreement, then after its revocation; home "
+                "admin (reads, own hotlist)")
 def hotlists_opt_in(ctx: ControlContext) -> Verdict:
     info = ctx.client.info()
     declared = bool((info.get("capabilities") or {}).get("hotlist_sharing")) if info.ok else False
@@ -270,10 +271,13 @@ def hotlists_opt_in(ctx: ControlContext) -> Verdict:
     agreement = ctx.agreement(partner_id)
     partner_list = ctx.client.create_hotlist(partner_admin, _hotlist_body(ctx, plate, []))
     ctx.note(f"partner admin (under an agreement) creating a hotlist: {partner_list.describe()}", partner_list)
-    own = ctx.client.create_hotlist(ctx.client.admin, _hotlist_body(ctx, plate, []))
-    ctx.note(f"home admin creating its own hotlist: {own.describe()}", own)
+    instate_admin = outsiders[0][1]
+    own = ctx.client.create_hotlist(ctx.client.admin, _hotlist_body(ctx, plate, [instate_admin.agency_id]))
+    ctx.note(f"home admin creating its own hotlist, offered to the in-state agency: {own.describe()}", own)
     if not own.ok:
         raise SetupFailed(f"the home admin could not create a hotlist ({own.describe()})")
+    accepted = ctx.client.accept_hotlist(instate_admin, str(own.get("id")))
+    ctx.note(f"in-state admin (no agreement) accepting the home hotlist: {accepted.describe()}", accepted)
     first_read = ctx.ingest(ctx.client.admin, plate, ctx.now())
     home_hits = _alerts_on(ctx, ctx.client.admin, {first_read}, "home admin")
     if not any(a.get("hotlist_id") == own.get("id") for a in home_hits):
@@ -285,7 +289,8 @@ def hotlists_opt_in(ctx: ControlContext) -> Verdict:
         leaked = _alerts_on(ctx, admin, {first_read}, f"{label} admin")
         if leaked:
             problems.append(f"the {label} agency got {len(leaked)} alert(s) on a home camera's read without any "
-                            "agreement; expected none")
+                            "agreement" + (" (it accepted the city's hotlist)" if admin is instate_admin else "")
+                            + "; expected none")
     under = _alerts_on(ctx, partner_admin, {first_read}, "partner admin under the agreement")
     if not under:
         ctx.note("the partner got no alert under its agreement: revocation of alerts not testable here")

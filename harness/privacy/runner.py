@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import __version__
+from harness.policy import Policy, default_policy
 from harness.privacy.attestations import Attestation
 from harness.privacy.context import ControlContext, NotOffered, SetupFailed, new_seed
 from harness.privacy.controls import (
@@ -36,10 +37,9 @@ from harness.privacy.controls import (
     PASS,
     Control,
 )
-from harness.privacy.sandbox import Actor, SandboxClient, SandboxUnavailable
 from harness.privacy.explorer import Budget, Explorer, exploration_evidence, merge_exploration
+from harness.privacy.sandbox import Actor, SandboxClient, SandboxUnavailable
 from harness.privacy.traffic import Traffic
-from harness.policy import Policy, default_policy
 
 CONFORMANCE_ID = "API-CONF-01"
 CONFORMANCE_TITLE = "Every sandbox response conforms to the published RFP evaluation API"

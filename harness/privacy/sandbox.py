@@ -373,6 +373,9 @@ class SandboxClient:
     def create_hotlist(self, actor: Actor, body: dict[str, Any]) -> ApiResult:
         return self.call("POST", "/v1/hotlists", actor, body=body)
 
+    def accept_hotlist(self, actor: Actor, hotlist_id: str) -> ApiResult:
+        return self.call("POST", f"/v1/hotlists/{hotlist_id}/accept", actor)
+
     def alerts(self, actor: Actor) -> ApiResult:
         return self.call("GET", "/v1/alerts", actor)
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from harness.privacy.controls import CONTROLS
+from harness.privacy.explorer import Budget
 from harness.privacy.runner import CONFORMANCE_ID, PrivacyReport, add_privacy_to_scorecard, run_privacy_suite
 from harness.privacy.sandbox import SandboxClient
-from harness.privacy.explorer import Budget
 from harness.reference_server.flaws import FLAWS
 from harness.reference_server.launcher import running_reference_server
 
