@@ -282,7 +282,7 @@ class SandboxModel:
         if target is None:
             raise Refusal("not_found", "no actor with that id")
         if target is actor:
-            raise Refusal("invalid_request", "an admin cannot deactivate itself")
+            raise Refusal("conflict", "an admin cannot deactivate itself")
         target.active = False
         return self._ok(), None
 
@@ -293,7 +293,7 @@ class SandboxModel:
             raise Refusal("conflict", "the agency already has an active agreement")
         if act.expires_at is not None and act.expires_at <= self.now():
             self._boundary(act.expires_at)
-            raise Refusal("invalid_request", "expires_at: must be after the sandbox clock's now")
+            raise Refusal("conflict", "expires_at: must be after the sandbox clock's now")
         self.agreements[act.handle] = _Agreement(act.agency, act.expires_at)
         return self._ok(201), None
 
@@ -382,15 +382,17 @@ class SandboxModel:
         for agency in act.share_with:
             self._agency_of(agency)
         if act.expires_at is not None and act.expires_at <= self.now():
-            raise Refusal("invalid_request", "expires_at: must be after the sandbox clock's now")
+            self._boundary(act.expires_at)
+            raise Refusal("conflict", "expires_at: must be after the sandbox clock's now")
         self.hotlists[act.handle] = _Hotlist(actor.agency, plates, frozenset(act.share_with), act.expires_at)
         return self._ok(201), None
 
     def _hotlist_accept(self, act: a.AcceptHotlist, actor: _Actor) -> tuple[Prediction, None]:
         hotlist = self.hotlists.get(act.hotlist)
-        if hotlist is None or actor.agency not in hotlist.offered:
+        if hotlist is None or actor.agency not in hotlist.offered | {hotlist.owner}:
             raise Refusal("not_found", "no hotlist offered to your agency with that id")
-        hotlist.accepted.add(actor.agency)
+        if actor.agency != hotlist.owner:
+            hotlist.accepted.add(actor.agency)
         return self._ok(), None
 
     def _may_see(self, agency: str, read: _Read) -> bool:

@@ -146,7 +146,7 @@ def check_agreement_recipient(policy: Policy, kind: str) -> None:
     if rule.denial:
         raise Refusal(rule.denial, f"the contract forbids sharing with {kind.replace('_', ' ')} agencies")
     if not rule.agreement:
-        raise Refusal("invalid_request", f"a {kind} agency cannot receive a sharing agreement")
+        raise Refusal("forbidden", f"a {kind} agency cannot receive a sharing agreement")
 
 
 def home_visible(policy: Policy, kind: str, *, agreement_active: bool) -> bool:

@@ -351,7 +351,7 @@ class ReferenceServer:
         if self.store.actor(target_id) is None:
             raise Refusal("not_found", "no actor with that id")
         if target_id == actor.id:
-            raise Refusal("invalid_request", "an admin cannot deactivate itself")
+            raise Refusal("conflict", "an admin cannot deactivate itself")
         self.store.deactivate_actor(target_id)
         target = self.store.actor(target_id)
         assert target is not None
@@ -521,7 +521,7 @@ class ReferenceServer:
             raise Refusal("conflict", f"agreement {active[0].id} is already active for this agency")
         expires = _time_field(body, "expires_at")
         if expires is not None and expires <= now:
-            raise Refusal("invalid_request", "expires_at: must be after the sandbox clock's now")
+            raise Refusal("conflict", "expires_at: must be after the sandbox clock's now")
         agreement = self.store.add_agreement(agency, expires)
         attempt.query["agreement_id"] = agreement.id
         return JSONResponse(agreement.as_json(now), status_code=201)
@@ -603,7 +603,7 @@ class ReferenceServer:
             raise Refusal("unknown_agency", "share_with names an agency that does not exist")
         expires = _time_field(body, "expires_at")
         if expires is not None and expires <= self.store.clock.now():
-            raise Refusal("invalid_request", "expires_at: must be after the sandbox clock's now")
+            raise Refusal("conflict", "expires_at: must be after the sandbox clock's now")
         validate_body(body, "HotlistCreate")
         hotlist = self.store.add_hotlist(actor.agency, body["name"], normalized, list(dict.fromkeys(offered)), expires)
         attempt.query = {"hotlist_id": hotlist.id}
@@ -614,9 +614,10 @@ class ReferenceServer:
         attempt.query = {"hotlist_id": hotlist_id}
         self.authorize(actor, "hotlist_accept")
         hotlist = self.store.hotlist(hotlist_id)
-        if hotlist is None or actor.agency.id not in hotlist.offered:
+        if hotlist is None or actor.agency.id not in (*hotlist.offered, hotlist.agency_id):
             raise Refusal("not_found", "no hotlist offered to your agency with that id")
-        self.store.accept_hotlist(hotlist_id, actor.agency.id)
+        if actor.agency.id != hotlist.agency_id:
+            self.store.accept_hotlist(hotlist_id, actor.agency.id)
         accepted = self.store.hotlist(hotlist_id)
         assert accepted is not None
         return JSONResponse(accepted.as_json())

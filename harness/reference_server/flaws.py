@@ -3,7 +3,8 @@
 A flaw exists so the conformance suite can be shown to fail when it should: started with
 ``--flaw NAME``, the server breaks exactly the controls listed here, and nothing else. The
 controls are those of the platebench catalogue; ``PC-AUTH-01`` is the authentication check
-(missing or foreign token rejected), which the catalogue has no id for.
+(missing or foreign token rejected), which the catalogue has no id for, and ``API-CONF-01`` the
+suite's conformance check (every exchange matches the published API).
 """
 
 from __future__ import annotations
@@ -198,8 +199,8 @@ FLAWS: dict[str, Flaw] = {
         Flaw(
             "extra-personal-data",
             "Reads in search results and fetches carry registered_owner, owner_address and image_url members "
-            "the API does not define.",
-            ("PC-MIN-01",),
+            "the API does not define (which also breaks the published response schema).",
+            ("PC-MIN-01", "API-CONF-01"),
         ),
         Flaw(
             "leaky-refusals",
@@ -235,14 +236,15 @@ FLAWS: dict[str, Flaw] = {
         ),
         Flaw(
             "audit-time-no-zone",
-            "Audit timestamps carry no UTC designator or offset ('2026-03-01T14:05:00').",
-            ("PC-AUD-07",),
+            "Audit timestamps carry no UTC designator or offset ('2026-03-01T14:05:00'), which also breaks "
+            "the published date-time format.",
+            ("PC-AUD-07", "API-CONF-01"),
         ),
         Flaw(
             "audit-editable",
             "PATCH and DELETE on /v1/audit-log/{id} by the home admin change or remove the entry, and are not "
-            "logged; other roles are still refused.",
-            ("PC-AUD-05",),
+            "logged; other roles are still refused. The 200 answer is itself undocumented.",
+            ("PC-AUD-05", "API-CONF-01"),
         ),
         Flaw(
             "audit-purged-on-termination",

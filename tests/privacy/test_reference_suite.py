@@ -23,6 +23,8 @@ EXPLORATION = Budget(60, 60)
 """A small exploration in these tests (the default budget is larger; benchmarks/privacy_pass.py runs it)."""
 
 ALL_IDS = {c.id for c in CONTROLS} | {CONFORMANCE_ID}
+MAX_REPRODUCING_STEPS = 8
+"""A shrunk sequence longer than this is not minimal in any useful sense (every flaw needs at most a few steps)."""
 
 
 def _run(flaws: tuple[str, ...], admin_token: str | None = None, seed: int | None = None) -> tuple[PrivacyReport, SandboxClient]:
@@ -61,6 +63,12 @@ def test_each_flaw_fails_exactly_the_controls_it_violates(flaw: str) -> None:
         # what was observed, then what was expected
         observed, _, _ = message.partition("expected")
         assert len(observed) > 20 and "expected" in message, message
+        # the evidence reproduces it: the fixed control's exchanges, or the explorer's shrunk sequence
+        evidence = results[cid].evidence
+        explored = evidence.get("exploration")
+        assert evidence.get("exchanges") or explored, cid
+        if explored:
+            assert 1 <= len(explored["steps"]) <= MAX_REPRODUCING_STEPS and explored["exchanges"], cid
 
 
 @pytest.mark.slow
