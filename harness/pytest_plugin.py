@@ -27,11 +27,12 @@ from typing import Any
 import pytest
 
 from harness.options import non_negative_int, positive_float, positive_int
+from harness.report.markdown import scenario_line
 from harness.rubric import format_threshold
 from harness.runner import DEFAULT_SCORECARD_DIR
 from harness.runner.privacy_pass import summary_line
 from harness.runner.run import PreparedRun, RunRequest, RunResult, execute, prepare
-from harness.scorecard.markdown import scenario_line
+from harness.scorecard.model import LoadScenarioResult
 from harness.vendors_config import default_vendors_file
 from vendor_adapters.errors import ConfigurationError
 
@@ -254,7 +255,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         f"weighted score {weighted}; {'eligible' if score['eligible'] else 'NOT eligible (a mandatory requirement is not met)'}"
     )
     for scenario in evaluation.result.document["results"].get("load") or []:
-        terminalreporter.write_line(f"load {scenario_line(scenario)}")
+        terminalreporter.write_line(f"load {scenario_line(LoadScenarioResult.model_validate(scenario))}")
     privacy = evaluation.result.document["results"].get("privacy")
     if privacy is not None:
         method = evaluation.result.document["provenance"]["privacy"]["method"]

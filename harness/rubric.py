@@ -77,9 +77,6 @@ COMPARATORS: dict[str, Callable[[float, float], bool]] = {
     "==": operator.eq,
 }
 
-ERROR_SUMMARY_PATHS = ("errors.availability", "errors.calls", "errors.ok")
-"""Paths into the scorecard's own ``results.errors`` block (besides the metric paths)."""
-
 PRIVACY_PREFIX = "privacy.controls."
 PRIVACY_FIELD = "result"
 
@@ -202,8 +199,6 @@ def check_load_path(path: str) -> None:
 
 def check_metric_path(path: str) -> None:
     """Raise :class:`UnknownMetricPath` unless ``path`` names a value a scorecard's ``results`` can hold."""
-    if path in ERROR_SUMMARY_PATHS:
-        return
     if is_privacy_path(path):
         check_privacy_path(path)
         return

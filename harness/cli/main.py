@@ -21,7 +21,12 @@ COMMAND_MODULES: tuple[str, ...] = (
     "harness.cli.audit_cmd",
     "harness.cli.load_cmd",
     "harness.cli.adapter_cmd",
-    "harness.cli.scorecard_cmd",
+    "harness.cli.rescore_cmd",
+    "harness.cli.verify_cmd",
+    "harness.cli.sign_cmd",
+    "harness.cli.keygen_cmd",
+    "harness.cli.report_cmd",
+    "harness.cli.compare_cmd",
 )
 """Modules that add sub-commands; a module not yet present is skipped."""
 

@@ -122,8 +122,9 @@ def run_command(args: argparse.Namespace) -> int:
 
 def print_summary(result: RunResult) -> None:
     """A few lines on stdout; the scorecard's path last."""
+    from harness.report.markdown import scenario_line
     from harness.runner.privacy_pass import summary_line
-    from harness.scorecard.markdown import scenario_line
+    from harness.scorecard.model import LoadScenarioResult
 
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -131,12 +132,12 @@ def print_summary(result: RunResult) -> None:
     overall = results["accuracy"]["overall"]
     exact = overall["exact_read_plate"]
     p95 = results["latency"]["single_stream"]["client_ms"]["p95"]
-    errors = results["errors"]
+    errors = results["accuracy"]["errors"]
     score = results["score"]
     failed = [r["id"] for r in results["requirements"] if not r["passed"]]
     value = "n/a" if exact["value"] is None else f"{100 * exact['value']:.1f}%"
     ci = "" if exact["ci_low"] is None else f" (95% CI {100 * exact['ci_low']:.1f}-{100 * exact['ci_high']:.1f}%)"
-    print(f"samples: {errors['calls']}, failed calls: {errors['calls'] - errors['ok']}")
+    print(f"samples: {errors['calls']}, failed calls: {errors['failed']}")
     print(f"exact plate reads: {value}{ci}, n={exact['n']}")
     print(f"latency p95: {'n/a' if p95 is None else f'{p95:.1f} ms'}")
     weighted = "n/a" if score["weighted"] is None else f"{100 * score['weighted']:.1f}%"
@@ -146,7 +147,7 @@ def print_summary(result: RunResult) -> None:
         + f"; weighted score {weighted}; {'eligible' if score['eligible'] else 'NOT eligible'}"
     )
     for scenario in results.get("load") or []:
-        print(f"load {scenario_line(scenario)}")
+        print(f"load {scenario_line(LoadScenarioResult.model_validate(scenario))}")
     privacy = results.get("privacy")
     if privacy is not None:
         print(f"privacy controls: {summary_line(privacy)} ({result.document['provenance']['privacy']['method']})")

@@ -27,6 +27,7 @@ from harness.load.plan import LoadPlan
 from harness.metrics.accuracy import DEFAULT_TOP_N
 from harness.metrics.matching import DEFAULT_IOU_THRESHOLD
 from harness.outcome import CallOutcome
+from harness.report.markdown import render_markdown
 from harness.rubric import Rubric, load_rubric
 from harness.runner import DEFAULT_SCORECARD_DIR
 from harness.runner.calls import utc_now
@@ -49,7 +50,7 @@ from harness.runner.privacy_pass import (
 )
 from harness.runner.progress import run_progress
 from harness.scorecard.build import build_scorecard
-from harness.scorecard.markdown import render_markdown
+from harness.scorecard.model import Scorecard
 from harness.scorecard.provenance import machine_info
 from harness.transport import RetryPolicy, TransportConfig
 from harness.vendors_config import VendorSpec, resolve_vendor
@@ -638,7 +639,7 @@ def _write(run_dir: Path, document: dict[str, Any], warnings: list[str]) -> RunR
     markdown = run_dir / SCORECARD_MD
     try:
         _write_atomic(scorecard, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
-        _write_atomic(markdown, render_markdown(document))
+        _write_atomic(markdown, render_markdown(Scorecard.model_validate(document)))
     except OSError as exc:
         raise RunError(
             f"cannot write the scorecard in {run_dir}: {exc.strerror or exc}. The journal is complete: free space, "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -24,14 +23,6 @@ from harness.scorecard.model import (
     VendorRef,
 )
 from harness.scorecard.provenance import git_info, machine_info
-
-
-def error_summary(outcomes: Sequence[CallOutcome]) -> dict[str, Any]:
-    """``results.errors``: calls, ok, failed calls by kind, availability."""
-    kinds = Counter(o.error_kind or "unknown" for o in outcomes if not o.ok)
-    calls = len(outcomes)
-    ok = calls - sum(kinds.values())
-    return {"calls": calls, "ok": ok, "by_kind": dict(sorted(kinds.items())), "availability": ok / calls if calls else None}
 
 
 def build_scorecard(
@@ -71,7 +62,6 @@ def build_scorecard(
     results: dict[str, Any] = {
         "accuracy": accuracy,
         "latency": {"single_stream": score_latency(ordered)},
-        "errors": error_summary(ordered),
     }
     if load is not None:
         results["load"] = [dict(entry) for entry in load]

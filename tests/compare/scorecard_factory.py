@@ -188,3 +188,28 @@ def card_a(corpus12: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def card_b(corpus12: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Scorecard of a weaker vendor on the same corpus (wrong reads, misses, time-outs)."""
     return run_vendor(corpus12, tmp_path_factory.mktemp("vendor_b"), PLAN_B, vendor="Bravo Plates")
+
+
+def with_control_results(path: Path, result: str, out: Path, *, message: str = "observed by the test") -> Path:
+    """A copy of a real scorecard whose privacy controls all have ``result``, its requirements judged
+    again by the default rubric (the real :func:`harness.rubric.judge`), re-sealed, written to ``out``."""
+    from harness.rubric import judge, load_rubric
+
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    for control in doc["results"]["privacy"]["controls"]:
+        control["result"], control["message"] = result, f"{message}: {result}"
+    results = {k: v for k, v in doc["results"].items() if k not in ("requirements", "score")}
+    doc["results"]["requirements"], doc["results"]["score"] = judge(load_rubric(), results)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(seal(doc), indent=2), encoding="utf-8")
+    return out
+
+
+def resealed(path: Path, out: Path, edit: Any) -> Path:
+    """A copy of the scorecard at ``path`` changed by ``edit(doc)`` and sealed again (a well-formed
+    forgery: its hash matches its content), written to ``out``."""
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    edit(doc)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(seal(doc), indent=2), encoding="utf-8")
+    return out

@@ -1,0 +1,187 @@
+"""What a scorecard says in words: result codes with their words and colours, how privacy was
+checked, who was scored and why a bid is ineligible. The same in every rendering (Markdown, HTML,
+PDF, CSV, XLSX, plots) and in the comparison.
+
+A privacy control's code (PASS, FAIL, PARTIAL, ATTESTED, NOT-APPLICABLE, INCONCLUSIVE) travels
+with it into every requirements table: an untested control never reads FAIL. A requirement adds
+its own verdict (met / not met / not applicable), and the method of the privacy check says how a
+code was obtained.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from harness.scorecard.model import LoadScenarioResult, RequirementResult, Scorecard
+
+
+@dataclass(frozen=True)
+class Code:
+    """How one result code is shown."""
+
+    words: str
+    """What the code means, in a few words."""
+    colour: str
+    """Fill colour (hex) of a cell or plot tile with this code."""
+    css: str
+    """CSS class of an HTML cell with this code."""
+
+
+CODES: dict[str, Code] = {
+    "PASS": Code("demonstrated through the vendor's API", "#2e8540", "pass"),
+    "FAIL": Code("a violation was demonstrated", "#c0392b", "fail"),
+    "PARTIAL": Code("no data leaked, but not as the contract says", "#e08e0b", "partial"),
+    "ATTESTED": Code("the vendor's signed statement only, never a pass", "#8d5a97", "attested"),
+    "NOT-APPLICABLE": Code("the capability verifiably does not exist", "#7d7d7d", "na"),
+    "INCONCLUSIVE": Code("not tested: re-test before award", "#b8860b", "inconclusive"),
+}
+"""Privacy control result codes, in the suite's order."""
+
+VERDICTS: dict[str, Code] = {
+    "met": Code("requirement met", "#2e8540", "pass"),
+    "not met": Code("requirement not met", "#c0392b", "fail"),
+    "not applicable": Code("does not apply to this kind of vendor", "#7d7d7d", "na"),
+}
+"""A requirement's verdict."""
+
+METHODS: dict[str, str] = {
+    "reference-server": "reference server (the reference vendor's own HTTP server on loopback, "
+    "not the product whose accuracy was scored)",
+    "vendor-sandbox": "vendor sandbox (the vendor's RFP evaluation API)",
+    "not-tested": "not tested (no API to test through)",
+    "not-run": "not run (privacy pass turned off)",
+}
+"""How a bid's privacy controls were checked, in words."""
+
+ATTESTATION_METHOD = "attestation (the vendor's signed statement)"
+
+
+def legend() -> str:
+    """Every code with its words, for the foot of a privacy table."""
+    return " ".join(f"{code}: {c.words}." for code, c in CODES.items())
+
+
+def privacy_method(method: str | None, attested: bool = False) -> str:
+    """The method of a bid's privacy check in words (``None``: the pass was turned off)."""
+    text = METHODS[method or "not-run"]
+    return f"{text}; some controls by {ATTESTATION_METHOD}" if attested else text
+
+
+SCENARIO_WORDS: dict[str, str] = {
+    "single-stream": "One photo at a time, the next sent when the previous answer came back",
+    "server": "Photos arriving at random times at a set average rate, as cameras would send them",
+    "offline": "Many photos at once, to find the most the system can handle",
+}
+"""Each load scenario (MLPerf LoadGen terms) in words."""
+
+MIN_SAMPLES = {"p50": 2, "p90": 10, "p95": 20, "p99": 100, "max": 1}
+"""Below this many calls a percentile is just one of the few slowest calls, not an estimate."""
+
+
+def percentile_warning(stat: str, n: int) -> str | None:
+    """The too-few-samples warning that belongs next to a percentile from ``n`` calls."""
+    need = MIN_SAMPLES.get(stat)
+    if need is None or n == 0 or n >= need:
+        return None
+    return f"only {n} calls: too few for a {stat} (needs at least {need}); read it as the slowest few calls"
+
+
+def load_warning(scenario: LoadScenarioResult) -> str | None:
+    """The scenario's own warnings (e.g. too few queries for its percentile), in one line."""
+    return "; ".join(scenario.warnings) or None
+
+
+def accuracy_pass_timing(card: Scorecard) -> str:
+    """How the accuracy pass's calls were timed: ``one at a time`` only when exactly one was in flight."""
+    c = card.provenance.options.concurrency
+    return "one at a time" if c == 1 else f"accuracy pass, {c} calls in flight at once"
+
+
+def vendor_title(card: Scorecard) -> str:
+    """Who was scored: the vendor and product as declared (``platebench reference recognizer 1.4``)."""
+    v = card.provenance.vendor
+    return " ".join(part for part in (v.vendor, v.product, v.version) if part)
+
+
+def samples_text(card: Scorecard) -> str:
+    """``60 of 222 images`` (or ``40 images`` when the whole corpus was scored)."""
+    scored, total = card.scored, card.provenance.corpus.samples
+    return f"{scored} images" if scored == total else f"{scored} of {total} images"
+
+
+def eligibility_text(card: Scorecard) -> str:
+    """``eligible`` or ``not eligible: fails ACU-01 (Exact plate reads), PC-SHR-01 (...)``."""
+    if card.results.score.eligible:
+        return "eligible: every mandatory requirement met"
+    failed = failed_gates(card)
+    named = ", ".join(f"{r.id} ({r.title})" for r in failed)
+    return f"not eligible: fails {len(failed)} mandatory requirement(s): {named}"
+
+
+def privacy_method_text(card: Scorecard) -> str:
+    """How this bid's privacy controls were checked, in words."""
+    check = card.provenance.privacy
+    controls = card.results.privacy.controls if card.results.privacy else []
+    attested = any(c.result == "ATTESTED" for c in controls)
+    return privacy_method(check.method if check else None, attested)
+
+
+def flaws_text(card: Scorecard) -> str:
+    """The deliberate flaws of a demonstration run, or ``none``."""
+    check = card.provenance.privacy
+    flaws = check.reference_flaws if check else []
+    return "deliberately flawed: " + ", ".join(flaws) if flaws else "none"
+
+
+def requirement_verdict(req: RequirementResult) -> str:
+    """``met``, ``not met`` or ``not applicable``."""
+    if getattr(req, "applicable", True) is False:
+        return "not applicable"
+    return "met" if req.passed else "not met"
+
+
+def failed_gates(card: Scorecard) -> list[RequirementResult]:
+    """The mandatory requirements a bid does not meet."""
+    return [r for r in card.results.requirements if r.mandatory and requirement_verdict(r) == "not met"]
+
+
+def _seconds(value: Any) -> str:
+    return f"{value:g} s" if isinstance(value, int | float) else str(value)
+
+
+def options_text(card: Scorecard) -> str:
+    """The run options that change what was measured, as a sentence (no raw Python values)."""
+    o = card.provenance.options
+    parts = [
+        f"first {o.limit} images of the corpus" if o.limit else "every image of the corpus",
+        f"{o.concurrency} call(s) in flight at once in the accuracy pass",
+        f"boxes matched at IoU >= {o.iou_threshold:g}",
+        f"top-{o.top_n} reads",
+        "latency timed around the engine call in a worker process" if o.timing == "worker"
+        else "latency timed around each call in the harness",
+    ]
+    load = o.load or {}
+    if o.scenarios:
+        length = f"{_seconds(load['duration_s'])} each" if load.get("duration_s") else (
+            f"{load['queries']} queries each" if load.get("queries") else ""
+        )
+        parts.append(f"load scenarios {', '.join(o.scenarios)}" + (f" ({length})" if length else ""))
+    else:
+        parts.append("no load scenario")
+    if o.seed is not None and o.scenarios:
+        parts.append(f"arrival seed {o.seed}")
+    if o.retry:
+        attempts = o.retry.get("max_attempts", 1)
+        parts.append("no retries" if attempts == 1 else f"up to {attempts} attempts per call")
+    if o.transport:
+        timeouts = [
+            f"{name.removesuffix('_timeout_s')} {_seconds(value)}"
+            for name, value in o.transport.items()
+            if name.endswith("_timeout_s") and value is not None
+        ]
+        if timeouts:
+            parts.append("time-outs: " + ", ".join(timeouts))
+    if o.resumed:
+        parts.append("resumed after an interruption")
+    return "; ".join(parts)
