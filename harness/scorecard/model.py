@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from harness.metrics.spec import UNIT_RANGES, metrics_in
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """The format version this code writes and reads."""
 
 CANONICAL_FORM = "platebench-c14n-1"
