@@ -69,7 +69,7 @@ def compare_command(args: argparse.Namespace) -> int:
     for pair in cmp["pairs"]:
         print(pair["verdict"])
     for entry in cmp["inputs"]:
-        print(f"{entry['label']}: {entry['eligibility']}")
+        print(f"{entry['label']}: {entry['eligibility_short']}")
     if not cmp["eligible_bids"]:
         print("no bid is eligible")
     print(f"wrote {len(written)} files to {args.out}")

@@ -19,9 +19,17 @@ from harness.compare.inputs import Bid, CompareError, condition_differences, loa
 from harness.compare.pairwise import ALPHA, compare_pairs
 from harness.compare.rows import all_rows
 from harness.redact import redact_text
-from harness.scorecard.words import accuracy_pass_timing, eligibility_text, flaws_text, privacy_method_text
+from harness.scorecard.words import (
+    accuracy_pass_timing,
+    eligibility_text,
+    flaws_text,
+    privacy_method_text,
+    single_stream_source,
+)
 
 COMPARISON_VERSION = 2
+TITLE_PAGE_NAMED = 4
+"""Failed mandatory requirements named per bid where space is short (title pages, terminal lines)."""
 
 __all__ = ["COMPARISON_VERSION", "CompareError", "build_comparison"]
 
@@ -43,7 +51,7 @@ def _input(bid: Bid) -> dict[str, Any]:
         "started_at": p.started_at,
         "ended_at": p.ended_at,
         "scored_samples": bid.card.scored,
-        "sha256": bid.card.integrity.sha256 if bid.card.integrity else None,
+        "sha256": bid.card.integrity.sha256,
         "signature": {
             "state": bid.signature.state,
             "signer": bid.signature.signer,
@@ -51,9 +59,11 @@ def _input(bid: Bid) -> dict[str, Any]:
         },
         "eligible": bid.card.results.score.eligible,
         "eligibility": eligibility_text(bid.card),
+        "eligibility_short": eligibility_text(bid.card, named=TITLE_PAGE_NAMED),
         "weighted_score": bid.card.results.score.weighted,
         "privacy_method": privacy_method_text(bid.card),
         "latency_timing": accuracy_pass_timing(bid.card),
+        "single_stream_source": single_stream_source(bid.card),
         "flaws": flaws_text(bid.card),
     }
 

@@ -13,6 +13,7 @@ from harness.redact import redact_text
 from harness.scorecard.model import Scorecard
 from harness.scorecard.reading import ScorecardError, read_scorecard
 from harness.scorecard.signing import SignatureStatus
+from harness.scorecard.words import conditions_text, overloaded
 
 
 class CompareError(ValueError):
@@ -47,7 +48,7 @@ def load_bids(
         raise CompareError(
             "refusing to compare scorecards that fail verification:\n" + "\n".join(f"  - {p}" for p in problems)
         )
-    hashes = Counter(r.card.integrity.sha256 for r in read if r.card.integrity)
+    hashes = Counter(r.card.integrity.sha256 for r in read)
     if any(n > 1 for n in hashes.values()):
         raise CompareError("the same scorecard was given more than once")
     cards = [r.card.redacted(plates) for r in read]
@@ -102,7 +103,8 @@ def mismatches(bids: list[Bid]) -> list[str]:
 
 
 def condition_differences(bids: list[Bid]) -> list[str]:
-    """Ways the bids were measured under different conditions (machine, its load, kind of vendor),
+    """Ways the bids were measured under different conditions (machine, its load, calls in flight,
+    kind of vendor),
     which move latency figures but not accuracy ones (empty: same conditions)."""
     found: list[str] = []
     machines = {b.label: b.card.provenance.machine for b in bids}
@@ -111,6 +113,23 @@ def condition_differences(bids: list[Bid]) -> list[str]:
         found.append(
             "measured on different machines: "
             + "; ".join(f"{label}: {text}" for label, text in described.items())
+        )
+    busy = [b for b in bids if b.card.provenance.adapter.kind != "http" and overloaded(b.card)]
+    if busy and len(busy) < len(bids):
+        found.append(
+            "measured under different machine load: "
+            + "; ".join(f"{b.label}: {conditions_text(b.card)}" for b in bids)
+        )
+    elif busy:
+        found.append(
+            "every engine on the harness's machine was measured while it was overloaded: "
+            + "; ".join(f"{b.label}: {conditions_text(b.card)}" for b in busy)
+        )
+    timings = {b.label: b.card.results.latency.accuracy_pass.in_flight for b in bids}
+    if len(set(timings.values())) > 1:
+        found.append(
+            "accuracy passes ran with different numbers of calls in flight: "
+            + "; ".join(f"{label}: {n}" for label, n in timings.items())
         )
     kinds = {b.label: b.card.provenance.adapter.kind for b in bids}
     if len(set(kinds.values())) > 1:

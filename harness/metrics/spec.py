@@ -6,7 +6,9 @@ Where each one sits in a scorecard's ``results`` (the *metric path* a rubric nam
   ``accuracy.by_jurisdiction.<jurisdiction>.<id>`` for the plate-level ones (``per_plate``);
 - ``accuracy.errors.<id>`` (section ``errors``); ``accuracy.errors.by_kind.<kind>`` is an ``error_rate``;
 - ``accuracy.calibration.<id>`` (section ``calibration``);
-- ``latency.single_stream.<client_ms|vendor_ms>.<id>`` (section ``latency``: plain numbers in ms).
+- ``latency.single_stream.<client_ms|vendor_ms>.<id>`` (section ``latency``: plain numbers in ms),
+  measured with exactly one call in flight; ``latency.accuracy_pass.<client_ms|vendor_ms>.<id>``, the
+  accuracy pass as it ran (possibly several calls at once).
 
 Accuracy, error and calibration figures are :class:`~harness.metrics.stats.Estimate` objects;
 a path may end in ``.value`` (the default), ``.ci_low``, ``.ci_high`` or ``.n``.
@@ -283,7 +285,7 @@ def resolve_path(path: str) -> MetricSpec:
             spec = _in_section(mid, "errors")
         case ["accuracy", "calibration", mid]:
             spec = _in_section(mid, "calibration")
-        case ["latency", "single_stream", series, mid] if series in LATENCY_SERIES:
+        case ["latency", "single_stream" | "accuracy_pass", series, mid] if series in LATENCY_SERIES:
             spec = _in_section(mid, "latency")
     if spec is None:
         raise UnknownMetricPath(

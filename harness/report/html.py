@@ -18,6 +18,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from harness import __version__
+from harness.compare import TITLE_PAGE_NAMED
 from harness.compare.inputs import Bid
 from harness.compare.rows import all_rows
 from harness.redact import redact_text
@@ -29,11 +30,13 @@ from harness.scorecard.words import (
     CODES,
     VERDICTS,
     accuracy_pass_timing,
+    conditions_text,
     eligibility_text,
     legend,
     options_text,
     privacy_method_text,
     samples_text,
+    single_stream_source,
     vendor_title,
 )
 
@@ -97,7 +100,7 @@ def scorecard_facts(card: Scorecard, signature: SignatureStatus) -> list[tuple[s
     p = card.provenance
     return [
         ("Vendor", vendor_title(card)),
-        ("Verdict", eligibility_text(card)),
+        ("Verdict", eligibility_text(card, named=TITLE_PAGE_NAMED)),
         ("Corpus", f"{p.corpus.name}: {samples_text(card)} scored"),
         ("Corpus manifest sha256", p.corpus.manifest_sha256),
         ("Rubric", p.rubric.name),
@@ -105,7 +108,7 @@ def scorecard_facts(card: Scorecard, signature: SignatureStatus) -> list[tuple[s
         ("Privacy checked by", privacy_method_text(card)),
         ("Run", p.run_id),
         ("Tested (UTC)", f"{p.started_at} to {p.ended_at}"),
-        ("Scorecard sha256", card.integrity.sha256 if card.integrity else "not sealed"),
+        ("Scorecard sha256", card.integrity.sha256),
         ("Signature", signature.text()),
     ]
 
@@ -143,6 +146,8 @@ def render_scorecard_html(
         options=options_text(safe),
         privacy_method=privacy_method_text(safe),
         timing=accuracy_pass_timing(safe),
+        single_stream_source=single_stream_source(safe),
+        conditions=conditions_text(safe),
         signature=status,
         legend=legend(),
         version=__version__,
@@ -160,7 +165,7 @@ def render_comparison_html(
     cmp = comparison
     first = cmp["inputs"][0]
     facts = [
-        ("Bids", "; ".join(f"{i['label']}: {i['eligibility']}" for i in cmp["inputs"])),
+        *((i["label"], i["eligibility_short"]) for i in cmp["inputs"]),
         ("Corpus", f"{first['corpus']['name']}: {first['scored_samples']} of {first['corpus']['samples']} images scored"),
         ("Corpus manifest sha256", first["corpus"]["manifest_sha256"]),
         ("Rubric", first["rubric"]["name"]),

@@ -24,6 +24,7 @@ from harness.scorecard.words import (
     CODES,
     SCENARIO_WORDS,
     accuracy_pass_timing,
+    conditions_text,
     eligibility_text,
     legend,
     options_text,
@@ -31,6 +32,7 @@ from harness.scorecard.words import (
     privacy_method_text,
     requirement_verdict,
     samples_text,
+    single_stream_source,
     vendor_title,
 )
 
@@ -134,6 +136,7 @@ def _provenance(card: Scorecard) -> str:
         ["Options", escape(options_text(card))],
         ["platebench", escape(p.platebench_version) + (f", commit `{git.commit[:12]}`{' (modified)' if git.dirty else ''}" if git else "")],
         ["Machine", escape(p.machine.describe())],
+        ["Machine load during the accuracy pass", escape(conditions_text(card))],
         ["Started / ended (UTC)", f"{escape(p.started_at)} / {escape(p.ended_at)}"],
     ]
     if p.privacy:
@@ -188,27 +191,44 @@ def _with_warning(text: str, warning: str | None) -> str:
     return f"{text} (**{escape(warning)}**)" if warning else text
 
 
-def _latency(card: Scorecard) -> str | None:
-    ss = card.results.latency.single_stream
+def _latency_table(figures: Any) -> str:
     cols = ("n", "mean", *LATENCY_STATS)
     rows = []
-    for figs, label in ((ss.client_ms, "Client-observed (ms)"), (ss.vendor_ms, "Vendor-reported (ms)")):
+    for figs, label in ((figures.client_ms, "Client-observed (ms)"), (figures.vendor_ms, "Vendor-reported (ms)")):
+        if not figs.n:
+            continue
         cells = [str(figs.n)]
         for stat in cols[1:]:
             cells.append(_with_warning(number(getattr(figs, stat), "ms"), percentile_warning(stat, figs.n)))
         rows.append([label, *cells])
+    return table(["Series", *cols], rows) if rows else "No call was timed."
+
+
+def _latency(card: Scorecard) -> str | None:
+    lat = card.results.latency
     timing = accuracy_pass_timing(card)
     note = (
         "Client-observed time is the engine call timed inside the worker process."
         if card.provenance.options.timing == "worker"
         else "Client-observed time is measured around each call in the harness."
     )
-    if card.provenance.options.concurrency > 1:
-        note += (
-            f" These calls ran {card.provenance.options.concurrency} at a time, so they are not single-stream "
-            "latency; the single-stream load scenario, where run, measures one call at a time."
-        )
-    return f"## Latency, accuracy pass ({escape(timing)})\n\n" + table(["Series", *cols], rows) + f"\n\n{note}"
+    parts = [
+        "## Latency, one image at a time",
+        f"Single-stream figures (what single-stream requirements are judged on) come from {escape(single_stream_source(card))}.",
+    ]
+    if lat.single_stream is not None and lat.single_stream.source != "accuracy-pass":
+        parts.append(_latency_table(lat.single_stream))
+    parts += [
+        f"## Latency, accuracy pass ({escape(timing)})",
+        _latency_table(lat.accuracy_pass),
+        note
+        + (
+            f" These calls ran {lat.accuracy_pass.in_flight} at a time, so they are not single-stream latency."
+            if lat.accuracy_pass.in_flight > 1
+            else ""
+        ),
+    ]
+    return "\n\n".join(parts)
 
 
 LOAD_HEADING = "## How fast under load?"
@@ -381,10 +401,9 @@ def _samples(card: Scorecard) -> str:
 
 def _integrity(card: Scorecard, signature: SignatureStatus) -> str:
     integrity = card.integrity
-    sha = integrity.sha256 if integrity else "not sealed"
-    form = integrity.canonical if integrity else ""
     return (
-        f"## Integrity\n\nsha256 `{sha}` over the {escape(form)} canonical form of `scorecard.json`. "
+        f"## Integrity\n\nsha256 `{integrity.sha256}` over the {escape(integrity.canonical)} canonical form of "
+        "`scorecard.json`. "
         f"Signature: {escape(signature.text())}. "
         "Check both with `platebench verify scorecard.json --public-key city.pub`."
     )

@@ -150,7 +150,7 @@ def latency_cdf(cards: Cards) -> str | None:
     """Cumulative share of answers by latency, per vendor: single-stream (solid) and load scenarios (dashed)."""
     series: list[tuple[str, int, str, list[float], list[float]]] = []
     for i, (label, (_, card)) in enumerate(zip(_labels(cards), cards, strict=True)):
-        if (pts := _cdf_points(card.results.latency.single_stream.client_ms)) is not None:
+        if (pts := _cdf_points(card.results.latency.accuracy_pass.client_ms)) is not None:
             series.append((f"{label}: {accuracy_pass_timing(card)}", i, "-", *pts))
         for scenario in card.results.load or []:
             if (pts := _cdf_points(scenario.latency_ms)) is not None:

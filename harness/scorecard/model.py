@@ -150,6 +150,19 @@ class Machine(_Model):
         return f"{self.cpu}, {self.cores} cores{memory}, {self.os}, Python {self.python}"
 
 
+class RunConditions(_Model):
+    """How busy the harness's machine was while the accuracy pass ran. It moves the latency of an
+    engine that runs on that machine, not its accuracy."""
+
+    load_average_start: NonNegative | None = None
+    """The machine's 1-minute load average when the accuracy pass started (``None``: not available)."""
+    load_average_end: NonNegative | None = None
+    """The same when it ended."""
+    cpu_ms_per_image: NonNegative | None = None
+    """CPU time the harness and its worker processes spent per image sent in the accuracy pass: for an
+    engine on this machine, a cost that does not grow when other jobs share the CPU."""
+
+
 class PrivacyCheck(_Model):
     """How this run checked the privacy controls (absent when it did not try: ``--no-privacy``)."""
 
@@ -182,6 +195,8 @@ class Provenance(_Model):
     ended_at: str
     """UTC, ISO 8601, when the scorecard was built."""
     privacy: PrivacyCheck | None = None
+    conditions: RunConditions | None = None
+    """Absent in scorecards of runs that did not record them."""
 
 
 # --------------------------------------------------------------------------- results
@@ -350,17 +365,36 @@ class LatencySeries(_Model):
     """The percentiles 0, 1, ..., 100 (for drawing the distribution)."""
 
 
-class SingleStream(_Model):
-    """Latency of the accuracy pass's calls: client-observed and vendor-reported."""
+class LatencyFigures(_Model):
+    """Client-observed and vendor-reported latency of one set of calls."""
 
     client_ms: LatencySeries
     vendor_ms: LatencySeries
 
 
-class LatencyResults(_Model):
-    """Latency per scenario; ``single_stream`` comes from every call of the accuracy pass."""
+class AccuracyPassLatency(LatencyFigures):
+    """Every call of the accuracy pass, timed as it ran: ``in_flight`` calls at once."""
 
-    single_stream: SingleStream
+    in_flight: Annotated[int, Field(ge=1)]
+    """Calls in flight at once (the run's concurrency). Above 1 these are not single-stream figures."""
+
+
+class SingleStreamLatency(LatencyFigures):
+    """Latency with exactly one call in flight: what single-stream requirements are judged on."""
+
+    source: Literal["accuracy-pass", "single-stream-scenario"]
+    """``accuracy-pass``: the accuracy pass ran one call at a time; ``single-stream-scenario``: the
+    single-stream load scenario (no bootstrap intervals, no vendor-reported series)."""
+
+
+class LatencyResults(_Model):
+    """Latency of the accuracy pass, and single-stream latency when it was measured."""
+
+    accuracy_pass: AccuracyPassLatency
+    single_stream: SingleStreamLatency | None = None
+    """Absent when no measurement had exactly one call in flight (the accuracy pass ran several at
+    once and the single-stream scenario was not run): single-stream requirements are then not met,
+    as not measured."""
 
 
 class LoadScenarioResult(_Model):
@@ -494,26 +528,18 @@ class Integrity(_Model):
     signature: Signature | None = None
 
 
-class Scorecard(_Model):
-    """The result of one run of one vendor on one corpus with one rubric."""
+class ScorecardBody(_Model):
+    """A scorecard before it is sealed: everything the integrity hash covers."""
 
-    schema_version: int = SCHEMA_VERSION
+    schema_version: Literal[2] = SCHEMA_VERSION
     provenance: Provenance
     results: Results
     samples: dict[Sha256, SampleOutcome]
     """Per-sample outcome keyed by image sha256 (no plate text), for pairwise comparison."""
-    integrity: Integrity | None = None
-    """Absent only while the document is being built; sealed documents always carry it."""
 
     def to_json_dict(self) -> dict[str, Any]:
         """JSON-ready dict, optional sections that are absent left out."""
         return self.model_dump(mode="json", exclude_none=False, exclude=_absent_sections(self))
-
-    def redacted(self, plates: tuple[str, ...] = ()) -> Scorecard:
-        """A copy with credentials and the given plate strings removed from every string."""
-        from harness.redact import redact_value
-
-        return Scorecard.model_validate(redact_value(self.to_json_dict(), plates))
 
     @property
     def scored(self) -> int:
@@ -521,17 +547,33 @@ class Scorecard(_Model):
         return len(self.samples)
 
 
-def _absent_sections(card: Scorecard) -> dict[str, Any]:
+class Scorecard(ScorecardBody):
+    """The result of one run of one vendor on one corpus with one rubric, sealed."""
+
+    integrity: Integrity
+    """The hash (and optional signature) over the canonical form of everything else."""
+
+    def redacted(self, plates: tuple[str, ...] = ()) -> Scorecard:
+        """A copy with credentials and the given plate strings removed from every string."""
+        from harness.redact import redact_value
+
+        return Scorecard.model_validate(redact_value(self.to_json_dict(), plates))
+
+
+def _absent_sections(card: ScorecardBody) -> dict[str, Any]:
     """Optional top-level/results sections that are ``None`` (omitted rather than written as null)."""
     exclude: dict[str, Any] = {}
-    absent = {name for name in ("load", "privacy", "conformance") if getattr(card.results, name) is None}
+    absent: dict[str, Any] = {
+        name: True for name in ("load", "privacy", "conformance") if getattr(card.results, name) is None
+    }
+    if card.results.latency.single_stream is None:
+        absent["latency"] = {"single_stream"}
     if absent:
         exclude["results"] = absent
-    if card.provenance.privacy is None:
-        exclude["provenance"] = {"privacy"}
-    if card.integrity is None:
-        exclude["integrity"] = True
-    elif card.integrity.signature is None:
+    absent_provenance = {name for name in ("privacy", "conditions") if getattr(card.provenance, name) is None}
+    if absent_provenance:
+        exclude["provenance"] = absent_provenance
+    if isinstance(card, Scorecard) and card.integrity.signature is None:
         exclude["integrity"] = {"signature"}
     return exclude
 

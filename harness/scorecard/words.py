@@ -94,8 +94,56 @@ def load_warning(scenario: LoadScenarioResult) -> str | None:
 
 def accuracy_pass_timing(card: Scorecard) -> str:
     """How the accuracy pass's calls were timed: ``one at a time`` only when exactly one was in flight."""
-    c = card.provenance.options.concurrency
+    c = card.results.latency.accuracy_pass.in_flight
     return "one at a time" if c == 1 else f"accuracy pass, {c} calls in flight at once"
+
+
+def single_stream_source(card: Scorecard) -> str:
+    """Where the single-stream figures come from, in words (or why there are none)."""
+    ss = card.results.latency.single_stream
+    if ss is None:
+        return (
+            f"not measured: the accuracy pass ran {card.results.latency.accuracy_pass.in_flight} calls at once "
+            "and the single-stream load scenario was not run"
+        )
+    if ss.source == "accuracy-pass":
+        return "the accuracy pass, which ran one call at a time"
+    return "the single-stream load scenario (one query at a time, each sent when the previous answer came back)"
+
+
+OVERLOAD_PER_CORE = 1.0
+"""A 1-minute load average above this many runnable tasks per core means other jobs competed for
+the CPU: an engine on this machine was timed slower than it is."""
+
+
+def peak_load_per_core(card: Scorecard) -> float | None:
+    """The higher of the load averages at the start and end of the accuracy pass, per core."""
+    c = card.provenance.conditions
+    loads = [x for x in ((c.load_average_start, c.load_average_end) if c else ()) if x is not None]
+    return max(loads) / card.provenance.machine.cores if loads else None
+
+
+def overloaded(card: Scorecard) -> bool:
+    """True when the harness's machine was busier than it has cores during the accuracy pass."""
+    peak = peak_load_per_core(card)
+    return peak is not None and peak > OVERLOAD_PER_CORE
+
+
+def conditions_text(card: Scorecard) -> str:
+    """The machine's load and CPU time per image, in words."""
+    c = card.provenance.conditions
+    if c is None:
+        return "not recorded"
+    cores = card.provenance.machine.cores
+    loads = " to ".join(f"{x:.1f}" for x in (c.load_average_start, c.load_average_end) if x is not None)
+    parts = []
+    if loads:
+        peak = peak_load_per_core(card) or 0.0
+        state = "overloaded: other jobs competed for the CPU" if overloaded(card) else "not overloaded"
+        parts.append(f"load average {loads} on {cores} cores ({peak:.1f} per core, {state})")
+    if c.cpu_ms_per_image is not None:
+        parts.append(f"{c.cpu_ms_per_image:,.0f} ms of CPU per image")
+    return "; ".join(parts) or "not recorded"
 
 
 def vendor_title(card: Scorecard) -> str:
@@ -110,13 +158,16 @@ def samples_text(card: Scorecard) -> str:
     return f"{scored} images" if scored == total else f"{scored} of {total} images"
 
 
-def eligibility_text(card: Scorecard) -> str:
-    """``eligible`` or ``not eligible: fails ACU-01 (Exact plate reads), PC-SHR-01 (...)``."""
+def eligibility_text(card: Scorecard, *, named: int | None = None) -> str:
+    """``eligible: ...`` or ``not eligible: fails 2 mandatory requirement(s): ACU-01 (Exact plate
+    reads), PC-SHR-01 (...)``; with ``named``, at most that many are named (by id), the rest counted."""
     if card.results.score.eligible:
         return "eligible: every mandatory requirement met"
     failed = failed_gates(card)
-    named = ", ".join(f"{r.id} ({r.title})" for r in failed)
-    return f"not eligible: fails {len(failed)} mandatory requirement(s): {named}"
+    shown = [f"{r.id} ({r.title})" if named is None else r.id for r in failed[:named]]
+    more = len(failed) - len(shown)
+    listed = ", ".join(shown) + (f" and {more} more" if more else "")
+    return f"not eligible: fails {len(failed)} mandatory requirement(s): {listed}"
 
 
 def privacy_method_text(card: Scorecard) -> str:

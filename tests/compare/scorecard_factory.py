@@ -71,6 +71,15 @@ class PlannedAdapter(Adapter):
         )
 
 
+class PooledPlannedAdapter(PlannedAdapter):
+    """The same answers, run like a CPU-bound engine: in a process pool, several calls at once."""
+
+    name: ClassVar[str] = "planned-pooled"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        kind="in-process", boxes=True, vendor_timing=True, cpu_bound=True
+    )
+
+
 def make_corpus(folder: Path, n: int, seed: int) -> Path:
     """A synthetic corpus of ``n`` images in ``folder``."""
     synth_corpus(folder, n=n, seed=seed)
@@ -106,12 +115,15 @@ def run_vendor(
     product: str = "",
     version: str = "1",
     limit: int | None = None,
+    extra: Sequence[str] = (),
+    adapter: str = "PlannedAdapter",
 ) -> Path:
-    """``platebench run`` of a planned vendor on ``corpus``; returns the scorecard.json path."""
+    """``platebench run`` of a planned vendor on ``corpus`` (``extra``: more run options); returns the
+    scorecard.json path."""
     work.mkdir(parents=True, exist_ok=True)
     (work / "answers.json").write_text(json.dumps(answers(corpus, plan)), encoding="utf-8")
     (work / "vendors.toml").write_text(
-        '[vendors.planned]\nadapter = "scorecard_factory:PlannedAdapter"\n'
+        f'[vendors.planned]\nadapter = "scorecard_factory:{adapter}"\n'
         f"answers = {json.dumps(str(work / 'answers.json'))}\nvendor = {json.dumps(vendor)}\n"
         f"product = {json.dumps(product)}\nversion = {json.dumps(version)}\n",
         encoding="utf-8",
@@ -130,7 +142,7 @@ def run_vendor(
     ]
     if limit:
         args += ["--limit", str(limit)]
-    assert main(args) == 0
+    assert main([*args, *extra]) == 0
     (path,) = (work / "scorecards").rglob("scorecard.json")
     return path
 

@@ -209,3 +209,60 @@ def test_compare_reports_a_malformed_scorecard_as_a_clear_error(
     assert main(["compare", str(broken), str(card_b), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err and "results.accuracy" in err and "broken" in err
+
+
+def test_single_stream_requirements_are_not_judged_on_concurrent_calls(corpus12: Path, tmp_path: Path) -> None:
+    two = run_vendor(
+        corpus12, tmp_path / "two", ("right",), vendor="Duo", extra=["--concurrency", "2"], adapter="PooledPlannedAdapter"
+    )
+    doc = json.loads(two.read_text())
+    assert doc["results"]["latency"]["accuracy_pass"]["in_flight"] == 2
+    assert "single_stream" not in doc["results"]["latency"]
+    lat = [r for r in doc["results"]["requirements"] if r["metric"].startswith("latency.single_stream.")]
+    assert lat and all(not r["passed"] and "not measured" in r["reason"] for r in lat)
+    md = (two.parent / "scorecard.md").read_text()
+    assert "## Latency, accuracy pass (accuracy pass, 2 calls in flight at once)" in md
+    assert "one at a time" not in md.split("## Latency, accuracy pass")[1].split("\n## ")[0]
+    assert main(["report", str(two), "--out", str(tmp_path / "r")]) == 0
+    html = (tmp_path / "r" / "scorecard.html").read_text()
+    assert "One image at a time, 95th percentile" not in html and "Accuracy pass, 95th percentile" in html
+
+    one = run_vendor(
+        corpus12, tmp_path / "one", ("right",), vendor="Solo", extra=["--concurrency", "1"], adapter="PooledPlannedAdapter"
+    )
+    latency = json.loads(one.read_text())["results"]["latency"]
+    assert latency["single_stream"]["source"] == "accuracy-pass" and latency["accuracy_pass"]["in_flight"] == 1
+
+
+def test_a_single_stream_scenario_gives_the_single_stream_figures() -> None:
+    from harness.metrics.latency import latency_summary
+    from harness.scorecard.build import latency_results
+
+    scenario = {"scenario": "single-stream", "n": 55, "latency_ms": {"p50": 330.0, "p95": 660.0, "p99": 805.0, "max": 841.0}}
+    section = latency_results({"client_ms": latency_summary([500.0] * 40), "vendor_ms": latency_summary([])}, 2, [scenario])
+    ss = section["single_stream"]
+    assert ss["source"] == "single-stream-scenario" and ss["client_ms"]["n"] == 55 and ss["client_ms"]["p95"] == 660.0
+    assert section["accuracy_pass"]["in_flight"] == 2 and section["accuracy_pass"]["client_ms"]["p50"] == 500.0
+
+
+def test_compare_warns_when_bids_were_measured_under_different_conditions(
+    card_a: Path, card_b: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def conditions(load: float):
+        def edit(doc: dict) -> None:
+            cores = doc["provenance"]["machine"]["cores"]
+            doc["provenance"]["conditions"] = {
+                "load_average_start": load * cores, "load_average_end": load * cores, "cpu_ms_per_image": 300.0,
+            }
+        return edit
+
+    busy = resealed(card_a, tmp_path / "busy" / "scorecard.json", conditions(4.0))
+    quiet = resealed(card_b, tmp_path / "quiet" / "scorecard.json", conditions(0.2))
+    capsys.readouterr()
+    assert main(["compare", str(busy), str(quiet), "--out", str(tmp_path / "o")]) == 0
+    err = capsys.readouterr().err
+    assert "different conditions" in err and "machine load" in err and "overloaded" in err
+    for name in ("comparison.md", "comparison.html"):
+        assert "not directly comparable" in (tmp_path / "o" / name).read_text(), name
+    assert main(["report", str(busy), "--out", str(tmp_path / "r")]) == 0
+    assert "300 ms of CPU per image" in (tmp_path / "r" / "scorecard.html").read_text()

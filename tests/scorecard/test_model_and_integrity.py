@@ -11,13 +11,13 @@ import pytest
 
 from harness.metrics import score_accuracy, score_latency
 from harness.scorecard.integrity import canonical_bytes, seal, verify
-from harness.scorecard.model import SCHEMA_PATH, Scorecard, json_schema, schema_text
+from harness.scorecard.model import SCHEMA_PATH, ScorecardBody, json_schema, schema_text
 from harness.scorecard.reading import scorecard_problems as verify_path
 
 
 def minimal_scorecard() -> dict[str, Any]:
     """A small, valid, unsealed scorecard (non-ASCII vendor name on purpose)."""
-    card = Scorecard.model_validate(
+    card = ScorecardBody.model_validate(
         {
             "provenance": {
                 "run_id": "20250101T000000Z-abcd",
@@ -34,7 +34,7 @@ def minimal_scorecard() -> dict[str, Any]:
             },
             "results": {
                 "accuracy": score_accuracy([]),
-                "latency": {"single_stream": score_latency([])},
+                "latency": {"accuracy_pass": {**score_latency([]), "in_flight": 2}},
                 "requirements": [],
                 "score": {"weighted": None, "points": 0, "max": 0, "mandatory_passed": True, "eligible": True},
             },

@@ -49,11 +49,20 @@ def test_schema_violations_are_refused_by_verify_report_and_compare(
     assert where in err and "Traceback" not in err
 
 
-def test_extra_members_in_integrity_and_signature_are_refused(card_a: Path, tmp_path: Path, capsys) -> None:
-    doc = json.loads(card_a.read_text())
-    doc["integrity"]["approved_by"] = "the mayor"  # outside the hashed content, so only the schema can catch it
+@pytest.mark.parametrize("where", ["integrity", "signature"])
+def test_extra_members_in_integrity_and_signature_are_refused(
+    where: str, card_a: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    signed = tmp_path / "signed.json"
+    signed.write_bytes(card_a.read_bytes())
+    assert main(["keygen", "--out", str(tmp_path / "city")]) == 0
+    assert main(["sign", str(signed), "--key", str(tmp_path / "city.key")]) == 0
+    doc = json.loads(signed.read_text())
+    target = doc["integrity"] if where == "integrity" else doc["integrity"]["signature"]
+    target["approved_by"] = "the mayor"  # outside the hashed content, so only the schema can catch it
     bad = tmp_path / "scorecard.json"
     bad.write_text(json.dumps(doc))
+    capsys.readouterr()
     assert main(["verify", str(bad)]) == 1
     assert "approved_by" in capsys.readouterr().out
 
@@ -63,6 +72,8 @@ def test_a_scorecard_without_integrity_is_refused(card_a: Path, tmp_path: Path, 
     del doc["integrity"]
     bad = tmp_path / "scorecard.json"
     bad.write_text(json.dumps(doc))
+    with pytest.raises(jsonschema.ValidationError, match="integrity"):
+        jsonschema.validate(doc, json_schema())  # the published schema requires it
     assert main(["verify", str(bad)]) == 1
     assert "never sealed" in capsys.readouterr().out
 
