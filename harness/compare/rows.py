@@ -132,14 +132,24 @@ def requirement_cell(req: RequirementResult | None, card: Scorecard | None = Non
     passed = None if verdict == "not applicable" else req.passed
     if req.metric.startswith(PRIVACY_PREFIX):
         code = req.observed if isinstance(req.observed, str) else None
-        return cell(passed=passed, text=verdict, code=code, note=req.reason)
+        observed = _control_message(card, req.metric) if card is not None else None
+        return cell(passed=passed, text=verdict, code=code, note=observed or req.reason)
     value = req.observed if isinstance(req.observed, int | float) and not isinstance(req.observed, bool) else None
     text = verdict
     if isinstance(req.observed, bool):
         text = f"{'yes' if req.observed else 'no'}: {verdict}"
     est = _estimate_at(card, req.metric) if card is not None else None
     ci = [est.ci_low, est.ci_high] if est is not None and est.ci_low is not None else None
-    return cell(value, ci=ci, n=est.n if est is not None else None, passed=passed, text=text, note=req.reason)
+    note = None if value is not None else req.reason  # a value and its rule speak for themselves
+    return cell(value, ci=ci, n=est.n if est is not None else None, passed=passed, text=text, note=note)
+
+
+def _control_message(card: Scorecard, metric: str) -> str | None:
+    """What was observed for the control a privacy requirement names (its message)."""
+    control_id = metric.removeprefix(PRIVACY_PREFIX).rpartition(".")[0]
+    controls = card.results.privacy.controls if card.results.privacy else []
+    found = next((c for c in controls if c.id == control_id), None)
+    return found.message or None if found else None
 
 
 def requirement_rows(bids: list[Bid]) -> list[dict[str, Any]]:

@@ -147,9 +147,11 @@ def conditions_text(card: Scorecard) -> str:
 
 
 def vendor_title(card: Scorecard) -> str:
-    """Who was scored: the vendor and product as declared (``platebench reference recognizer 1.4``)."""
+    """Who was scored: the vendor and product as declared, and the version
+    (``platebench reference recognizer, version 1.4``)."""
     v = card.provenance.vendor
-    return " ".join(part for part in (v.vendor, v.product, v.version) if part)
+    name = " ".join(part for part in (v.vendor, v.product) if part)
+    return f"{name}, version {v.version}" if v.version else name
 
 
 def samples_text(card: Scorecard) -> str:
@@ -158,13 +160,19 @@ def samples_text(card: Scorecard) -> str:
     return f"{scored} images" if scored == total else f"{scored} of {total} images"
 
 
+TITLED_GATES = 3
+"""Up to this many failed gates are named with their titles; more are named by id only."""
+
+
 def eligibility_text(card: Scorecard, *, named: int | None = None) -> str:
     """``eligible: ...`` or ``not eligible: fails 2 mandatory requirement(s): ACU-01 (Exact plate
-    reads), PC-SHR-01 (...)``; with ``named``, at most that many are named (by id), the rest counted."""
+    reads), PC-SHR-01 (...)``: every failed gate, with its title when there are few; with ``named``,
+    at most that many, the rest counted."""
     if card.results.score.eligible:
         return "eligible: every mandatory requirement met"
     failed = failed_gates(card)
-    shown = [f"{r.id} ({r.title})" if named is None else r.id for r in failed[:named]]
+    titled = len(failed) <= TITLED_GATES and named is None
+    shown = [f"{r.id} ({r.title})" if titled else r.id for r in failed[:named]]
     more = len(failed) - len(shown)
     listed = ", ".join(shown) + (f" and {more} more" if more else "")
     return f"not eligible: fails {len(failed)} mandatory requirement(s): {listed}"
