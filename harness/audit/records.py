@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.errors import UserError
+
 AGENCY_KINDS: tuple[str, ...] = ("home", "partner", "instate", "out_of_state", "federal")
 """Agency kinds of the RFP evaluation API (``home`` = the contracting agency)."""
 
@@ -75,7 +77,7 @@ _TRUE = {"true", "1", "yes", "y", "active"}
 _FALSE = {"false", "0", "no", "n", "inactive", "disabled"}
 
 
-class AuditInputError(Exception):
+class AuditInputError(UserError):
     """A roster, log or agreements file that cannot be read; the message names file and line."""
 
 

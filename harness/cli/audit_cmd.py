@@ -7,7 +7,7 @@ import json
 import os
 from pathlib import Path
 
-from harness.cli.main import UserError
+from harness.errors import UserError
 
 REPORT_STEM = "audit-analysis"
 
@@ -43,12 +43,8 @@ def run_analyze(args: argparse.Namespace) -> int:
     """Handler of ``platebench audit analyze``."""
     from harness.audit.analyze import analyze, load_inputs
     from harness.audit.markdown import render_markdown
-    from harness.audit.records import AuditInputError
 
-    try:
-        report = analyze(load_inputs(args.roster, args.log, args.agreements), args.home)
-    except AuditInputError as exc:
-        raise UserError(str(exc)) from exc
+    report = analyze(load_inputs(args.roster, args.log, args.agreements), args.home)
     as_json = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
     as_md = render_markdown(report)
     if args.out is None:

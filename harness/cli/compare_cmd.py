@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from harness.cli.main import UserError
 from harness.cli.reading_args import add_corpus, add_public_key, corpus_plates, trusted_keys
+from harness.errors import UserError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from harness.cli.main import UserError
+from harness.errors import UserError
 
 
 def add_public_key(parser: argparse.ArgumentParser, *, purpose: str) -> None:

@@ -6,8 +6,8 @@ import argparse
 import json
 from pathlib import Path
 
-from harness.cli.main import UserError
 from harness.cli.reading_args import read_or_fail
+from harness.errors import UserError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

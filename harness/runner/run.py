@@ -22,15 +22,16 @@ from pathlib import Path
 from typing import IO, Any
 
 from harness import __version__
+from harness.calls.pool import CallPool, PoolStartError
+from harness.calls.single import utc_now
 from harness.corpus.model import Corpus, CorpusError, Sample
 from harness.load.plan import LoadPlan
-from harness.metrics.accuracy import DEFAULT_TOP_N
-from harness.metrics.matching import DEFAULT_IOU_THRESHOLD
+from harness.metrics.spec import DEFAULT_IOU_THRESHOLD
 from harness.outcome import CallOutcome
 from harness.report.markdown import render_markdown
 from harness.rubric import Rubric, load_rubric
-from harness.runner import DEFAULT_SCORECARD_DIR
-from harness.runner.calls import utc_now
+from harness.run_options import RunRequest, check_request, check_resume
+from harness.runner import RunError
 from harness.runner.executors import RunAborted, Strategy, choose_strategy
 from harness.runner.executors import execute as execute_calls
 from harness.runner.journal import (
@@ -55,61 +56,13 @@ from harness.scorecard.provenance import machine_info
 from harness.transport import RetryPolicy, TransportConfig
 from harness.vendors_config import VendorSpec, resolve_vendor
 from vendor_adapters.base import Adapter, HttpAdapter
-from vendor_adapters.errors import ConfigurationError, VendorError
+from vendor_adapters.errors import VendorError
 
 SCORECARD_JSON = "scorecard.json"
 SCORECARD_MD = "scorecard.md"
 _RUN_ID = re.compile(r"^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}$")
-MIN_FREE_BYTES = 50 * 1024 * 1024
-"""Free space the scorecard folder needs before a run starts (journal, scorecard, evidence), at least."""
 BYTES_PER_SAMPLE = 16 * 1024
-"""Room kept per sample on top of :data:`MIN_FREE_BYTES` (a journal record is ~0.5-2 KB; margin for retries)."""
-
-
-class RunError(ConfigurationError):
-    """A run cannot start or continue because of something the user can fix; says what."""
-
-
-@dataclass
-class RunRequest:
-    """What the user asked for (CLI flags or pytest options)."""
-
-    vendor: str
-    corpus_path: Path | None = None
-    """``None``: the resumed run's corpus, or else the synthetic default corpus."""
-    rubric_path: Path | None = None
-    limit: int | None = None
-    resume: str | None = None
-    scorecard_dir: Path = DEFAULT_SCORECARD_DIR
-    concurrency: int | None = None
-    vendors_file: Path | None = None
-    iou_threshold: float = DEFAULT_IOU_THRESHOLD
-    top_n: int = DEFAULT_TOP_N
-    privacy: bool | None = None
-    """Check the privacy controls after the accuracy pass (``None``: yes, or as recorded on resume)."""
-    attestations: Path | None = None
-    """Vendor attestation file (TOML or JSON) for controls the API cannot demonstrate."""
-    reference_flaws: tuple[str, ...] = ()
-    """Start the reference vendor's server with these deliberate flaws (demonstrations)."""
-    connect_timeout: float | None = None
-    """Seconds (network vendors). ``None``: ``vendors.toml``'s ``connect_timeout``, else the transport default."""
-    read_timeout: float | None = None
-    """Seconds of silence allowed between reads (network vendors); same precedence."""
-    total_timeout: float | None = None
-    """Seconds per call, body included (network vendors); same precedence."""
-    retries: int | None = None
-    """Further attempts for a failed call (network vendors). ``None``: 0, or as recorded on resume."""
-    load: bool | None = None
-    """Run load scenarios after the accuracy pass (``None``: the rubric's ``[load]`` defaults)."""
-    scenarios: tuple[str, ...] | None = None
-    """Load scenarios; ``None``: the rubric's for this kind of vendor."""
-    target_qps: float | None = None
-    duration_s: float | None = None
-    queries: int | None = None
-    latency_bound_ms: float | None = None
-    seed: int | None = None
-    min_free_bytes: int = MIN_FREE_BYTES
-    """The scorecard folder must have this much free space (plus :data:`BYTES_PER_SAMPLE` per sample)."""
+"""Room kept per sample on top of :data:`harness.runner.MIN_FREE_BYTES` (a journal record is ~0.5-2 KB; margin for retries)."""
 
 
 @dataclass
@@ -187,25 +140,9 @@ def default_corpus() -> Path:
     return default_corpus_path()
 
 
-def _check_positive(name: str, value: int | None) -> None:
-    if value is not None and value < 1:
-        raise RunError(f"{name} must be at least 1 (got {value})")
-
-
 def prepare(request: RunRequest) -> PreparedRun:
     """Validate everything and build the adapter; no image is sent. Raises :class:`RunError`."""
-    _check_positive("--limit", request.limit)
-    _check_positive("--concurrency", request.concurrency)
-    _check_positive("--queries", request.queries)
-    for flag, value in (("--connect-timeout", request.connect_timeout), ("--read-timeout", request.read_timeout),
-                        ("--total-timeout", request.total_timeout), ("--target-qps", request.target_qps),
-                        ("--duration", request.duration_s), ("--latency-bound-ms", request.latency_bound_ms)):
-        if value is not None and not value > 0:
-            raise RunError(f"{flag} must be positive (got {value})")
-    if request.retries is not None and request.retries < 0:
-        raise RunError(f"--retries must be 0 or more (got {request.retries})")
-    if request.seed is not None and request.seed < 0:
-        raise RunError(f"--seed must be 0 or more (got {request.seed})")
+    check_request(request)  # requests built in code; the command lines parsed theirs already
     vendor = resolve_vendor(request.vendor, request.vendors_file)
     class_path = vendor.class_path
     adapter = vendor.create()  # ConfigurationError: missing credential, bad option...
@@ -310,7 +247,7 @@ def _options(request: RunRequest, strategy: Strategy, load: LoadPlan | None, ada
     return {
         "limit": request.limit,
         "concurrency": strategy.concurrency,
-        "iou_threshold": request.iou_threshold,
+        "iou_threshold": DEFAULT_IOU_THRESHOLD if request.iou_threshold is None else request.iou_threshold,
         "top_n": request.top_n,
         "timing": strategy.timing,
         "scenarios": list(load.scenarios) if load else [],
@@ -437,28 +374,10 @@ def _prepare_resume(request: RunRequest, vendor: VendorSpec, class_path: str, ad
             f"is not the corpus the run started on ({header['corpus']['manifest_sha256'][:16]}...)"
         )
     options = header["options"]
+    check_resume(request, options, run_id)
     transport = options.get("transport") or {}
     retry = options.get("retry") or {}
     load = options.get("load") or {}
-    for flag, given, recorded_value in (
-        ("--limit", request.limit, options["limit"]),
-        ("--concurrency", request.concurrency, options["concurrency"]),
-        ("--connect-timeout", request.connect_timeout, transport.get("connect_timeout_s")),
-        ("--read-timeout", request.read_timeout, transport.get("read_timeout_s")),
-        ("--total-timeout", request.total_timeout, transport.get("total_timeout_s")),
-        ("--retries", request.retries, retry.get("max_attempts", 1) - 1),
-        ("--target-qps", request.target_qps, load.get("target_qps")),
-        ("--duration", request.duration_s, load.get("duration_s")),
-        ("--queries", request.queries, load.get("queries")),
-        ("--latency-bound-ms", request.latency_bound_ms, load.get("latency_bound_ms")),
-        ("--seed", request.seed, options.get("seed")),
-    ):
-        if given is not None and given != recorded_value:
-            raise RunError(f"cannot resume run {run_id} with {flag} {given}: the run started with {recorded_value}")
-    wanted = [] if request.load is False else None if request.scenarios is None else list(dict.fromkeys(request.scenarios))
-    if wanted is not None and wanted != options.get("scenarios", []):
-        raise RunError(f"cannot resume run {run_id} with other load scenarios: it started with "
-                       f"{', '.join(options.get('scenarios') or []) or 'none'}")
     rubric_path = request.rubric_path or Path(header["rubric"]["path"])
     strategy = choose_strategy(
         adapter, options["concurrency"],
@@ -503,6 +422,7 @@ def execute(prepared: PreparedRun, *, progress_stream: IO[str] | None = None) ->
         prepared.adapter.close()
         raise RunError(f"{exc}; nothing was sent") from None
     label = f"{prepared.vendor.name} on {prepared.corpus.name}"
+    pool = CallPool(prepared.vendor.factory(), prepared.adapter, prepared.strategy.concurrency)
     try:
         with run_progress(len(prepared.samples), len(prepared.samples) - len(todo), label, progress_stream) as bar:
 
@@ -512,9 +432,7 @@ def execute(prepared: PreparedRun, *, progress_stream: IO[str] | None = None) ->
                 if not extra.get("retried"):
                     bar.advance(outcome.ok)
 
-            execute_calls(
-                prepared.strategy, prepared.adapter, prepared.class_path, dict(prepared.vendor.config), todo, record
-            )
+            execute_calls(prepared.strategy, pool, todo, record)
         found = adapter_conformance(prepared.adapter)
         if found is not None:
             journal.append({"type": "conformance", "failures": found})
@@ -522,7 +440,8 @@ def execute(prepared: PreparedRun, *, progress_stream: IO[str] | None = None) ->
         conformance = None if found is None and recorded is None else [*(recorded or []), *(found or [])]
         load = prepared.previous.load if prepared.previous else None
         if prepared.load is not None and load is None:
-            load = {"type": "load", "plan": _plan_json(prepared.load), "results": _run_load(prepared, progress_stream)}
+            load = {"type": "load", "plan": _plan_json(prepared.load),
+                    "results": _run_load(prepared, pool, progress_stream)}
             journal.append(load)
         privacy = prepared.previous.privacy if prepared.previous else None
         if prepared.privacy is not None and privacy is None:
@@ -539,6 +458,7 @@ def execute(prepared: PreparedRun, *, progress_stream: IO[str] | None = None) ->
             f"Free space (or fix the folder), then {resume_hint}"
         ) from None
     finally:
+        pool.close()
         journal.close()
         prepared.adapter.close()
     document = build_scorecard(
@@ -556,8 +476,8 @@ def execute(prepared: PreparedRun, *, progress_stream: IO[str] | None = None) ->
     return _write(prepared.run_dir, document, prepared.warnings)
 
 
-def _run_load(prepared: PreparedRun, progress_stream: IO[str] | None) -> list[dict[str, Any]]:
-    """The load scenarios of ``prepared`` (see :mod:`harness.runner.load_pass`)."""
+def _run_load(prepared: PreparedRun, pool: CallPool, progress_stream: IO[str] | None) -> list[dict[str, Any]]:
+    """The load scenarios of ``prepared`` through the run's pool (see :mod:`harness.runner.load_pass`)."""
     from concurrent.futures import BrokenExecutor
 
     from harness.runner.load_pass import run_load_pass
@@ -568,10 +488,10 @@ def _run_load(prepared: PreparedRun, progress_stream: IO[str] | None) -> list[di
         what = plan.duration_s and f"{plan.duration_s:g} s" or f"{plan.queries} queries"
         print(f"load: {', '.join(plan.scenarios)} ({what} each)", file=progress_stream, flush=True)
     try:
-        entries = run_load_pass(plan, prepared.adapter, prepared.class_path, dict(prepared.vendor.config), prepared.samples)
-    except BrokenExecutor:
+        entries = run_load_pass(plan, pool, prepared.samples)
+    except (BrokenExecutor, PoolStartError):
         raise RunAborted(f"the worker processes could not build the adapter {prepared.class_path} for the load scenarios") from None
-    interval = getattr(prepared.adapter, "min_interval_s", 0.0)
+    interval = prepared.adapter.client_rate_limit()
     for item in entries:
         if interval and item["scenario"] == "server" and item["target_qps"] and item["target_qps"] * interval > 1:
             item["warnings"].append(

@@ -44,7 +44,7 @@ def test_latency_cdf_falls_back_to_percentiles_and_draws_load_scenarios(card_a: 
     a = tmp_path / "a.json"
     a.write_bytes(card_a.read_bytes())
     card = _card(with_privacy_and_load(a, ["PASS"], scenario="server"))
-    card.results.latency.single_stream.client_ms.cdf = None  # a scorecard from before the sketch
+    card.results.latency.accuracy_pass.client_ms.cdf = None  # a scorecard from before the sketch
     svg = latency_cdf([("A", card)])
     assert svg is not None and f"A: {accuracy_pass_timing(card)}" in svg and "A: server scenario" in svg
 
