@@ -70,6 +70,8 @@ class JournalContents:
     privacy: dict[str, Any] | None = None
     """The privacy pass's record (``check``, ``section``, ``conformance``), once it ran."""
     conformance: list[dict[str, Any]] | None = None
+    conditions: dict[str, Any] | None = None
+    """Machine load and CPU time per image of the accuracy pass (``harness.runner.conditions``)."""
     """Spec-conformance failures of the calls, over every ``conformance`` record; ``None`` if none."""
     good_bytes: int = 0
     """Length of the intact prefix of the file."""
@@ -198,6 +200,8 @@ def read_journal(path: Path) -> JournalContents:
             contents.load = record
         elif kind == "privacy":
             contents.privacy = record
+        elif kind == "conditions":
+            contents.conditions = {k: v for k, v in record.items() if k != "type"}
         elif kind == "conformance":
             contents.conformance = [*(contents.conformance or []), *record.get("failures", [])]
         offset += len(line) + 1

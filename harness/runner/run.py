@@ -32,6 +32,7 @@ from harness.report.markdown import render_markdown
 from harness.rubric import Rubric, load_rubric
 from harness.run_options import RunRequest, check_request, check_resume
 from harness.runner import RunError
+from harness.runner.conditions import ConditionsMeter
 from harness.runner.executors import RunAborted, Strategy, choose_strategy
 from harness.runner.executors import execute as execute_calls
 from harness.runner.journal import (
@@ -134,10 +135,11 @@ def load_corpus_checked(path: Path) -> Corpus:
 
 
 def default_corpus() -> Path:
-    """The synthetic default corpus (generated into the cache on first use)."""
-    from harness.corpus.synth import default_corpus_path
+    """The synthetic default corpus (generated into the cache on first use, saying so on stderr from
+    the first image)."""
+    from harness.corpus.synth import default_corpus_path, progress_lines
 
-    return default_corpus_path()
+    return default_corpus_path(progress=progress_lines(sys.stderr))
 
 
 def prepare(request: RunRequest) -> PreparedRun:
@@ -432,7 +434,10 @@ def execute(prepared: PreparedRun, *, progress_stream: IO[str] | None = None) ->
                 if not extra.get("retried"):
                     bar.advance(outcome.ok)
 
+            meter = ConditionsMeter.start()
             execute_calls(prepared.strategy, pool, todo, record)
+            conditions = meter.record(len(todo))
+            journal.append(conditions)
         found = adapter_conformance(prepared.adapter)
         if found is not None:
             journal.append({"type": "conformance", "failures": found})
@@ -472,6 +477,7 @@ def execute(prepared: PreparedRun, *, progress_stream: IO[str] | None = None) ->
         privacy=privacy,
         conformance=_with_sandbox_findings(conformance, privacy),
         load=load["results"] if load else None,
+        conditions={k: v for k, v in conditions.items() if k != "type"},
     )
     return _write(prepared.run_dir, document, prepared.warnings)
 
@@ -531,6 +537,7 @@ def rescore(run_dir: Path, *, corpus_path: Path | None = None, rubric_path: Path
         privacy=contents.privacy,
         conformance=_with_sandbox_findings(contents.conformance, contents.privacy),
         load=contents.load["results"] if contents.load else None,
+        conditions=contents.conditions,
     )
     return _write(run_dir, document, contents.warnings)
 

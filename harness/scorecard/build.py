@@ -10,7 +10,7 @@ from harness.corpus.model import Corpus, Sample
 from harness.metrics import sample_verdict, score_accuracy, score_latency
 from harness.metrics.latency import latency_summary
 from harness.outcome import CallOutcome
-from harness.rubric import Rubric, judge
+from harness.rubric import Conditions, Rubric, judge
 from harness.scorecard.integrity import seal
 from harness.scorecard.model import (
     AdapterRef,
@@ -19,6 +19,7 @@ from harness.scorecard.model import (
     PrivacyCheck,
     Provenance,
     RubricRef,
+    RunConditions,
     RunOptions,
     Scorecard,
     ScorecardBody,
@@ -71,6 +72,7 @@ def build_scorecard(
     privacy: Mapping[str, Any] | None = None,
     conformance: Sequence[Mapping[str, Any]] | None = None,
     load: Sequence[Mapping[str, Any]] | None = None,
+    conditions: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The sealed scorecard document of a run.
 
@@ -79,7 +81,9 @@ def build_scorecard(
     ``privacy`` is the privacy pass's journal record (``check`` goes to ``provenance.privacy``,
     ``section`` to ``results.privacy``, before the rubric is judged); ``conformance`` the
     spec-conformance findings (``results.conformance``), for adapters that speak the RFP API;
-    ``load`` the load scenarios' entries (``results.load``), when any ran.
+    ``load`` the load scenarios' entries (``results.load``), when any ran; ``conditions`` the machine's
+    load and CPU time per image during the accuracy pass (``provenance.conditions``; requirements on
+    the latency of an engine on an overloaded machine are not judged, see :func:`harness.rubric.judge`).
     The machine is the one that made the calls (from the header); the platebench version and git
     commit are those of the software that computed the figures (the same, unless re-scored later).
     """
@@ -103,7 +107,13 @@ def build_scorecard(
         results["privacy"] = privacy["section"]
     if conformance is not None:
         results["conformance"] = list(conformance)
-    requirements, score = judge(rubric, results)
+    machine = Machine(**header["machine"]) if "machine" in header else machine_info()
+    run_conditions = RunConditions(**conditions) if conditions else None
+    loads = [v for k, v in (conditions or {}).items() if k.startswith("load_average") and v is not None]
+    judged = Conditions(
+        network=header["adapter"]["kind"] == "http", load_per_core=max(loads) / machine.cores if loads else None
+    )
+    requirements, score = judge(rubric, results, judged)
     results.update(requirements=requirements, score=score)
     provenance = Provenance(
         run_id=header["run_id"],
@@ -120,10 +130,11 @@ def build_scorecard(
         ),
         rubric=RubricRef(name=rubric.name, sha256=rubric.sha256),
         options=RunOptions(**options, resumed=resumed),
-        machine=Machine(**header["machine"]) if "machine" in header else machine_info(),
+        machine=machine,
         started_at=header["started_at"],
         ended_at=ended_at,
         privacy=None if privacy is None else PrivacyCheck(**privacy["check"]),
+        conditions=run_conditions,
     )
     verdicts = {
         s.sha256: sample_verdict(s, o, iou_threshold=options["iou_threshold"]) for s, o in pairs

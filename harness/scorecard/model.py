@@ -473,6 +473,9 @@ class RequirementResult(_Model):
     """The measured value (a result code for a privacy control, true/false for a bound); ``None`` when
     it could not be measured."""
     passed: bool
+    applicable: bool = True
+    """False when the requirement does not apply to this kind of vendor (the rubric runs no such load
+    scenario for it): it then neither blocks eligibility nor counts in the score's maximum."""
     reason: str
     """Why it passed or not, in words (e.g. ``0.912 >= 0.9``, ``not met: not measured``)."""
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from harness.rubric import OVERLOAD_PER_CORE
 from harness.scorecard.model import LoadScenarioResult, RequirementResult, Scorecard
 
 
@@ -111,11 +112,6 @@ def single_stream_source(card: Scorecard) -> str:
     return "the single-stream load scenario (one query at a time, each sent when the previous answer came back)"
 
 
-OVERLOAD_PER_CORE = 1.0
-"""A 1-minute load average above this many runnable tasks per core means other jobs competed for
-the CPU: an engine on this machine was timed slower than it is."""
-
-
 def peak_load_per_core(card: Scorecard) -> float | None:
     """The higher of the load averages at the start and end of the accuracy pass, per core."""
     c = card.provenance.conditions
@@ -195,7 +191,7 @@ def flaws_text(card: Scorecard) -> str:
 
 def requirement_verdict(req: RequirementResult) -> str:
     """``met``, ``not met`` or ``not applicable``."""
-    if getattr(req, "applicable", True) is False:
+    if not req.applicable:
         return "not applicable"
     return "met" if req.passed else "not met"
 
