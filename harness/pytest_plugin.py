@@ -107,7 +107,8 @@ class RubricRun(pytest.Collector):
 
 
 class RequirementItem(pytest.Item):
-    """One rubric requirement; passes exactly when the requirement was met."""
+    """One rubric requirement; passes exactly when the requirement was met, skips when it does not
+    apply to this kind of vendor."""
 
     def __init__(self, *, title: str, verdict: dict[str, Any] | None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -117,6 +118,8 @@ class RequirementItem(pytest.Item):
     def runtest(self) -> None:
         if self.verdict is None:
             raise RequirementNotMet(f"{self.name} {self.title}: no verdict (the run did not finish)")
+        if not self.verdict.get("applicable", True):
+            pytest.skip(self.verdict["reason"])
         if not self.verdict["passed"]:
             v = self.verdict
             kind = "mandatory" if v["mandatory"] else f"weight {v['weight']:g}"
