@@ -21,6 +21,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     report.add_argument("scorecard", type=Path, metavar="SCORECARD", help="scorecard.json or a run folder")
     report.add_argument("--html", action="store_true", help="write scorecard.html (the default when neither is given)")
     report.add_argument("--pdf", action="store_true", help="write scorecard.pdf")
+    report.add_argument(
+        "--markdown",
+        action="store_true",
+        help="write scorecard.md again (e.g. after signing, so it names the signer and whether it was verified)",
+    )
     report.add_argument("--out", type=Path, metavar="DIR", help="Default: the scorecard's folder")
     report.add_argument("--rfp", metavar="NAME", help="RFP name for the PDF title page. Default: the rubric's name")
     add_public_key(report, purpose="a signature made with one of them reads 'verified against the city's key'")
@@ -39,7 +44,13 @@ def report_command(args: argparse.Namespace) -> int:
     plates = corpus_plates(args.corpus)
     out = args.out or read.path.parent
     out.mkdir(parents=True, exist_ok=True)
-    if args.html or not args.pdf:
+    if args.markdown:
+        from harness.report.markdown import render_markdown
+
+        page = out / "scorecard.md"
+        page.write_text(render_markdown(read.card.redacted(plates), read.signature), encoding="utf-8")
+        print(page)
+    if args.html or not (args.pdf or args.markdown):
         page = out / "scorecard.html"
         safe = read.card.redacted(plates)
         plots = scorecard_plots([(vendor_title(safe), safe)])

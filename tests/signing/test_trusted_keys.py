@@ -120,3 +120,13 @@ def test_a_trusted_keys_file_may_hold_several_keys(keys: dict[str, Path], tmp_pa
     assert [fingerprint(k) for k in load_trusted_keys(bundle)] == [
         _city(keys), fingerprint(load_public_key(tmp_path / "second.pub"))
     ]
+
+
+def test_report_rewrites_the_markdown_with_the_checked_signature(
+    genuine_and_forged: tuple[Path, Path], keys: dict[str, Path], tmp_path: Path
+) -> None:
+    genuine, _ = genuine_and_forged
+    assert main(["report", str(genuine), "--markdown", "--out", str(tmp_path), "--public-key", str(keys["city_pub"])]) == 0
+    md = (tmp_path / "scorecard.md").read_text()
+    assert f"signed by {_city(keys)}, verified against the city's key" in md
+    assert not (tmp_path / "scorecard.html").exists()  # only what was asked for
