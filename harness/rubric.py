@@ -332,16 +332,16 @@ def judge(
         applicable = True
         if (reason_na := _not_applicable(rubric, req, value, conditions)) is not None:
             applicable, passed, reason = False, False, reason_na
+        elif value is _MISSING and req.metric.startswith("latency.single_stream."):
+            passed, reason = False, (
+                "not met: not measured (no measurement with exactly one call in flight: the accuracy pass ran "
+                "several calls at once and the single-stream load scenario was not run)"
+            )
         elif req.metric.startswith("latency.") and conditions.overloaded:
             passed, reason = False, (
                 f"not met: not judged, the harness's machine was overloaded during the accuracy pass "
                 f"(load {conditions.load_per_core:.1f} per core, above {OVERLOAD_PER_CORE:g}): an engine on that "
                 "machine is timed slower than it is; re-run on a quiet machine"
-            )
-        elif value is _MISSING and req.metric.startswith("latency.single_stream."):
-            passed, reason = False, (
-                "not met: not measured (no measurement with exactly one call in flight: the accuracy pass ran "
-                "several calls at once and the single-stream load scenario was not run)"
             )
         elif value is _MISSING and is_privacy_path(req.metric) and not results.get("privacy"):
             passed, reason = False, "not met: not demonstrated (the privacy controls were not run in this run)"
