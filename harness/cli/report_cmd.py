@@ -36,7 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def report_command(args: argparse.Namespace) -> int:
     """Handler of ``platebench report``."""
     from harness.report.html import render_scorecard_html, scorecard_plots, write_plots
-    from harness.scorecard.words import vendor_title
+    from harness.scorecard.words import bid_name
 
     read = read_or_fail(args.scorecard, trusted_keys(args.public_key))
     if read.signature.state == "unverified":
@@ -53,7 +53,7 @@ def report_command(args: argparse.Namespace) -> int:
     if args.html or not (args.pdf or args.markdown):
         page = out / "scorecard.html"
         safe = read.card.redacted(plates)
-        plots = scorecard_plots([(vendor_title(safe), safe)])
+        plots = scorecard_plots([(bid_name(safe), safe)])
         html = render_scorecard_html(read.card, plates=plates, plots=plots, signature=read.signature)
         page.write_text(html, encoding="utf-8")
         write_plots(plots, out / "plots")

@@ -13,7 +13,7 @@ from harness.redact import redact_text
 from harness.scorecard.model import Scorecard
 from harness.scorecard.reading import ScorecardError, read_scorecard
 from harness.scorecard.signing import SignatureStatus
-from harness.scorecard.words import conditions_text, overloaded
+from harness.scorecard.words import bid_name, conditions_text, overloaded
 
 
 class CompareError(ValueError):
@@ -61,17 +61,11 @@ def load_bids(
 def bid_labels(cards: list[Scorecard]) -> list[str]:
     """Each bid named by vendor and product; those that share a name also by run:
     ``Acme Reader 2 (run 20261127T000103Z-ce1c60)``."""
-    names = [vendor_name(c) for c in cards]
+    names = [bid_name(c) for c in cards]
     return [
         f"{name} (run {c.provenance.run_id})" if names.count(name) > 1 else name
         for name, c in zip(names, cards, strict=True)
     ]
-
-
-def vendor_name(card: Scorecard) -> str:
-    """Vendor and product as the vendor declared them (``platebench reference recognizer``)."""
-    v = card.provenance.vendor
-    return " ".join(part for part in (v.vendor, v.product) if part) or card.provenance.adapter.name
 
 
 def mismatches(bids: list[Bid]) -> list[str]:

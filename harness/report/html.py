@@ -30,6 +30,7 @@ from harness.scorecard.words import (
     CODES,
     VERDICTS,
     accuracy_pass_timing,
+    bid_name,
     conditions_text,
     eligibility_text,
     legend,
@@ -131,11 +132,12 @@ def render_scorecard_html(
     """
     status = signature_status(card, signature)
     safe = card.redacted(plates)
-    label = vendor_title(safe)
+    label = bid_name(safe)
     bid = Bid(Path("scorecard.json"), safe, label, status)
     return _env.get_template("scorecard.html.j2").render(
         card=safe,
         label=label,
+        vendor=vendor_title(safe),
         rows=all_rows([bid]),
         plots=_figures(plots if plots is not None else scorecard_plots([(label, safe)])),
         title_page=title_page,

@@ -24,6 +24,7 @@ from harness.scorecard.words import (
     CODES,
     SCENARIO_WORDS,
     accuracy_pass_timing,
+    bid_name,
     conditions_text,
     eligibility_text,
     legend,
@@ -115,7 +116,7 @@ def _heading(card: Scorecard) -> str:
     verdict = "ELIGIBLE" if score.eligible else "NOT ELIGIBLE"
     weighted = "n/a" if score.weighted is None else f"{number(score.weighted, 'proportion')} ({score.points:g} of {score.max:g} points)"
     return (
-        f"# Scorecard: {escape(vendor_title(card))}\n\n"
+        f"# Scorecard: {escape(bid_name(card))}\n\n"
         f"**{verdict}**: {_text(eligibility_text(card).split(': ', 1)[1])}. Weighted score: **{weighted}**.\n\n"
         f"Scored on {samples_text(card)} of corpus {escape(p.corpus.name)}, rubric {escape(p.rubric.name)}, "
         f"run {code(p.run_id)}."

@@ -142,12 +142,17 @@ def conditions_text(card: Scorecard) -> str:
     return "; ".join(parts) or "not recorded"
 
 
-def vendor_title(card: Scorecard) -> str:
-    """Who was scored: the vendor and product as declared, and the version
-    (``platebench reference recognizer, version 1.4``)."""
+def bid_name(card: Scorecard) -> str:
+    """Who was scored, in a few words: the vendor and product as declared (``platebench reference
+    recognizer``); the adapter's name when the vendor declared neither."""
     v = card.provenance.vendor
-    name = " ".join(part for part in (v.vendor, v.product) if part)
-    return f"{name}, version {v.version}" if v.version else name
+    return " ".join(part for part in (v.vendor, v.product) if part) or card.provenance.adapter.name
+
+
+def vendor_title(card: Scorecard) -> str:
+    """Who was scored, with the version (``platebench reference recognizer, version 1.4``)."""
+    version = card.provenance.vendor.version
+    return f"{bid_name(card)}, version {version}" if version else bid_name(card)
 
 
 def samples_text(card: Scorecard) -> str:
