@@ -41,6 +41,5 @@ def verify_command(args: argparse.Namespace) -> int:
         print(f"FAILED: {target}: {problem}")
     if problems:
         return 1
-    print(f"signature: {read.signature.text()}")
-    print(f"OK: {target}")
+    print(f"OK: {target}; signature: {read.signature.text()}")
     return 0

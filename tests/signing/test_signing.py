@@ -59,7 +59,7 @@ def test_right_key_accepts(signed: Path, keys: dict[str, Path], capsys: pytest.C
     doc = json.loads(signed.read_text())
     assert doc["integrity"]["signature"]["alg"] == "ed25519"
     code, out = _verify(signed, keys["pub"], capsys)
-    assert code == 0 and "verified against the city's key" in out and out.rstrip().endswith(f"OK: {signed}")
+    assert code == 0 and "verified against the city's key" in out and out.startswith(f"OK: {signed}; signature")
 
 
 def test_wrong_key_rejects(signed: Path, keys: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
