@@ -107,7 +107,8 @@ class RubricRun(pytest.Collector):
 
 
 class RequirementItem(pytest.Item):
-    """One rubric requirement; passes exactly when the requirement was met."""
+    """One rubric requirement; passes exactly when the requirement was met, skips when it does not
+    apply to this kind of vendor."""
 
     def __init__(self, *, title: str, verdict: dict[str, Any] | None, **kwargs: Any) -> None:
         super().__init__(**kwargs)

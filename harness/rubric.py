@@ -286,8 +286,52 @@ def _judge_code(req: Requirement, value: Any, results: Mapping[str, Any]) -> tup
     return value, False, f"not met: {control_id} is {value}, {req.threshold} required{note}{detail}"
 
 
-def judge(rubric: Rubric, results: Mapping[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Each requirement's verdict, and the score (see the module docstring)."""
+OVERLOAD_PER_CORE = 1.0
+"""Above this 1-minute load average per core, an engine on the harness's machine competed with other
+jobs for the CPU, so its latency is not judged."""
+
+
+@dataclass(frozen=True)
+class Conditions:
+    """What the rubric needs to know about how a run was made, besides its results."""
+
+    network: bool = True
+    """The vendor was reached over the network (its latency is its own); False for an engine the
+    harness ran on its own machine."""
+    load_per_core: float | None = None
+    """The machine's peak 1-minute load average per core during the accuracy pass (``None``: unknown)."""
+
+    @property
+    def overloaded(self) -> bool:
+        return not self.network and self.load_per_core is not None and self.load_per_core > OVERLOAD_PER_CORE
+
+
+def _not_applicable(rubric: Rubric, req: Requirement, value: Any, conditions: Conditions) -> str | None:
+    """Why ``req`` does not apply to this kind of vendor, or ``None``: a load scenario that did not run
+    and that the rubric's ``[load]`` table runs for the other kind of vendor only (server load, planned
+    for vendors over HTTP, for an engine on the harness's machine). A scenario the rubric plans for no
+    kind stays required (not measured)."""
+    if value is not _MISSING or not is_load_path(req.metric):
+        return None
+    scenario = req.metric.split(".")[1]
+    planned = rubric.load.settings(conditions.network).scenarios
+    if scenario in planned or scenario not in rubric.load.settings(not conditions.network).scenarios:
+        return None
+    kind = LOAD_KINDS["network" if conditions.network else "local"]
+    return (
+        f"not applicable: the rubric runs no {scenario} scenario for {kind} "
+        f"([load.{'network' if conditions.network else 'local'}] scenarios: {', '.join(planned) or 'none'})"
+    )
+
+
+def judge(
+    rubric: Rubric, results: Mapping[str, Any], conditions: Conditions = Conditions()
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Each requirement's verdict, and the score (see the module docstring).
+
+    A requirement that does not apply to this kind of vendor is ``applicable: false``: it neither
+    blocks eligibility nor counts in the weighted score's maximum. The latency of an engine on the
+    harness's machine is not judged when the machine was overloaded (not met, and says why)."""
     verdicts: list[dict[str, Any]] = []
     for req in rubric.requirements:
         value = lookup(results, req.metric)
@@ -295,6 +339,19 @@ def judge(rubric: Rubric, results: Mapping[str, Any]) -> tuple[list[dict[str, An
         applicable = True
         if is_roadside_path(req.metric) and not results.get("roadside"):
             applicable, passed, reason = False, False, "not applicable: no camera bench was run"
+        elif (reason_na := _not_applicable(rubric, req, value, conditions)) is not None:
+            applicable, passed, reason = False, False, reason_na
+        elif value is _MISSING and req.metric.startswith("latency.single_stream."):
+            passed, reason = False, (
+                "not met: not measured (no measurement with exactly one call in flight: the accuracy pass ran "
+                "several calls at once and the single-stream load scenario was not run)"
+            )
+        elif req.metric.startswith("latency.") and conditions.overloaded:
+            passed, reason = False, (
+                f"not met: not judged, the harness's machine was overloaded during the accuracy pass "
+                f"(load {conditions.load_per_core:.1f} per core, above {OVERLOAD_PER_CORE:g}): an engine on that "
+                "machine is timed slower than it is; re-run on a quiet machine"
+            )
         elif value is _MISSING and is_privacy_path(req.metric) and not results.get("privacy"):
             passed, reason = False, "not met: not demonstrated (the privacy controls were not run in this run)"
         elif value is _MISSING and is_load_path(req.metric):
@@ -319,6 +376,7 @@ def judge(rubric: Rubric, results: Mapping[str, Any]) -> tuple[list[dict[str, An
                 "weight": req.weight,
                 "observed": observed,
                 "passed": passed,
+                "applicable": applicable,
                 "reason": reason,
                 "applicable": applicable,
             }

@@ -33,7 +33,15 @@ def route_rows(section: Mapping[str, Any]) -> list[tuple[str, list[tuple[str, Ma
 
 def roadside_markdown(roadside: Mapping[str, Any] | None) -> str | None:
     """The section in Markdown, or ``None`` when no bench was run."""
-    from harness.scorecard.markdown import escape, estimate, number, table
+    from harness.report.markdown import escape, table
+    from harness.report.numbers import interval, number
+
+    def estimate(est: Mapping[str, Any] | None) -> tuple[str, str, str]:
+        if not est:
+            return "n/a", "", ""
+        unit = est.get("unit", "")
+        ci = interval(est.get("ci_low"), est.get("ci_high"), unit).removeprefix("95% CI ")
+        return number(est.get("value"), unit), ci, f"{est['n']:,}" if est.get("n") is not None else ""
 
     if not roadside:
         return None

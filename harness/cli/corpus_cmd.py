@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from rich.table import Table
 
 from harness.corpus.manifest import MANIFEST_NAME, write_manifest
 from harness.corpus.model import Corpus, CorpusError
-from harness.corpus.synth import DEFAULT_N, DEFAULT_SEED, synth_corpus
+from harness.corpus.synth import DEFAULT_N, DEFAULT_SEED, progress_lines, synth_corpus
 from harness.corpus.validate import load_corpus
 from harness.errors import UserError
 
@@ -92,7 +93,7 @@ def _synth(args: argparse.Namespace) -> int:
     if (out / MANIFEST_NAME).exists() and not args.force:
         raise UserError(f"{out / MANIFEST_NAME} exists; pass --force to overwrite")
     try:
-        manifest = synth_corpus(out, n=args.n, seed=args.seed)
+        manifest = synth_corpus(out, n=args.n, seed=args.seed, progress=progress_lines(sys.stderr))
     except OSError as exc:
         raise UserError(f"cannot write the corpus to {out}: {exc.strerror or exc}") from exc
     corpus = load_corpus(manifest)

@@ -17,11 +17,16 @@ from harness.cli import (
     adapter_cmd,
     audit_cmd,
     bench_cmd,
+    compare_cmd,
     corpus_cmd,
+    keygen_cmd,
     load_cmd,
+    report_cmd,
+    rescore_cmd,
     run_cmd,
-    scorecard_cmd,
     serve_cmd,
+    sign_cmd,
+    verify_cmd,
 )
 from harness.errors import USAGE_EXIT, USER_ERRORS, UserError
 
@@ -36,7 +41,12 @@ COMMANDS: tuple[tuple[str, Register], ...] = (
     ("audit", audit_cmd.register),
     ("load", load_cmd.register),
     ("adapter", adapter_cmd.register),
-    ("verify, rescore, compare, report, keygen, sign", scorecard_cmd.register),
+    ("rescore", rescore_cmd.register),
+    ("verify", verify_cmd.register),
+    ("sign", sign_cmd.register),
+    ("keygen", keygen_cmd.register),
+    ("report", report_cmd.register),
+    ("compare", compare_cmd.register),
     ("bench", bench_cmd.register),
 )
 """(the commands it adds, its ``register``), in the order ``platebench --help`` lists them."""

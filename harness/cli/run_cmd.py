@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from harness.run_options import add_to_argparse, request_from
+from harness.runner import DEFAULT_SCORECARD_DIR
 
 if TYPE_CHECKING:
     from harness.runner.run import RunResult
@@ -40,14 +42,24 @@ def run_command(args: argparse.Namespace) -> int:
         result = execute(prepared, progress_stream=sys.stderr)
     except KeyboardInterrupt:
         print(
-            f"platebench: interrupted; every finished call is journaled. Continue with: platebench run "
-            f"--vendor {prepared.vendor.name} --resume {prepared.header['run_id']}",
+            "platebench: interrupted; every finished call is journaled. Continue with: "
+            + resume_command(prepared.vendor.name, prepared.header["run_id"], args),
             file=sys.stderr,
         )
         raise
     print_summary(result)
-    failed = [r for r in result.document["results"]["requirements"] if not r["passed"]]
+    failed = [r for r in result.document["results"]["requirements"] if not r["passed"] and r["applicable"]]
     return 1 if request.strict and failed else 0
+
+
+def resume_command(vendor: str, run_id: str, args: argparse.Namespace) -> str:
+    """The command that continues an interrupted run: the options that say where it lives are repeated."""
+    parts = ["platebench", "run", "--vendor", vendor, "--resume", run_id]
+    if Path(args.scorecard_dir) != DEFAULT_SCORECARD_DIR:
+        parts += ["--scorecard-dir", str(args.scorecard_dir)]
+    if args.vendors_file is not None:
+        parts += ["--vendors-config", str(args.vendors_file)]
+    return shlex.join(parts)
 
 
 def print_summary(result: RunResult) -> None:

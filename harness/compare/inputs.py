@@ -1,15 +1,19 @@
-"""Loading the scorecards to compare: integrity first, then the same corpus, rubric and samples."""
+"""Loading the scorecards to compare: integrity and schema first, then the same corpus, rubric and samples."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import harness.scorecard.signing  # noqa: F401  (registers the signature self-check used by verify)
-from harness.redact import redact_text, redact_value
-from harness.scorecard.integrity import load_document, resolve_scorecard_path, verify
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from harness.redact import redact_text
+from harness.scorecard.model import Scorecard
+from harness.scorecard.reading import ScorecardError, read_scorecard
+from harness.scorecard.signing import SignatureStatus
+from harness.scorecard.words import bid_name, conditions_text, overloaded
 
 
 class CompareError(ValueError):
@@ -18,60 +22,50 @@ class CompareError(ValueError):
 
 @dataclass(frozen=True)
 class Bid:
-    """One verified scorecard and the column label it gets in every report."""
+    """One verified scorecard (redacted), who signed it, and the column label it gets in every report."""
 
     path: Path
-    doc: dict[str, Any]
+    card: Scorecard
     label: str
-
-    @property
-    def provenance(self) -> dict[str, Any]:
-        return self.doc["provenance"]
-
-    @property
-    def results(self) -> dict[str, Any]:
-        return self.doc["results"]
+    signature: SignatureStatus
 
 
-def load_bids(paths: list[Path], plates: tuple[str, ...] = ()) -> list[Bid]:
-    """Read and verify each scorecard (a tampered or unreadable one is refused), redact, label the columns."""
+def load_bids(
+    paths: list[Path], plates: tuple[str, ...] = (), trusted: Sequence[Ed25519PublicKey] = ()
+) -> list[Bid]:
+    """Read and verify each scorecard (a tampered, malformed or unreadable one is refused), redact,
+    label the columns."""
     if len(paths) < 2:
         raise CompareError("compare needs at least two scorecards")
-    docs: list[tuple[Path, dict[str, Any]]] = []
+    read = []
     problems: list[str] = []
     for path in paths:
-        target = resolve_scorecard_path(path)
-        doc, read_problems = load_document(path)
-        found = read_problems if doc is None else verify(doc)
-        if found:
-            problems.extend(f"{target}: {p}" for p in found)
-        else:
-            docs.append((target, doc))  # type: ignore[arg-type]
+        try:
+            read.append(read_scorecard(path, trusted))
+        except ScorecardError as exc:
+            problems.extend(f"{exc.path}: {p}" for p in exc.problems)
     if problems:
         raise CompareError(
-            "refusing to compare scorecards that fail their integrity check:\n"
-            + "\n".join(f"  - {p}" for p in problems)
+            "refusing to compare scorecards that fail verification:\n" + "\n".join(f"  - {p}" for p in problems)
         )
-    hashes = Counter(doc["integrity"]["sha256"] for _, doc in docs)
+    hashes = Counter(r.card.integrity.sha256 for r in read)
     if any(n > 1 for n in hashes.values()):
         raise CompareError("the same scorecard was given more than once")
-    labels = _labels([doc for _, doc in docs], plates)
+    cards = [r.card.redacted(plates) for r in read]
+    labels = bid_labels(cards)
     return [
-        Bid(path, redact_value(doc, plates), label) for (path, doc), label in zip(docs, labels, strict=True)
+        Bid(r.path, card, label, r.signature) for r, card, label in zip(read, cards, labels, strict=True)
     ]
 
 
-def _labels(docs: list[dict[str, Any]], plates: tuple[str, ...]) -> list[str]:
-    """Vendor names, made unique with the adapter name, then the run id, where they collide."""
-    labels = [redact_text(d["provenance"]["vendor"]["vendor"], plates) for d in docs]
-    if len(set(labels)) < len(labels):
-        labels = [
-            f"{lab} [{redact_text(d['provenance']['adapter']['name'], plates)}]"
-            for lab, d in zip(labels, docs, strict=True)
-        ]
-    if len(set(labels)) < len(labels):
-        labels = [f"{lab} ({d['provenance']['run_id'][-6:]})" for lab, d in zip(labels, docs, strict=True)]
-    return labels
+def bid_labels(cards: list[Scorecard]) -> list[str]:
+    """Each bid named by vendor and product; those that share a name also by run:
+    ``Acme Reader 2 (run 20261127T000103Z-ce1c60)``."""
+    names = [bid_name(c) for c in cards]
+    return [
+        f"{name} (run {c.provenance.run_id})" if names.count(name) > 1 else name
+        for name, c in zip(names, cards, strict=True)
+    ]
 
 
 def mismatches(bids: list[Bid]) -> list[str]:
@@ -79,19 +73,63 @@ def mismatches(bids: list[Bid]) -> list[str]:
     found: list[str] = []
     first = bids[0]
     for bid in bids[1:]:
-        for what, key in (("corpus", "manifest_sha256"), ("rubric", "sha256")):
-            section = "corpus" if what == "corpus" else "rubric"
-            a, b = first.provenance[section][key], bid.provenance[section][key]
-            if a != b:
-                found.append(
-                    f"different {what}: {first.label} used {what} {first.provenance[section]['name']!r} "
-                    f"({key} {a[:12]}...), {bid.label} used {bid.provenance[section]['name']!r} ({key} {b[:12]}...)"
-                )
-        only_a = set(first.doc["samples"]) - set(bid.doc["samples"])
-        only_b = set(bid.doc["samples"]) - set(first.doc["samples"])
+        a_corpus, b_corpus = first.card.provenance.corpus, bid.card.provenance.corpus
+        if a_corpus.manifest_sha256 != b_corpus.manifest_sha256:
+            found.append(
+                f"different corpus: {first.label} used corpus {a_corpus.name!r} (manifest_sha256 "
+                f"{a_corpus.manifest_sha256[:12]}...), {bid.label} used {b_corpus.name!r} "
+                f"(manifest_sha256 {b_corpus.manifest_sha256[:12]}...)"
+            )
+        a_rubric, b_rubric = first.card.provenance.rubric, bid.card.provenance.rubric
+        if a_rubric.sha256 != b_rubric.sha256:
+            found.append(
+                f"different rubric: {first.label} used rubric {a_rubric.name!r} (sha256 {a_rubric.sha256[:12]}...), "
+                f"{bid.label} used {b_rubric.name!r} (sha256 {b_rubric.sha256[:12]}...)"
+            )
+        only_a = set(first.card.samples) - set(bid.card.samples)
+        only_b = set(bid.card.samples) - set(first.card.samples)
         if only_a or only_b:
             found.append(
                 f"different samples: {len(only_a)} image(s) scored only for {first.label}, "
                 f"{len(only_b)} only for {bid.label} (e.g. a different --limit); pairwise tests use the images both have"
             )
+    return [redact_text(f) for f in found]
+
+
+def condition_differences(bids: list[Bid]) -> list[str]:
+    """Ways the bids were measured under different conditions (machine, its load, calls in flight,
+    kind of vendor),
+    which move latency figures but not accuracy ones (empty: same conditions)."""
+    found: list[str] = []
+    machines = {b.label: b.card.provenance.machine for b in bids}
+    described = {label: m.describe() for label, m in machines.items()}
+    if len(set(described.values())) > 1:
+        found.append(
+            "measured on different machines: "
+            + "; ".join(f"{label}: {text}" for label, text in described.items())
+        )
+    busy = [b for b in bids if b.card.provenance.adapter.kind != "http" and overloaded(b.card)]
+    if busy and len(busy) < len(bids):
+        found.append(
+            "measured under different machine load: "
+            + "; ".join(f"{b.label}: {conditions_text(b.card)}" for b in bids)
+        )
+    elif busy:
+        found.append(
+            "every engine on the harness's machine was measured while it was overloaded: "
+            + "; ".join(f"{b.label}: {conditions_text(b.card)}" for b in busy)
+        )
+    timings = {b.label: b.card.results.latency.accuracy_pass.in_flight for b in bids}
+    if len(set(timings.values())) > 1:
+        found.append(
+            "accuracy passes ran with different numbers of calls in flight: "
+            + "; ".join(f"{label}: {n}" for label, n in timings.items())
+        )
+    kinds = {b.label: b.card.provenance.adapter.kind for b in bids}
+    if len(set(kinds.values())) > 1:
+        found.append(
+            "different kinds of vendor (latency of an engine on the harness's machine and of a service "
+            "over the network are not the same measurement): "
+            + "; ".join(f"{label}: {kind}" for label, kind in kinds.items())
+        )
     return [redact_text(f) for f in found]

@@ -1,63 +1,66 @@
-"""The side-by-side table: one row per requirement and headline figure, one cell per vendor.
+"""The side-by-side table: one row per requirement and headline figure, one cell per bid.
 
 Rows are plain dicts shared by every rendering (Markdown, HTML, CSV, XLSX, JSON)::
 
     {"area", "id", "title", "explain", "unit", "kind": "gate" | "weighted" | "verdict" | "metric" | "control",
-     "rule", "higher_is_better", "cells": [{"value", "ci_low", "ci_high", "n", "passed", "text"}, ...]}
+     "rule", "higher_is_better", "cells": [{"value", "ci_low", "ci_high", "n", "passed", "text", "code",
+     "note", "warning"}, ...]}
 
-``value`` is always a number or ``None``; ``text`` holds codes (``PASS``, ``FAIL``...). A privacy
-``control`` row's value is 1 for PASS and 0 otherwise (for spreadsheets); its code is what it says. Areas: ``requirements`` (mandatory gates first, then weighted lines),
-``accuracy``, ``latency``, ``load``, ``privacy``.
+``value`` is always a number or ``None``. ``code`` is a privacy result code (``PASS``,
+``INCONCLUSIVE``...) where the row is about a control, so an untested control never shows as a
+failed one; ``text`` is the requirement's verdict (``met``, ``not met``, ``not applicable``) or a
+word that stands for the value; ``note`` what was observed (a control's message, a requirement's
+reason); ``warning`` a caveat that belongs next to the figure (too few samples for a percentile).
+Metric titles, plain wording and order come from :mod:`harness.metrics.spec`. Areas:
+``requirements`` (mandatory gates first, then weighted lines, then the verdict), ``accuracy``,
+``latency``, ``load``, ``privacy``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from harness.compare.inputs import Bid
-from harness.metrics.spec import METRICS
-from harness.redact import redact_text
+from harness.metrics.spec import (
+    CALIBRATION,
+    ERRORS,
+    HEADLINE,
+    LATENCY_STATS,
+    METRICS,
+    MetricSpec,
+    latency_title,
+)
 from harness.rubric import format_threshold
+from harness.scorecard.model import LoadScenarioResult, RequirementResult, Scorecard
+from harness.scorecard.words import (
+    SCENARIO_WORDS,
+    eligibility_text,
+    flaws_text,
+    load_warning,
+    percentile_warning,
+    privacy_method_text,
+    requirement_verdict,
+)
 
 AREAS = ("requirements", "accuracy", "latency", "load", "privacy", "roadside")
 OPTIONAL_AREAS = ("roadside",)
 """Areas left out of the spreadsheets when no compared scorecard has them."""
-
-PLAIN: dict[str, str] = {
-    "exact_read_plate": "Share of plates whose number was read exactly right.",
-    "exact_read_image": "Share of photos in which every plate was read exactly right.",
-    "top_n_read": "Share of plates whose right number was among the reader's top guesses.",
-    "cer": "How many characters per plate number were wrong, on average (lower is better).",
-    "detection_recall": "Share of plates the reader found in the photo at all.",
-    "detection_precision": "Share of the reader's found plates that really were plates.",
-    "unmatched_reads_per_1000": "Reads that matched no real plate, per 1,000 reads (lower is better).",
-    "wrong_plate_per_1000": "Confident reads of a different, real-looking plate, per 1,000: the misreads that "
-    "can send police after an innocent driver (lower is better).",
-    "availability": "Share of requests the reader answered.",
-    "error_rate": "Share of requests that failed (lower is better).",
-    "ece": "How far the reader's confidence is from how often it is really right (lower is better).",
-    "brier": "Confidence and correctness combined in one error score (lower is better).",
-    "declared_precision": "At the confidence level the vendor told us to act on: share of reads that were right.",
-    "declared_recall": "At the confidence level the vendor told us to act on: share of plates read right.",
-}
-
-HEADLINE_ACCURACY = (
-    "exact_read_plate",
-    "exact_read_image",
-    "top_n_read",
-    "cer",
-    "detection_recall",
-    "detection_precision",
-    "unmatched_reads_per_1000",
-    "wrong_plate_per_1000",
-)
-LATENCY_STATS = ("p50", "p90", "p95", "p99", "max")
+PRIVACY_PREFIX = "privacy.controls."
 
 
-def _cell(
-    value: Any = None, *, ci: Any = None, n: Any = None, passed: bool | None = None, text: str | None = None
+def cell(
+    value: Any = None,
+    *,
+    ci: Any = None,
+    n: Any = None,
+    passed: bool | None = None,
+    text: str | None = None,
+    code: str | None = None,
+    note: str | None = None,
+    warning: str | None = None,
 ) -> dict[str, Any]:
+    """One table cell (see the module docstring)."""
     low, high = ci if isinstance(ci, list | tuple) and len(ci) == 2 else (None, None)
     return {
         "value": float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None,
@@ -66,17 +69,16 @@ def _cell(
         "n": n if isinstance(n, int) else None,
         "passed": passed,
         "text": text,
+        "code": code,
+        "note": note,
+        "warning": warning,
     }
 
 
 def _estimate_cell(est: Any) -> dict[str, Any]:
-    if not isinstance(est, Mapping):
-        return _cell()
-    return _cell(
-        est.get("value"),
-        ci=[est.get("ci_low"), est.get("ci_high")] if est.get("ci_low") is not None else None,
-        n=est.get("n"),
-    )
+    if est is None:
+        return cell()
+    return cell(est.value, ci=[est.ci_low, est.ci_high] if est.ci_low is not None else None, n=est.n)
 
 
 def _row(
@@ -104,77 +106,102 @@ def _row(
     }
 
 
-def _verdict_text(req: Mapping[str, Any]) -> str:
-    if not req.get("applicable", True):
-        return "N/A"
-    return "PASS" if req["passed"] else "FAIL"
+def requirement_metric(req: RequirementResult) -> MetricSpec | None:
+    """The metric a requirement is about, when it is one of the spec's."""
+    parts = req.metric.split(".")
+    metric_id = parts[-2] if parts[-1] in ("value", "ci_low", "ci_high", "n") else parts[-1]
+    return METRICS.get(metric_id)
 
 
-def requirement_rows(bids: list[Bid], plates: tuple[str, ...]) -> list[dict[str, Any]]:
-    """Every rubric line (from the first scorecard's rubric), mandatory gates first."""
-    order: list[dict[str, Any]] = []
+def _estimate_at(card: Scorecard, metric: str) -> Any:
+    """The estimate a requirement's metric path points into (for its n and interval), or ``None``."""
+    node: Any = card.results
+    for part in metric.split("."):
+        if part in ("value", "ci_low", "ci_high", "n") and hasattr(node, "ci_low"):
+            break
+        node = node.get(part) if isinstance(node, dict) else getattr(node, part, None)
+        if node is None:
+            return None
+    return node if hasattr(node, "ci_low") and hasattr(node, "n") else None
+
+
+def requirement_cell(req: RequirementResult | None, card: Scorecard | None = None) -> dict[str, Any]:
+    """A requirement's cell: the observed value (or a control's result code) with the n and interval
+    of its estimate, the verdict, and why."""
+    if req is None:
+        return cell(text="not in this rubric")
+    verdict = requirement_verdict(req)
+    passed = None if verdict == "not applicable" else req.passed
+    if req.metric.startswith(PRIVACY_PREFIX):
+        code = req.observed if isinstance(req.observed, str) else None
+        observed = _control_message(card, req.metric) if card is not None else None
+        return cell(passed=passed, text=verdict, code=code, note=observed or req.reason)
+    value = req.observed if isinstance(req.observed, int | float) and not isinstance(req.observed, bool) else None
+    text = verdict
+    if isinstance(req.observed, bool):
+        text = f"{'yes' if req.observed else 'no'}: {verdict}"
+    est = _estimate_at(card, req.metric) if card is not None else None
+    ci = [est.ci_low, est.ci_high] if est is not None and est.ci_low is not None else None
+    note = None if value is not None else req.reason  # a value and its rule speak for themselves
+    return cell(value, ci=ci, n=est.n if est is not None else None, passed=passed, text=text, note=note)
+
+
+def _control_message(card: Scorecard, metric: str) -> str | None:
+    """What was observed for the control a privacy requirement names (its message)."""
+    control_id = metric.removeprefix(PRIVACY_PREFIX).rpartition(".")[0]
+    controls = card.results.privacy.controls if card.results.privacy else []
+    found = next((c for c in controls if c.id == control_id), None)
+    return found.message or None if found else None
+
+
+def requirement_rows(bids: list[Bid]) -> list[dict[str, Any]]:
+    """Every rubric line (in the first scorecard's rubric order), mandatory gates first."""
+    order: list[RequirementResult] = []
     seen: set[str] = set()
     for bid in bids:
-        for req in bid.results["requirements"]:
-            if req["id"] not in seen:
-                seen.add(req["id"])
+        for req in bid.card.results.requirements:
+            if req.id not in seen:
+                seen.add(req.id)
                 order.append(req)
-    order.sort(key=lambda r: not r["mandatory"])  # stable: gates first, rubric order kept
+    order.sort(key=lambda r: not r.mandatory)  # stable: gates first, rubric order kept
     rows = []
     for req in order:
-        cells = []
-        for bid in bids:
-            mine = next((r for r in bid.results["requirements"] if r["id"] == req["id"]), None)
-            cells.append(
-                _cell()
-                if mine is None
-                else _cell(mine["observed"], passed=mine["passed"], text=_verdict_text(mine))
-            )
-        rule = f"{req['metric']} {req['comparator']} {format_threshold(req['threshold'])}"
-        kind = "gate" if req["mandatory"] else "weighted"
-        explain = (
-            "Mandatory: a bid that fails it cannot be awarded."
-            if req["mandatory"]
-            else f"Worth {req['weight']:g} point(s) when met."
-        )
-        metric_id = (
-            req["metric"].split(".")[-2] if req["metric"].endswith(".value") else req["metric"].split(".")[-1]
-        )
-        spec = METRICS.get(metric_id)
+        cells = [
+            requirement_cell(next((r for r in bid.card.results.requirements if r.id == req.id), None), bid.card)
+            for bid in bids
+        ]
+        spec = requirement_metric(req)
         rows.append(
             _row(
                 "requirements",
-                redact_text(req["id"], plates),
-                redact_text(req["title"], plates),
-                explain,
+                req.id,
+                req.title,
+                "Mandatory: a bid that fails it cannot be awarded."
+                if req.mandatory
+                else f"Worth {req.weight:g} point(s) when met.",
                 spec.unit if spec else "",
                 cells,
-                kind=kind,
-                rule=redact_text(rule, plates),
-                higher_is_better=req["comparator"] in (">=", ">"),
+                kind="gate" if req.mandatory else "weighted",
+                rule=f"{req.metric} {req.comparator} {format_threshold(req.threshold)}",
+                higher_is_better=req.comparator in (">=", ">"),
             )
         )
     return rows
 
 
 def verdict_rows(bids: list[Bid]) -> list[dict[str, Any]]:
-    """Eligibility and the weighted rubric score."""
+    """Eligibility (naming the gates failed), the weighted rubric score, how privacy was checked and
+    the deliberate flaws of a demonstration bid."""
     eligible = [
-        _cell(
-            1.0 if b.results["score"]["eligible"] else 0.0,
-            passed=b.results["score"]["eligible"],
-            text="ELIGIBLE" if b.results["score"]["eligible"] else "INELIGIBLE",
+        cell(
+            1.0 if b.card.results.score.eligible else 0.0,
+            passed=b.card.results.score.eligible,
+            text="ELIGIBLE" if b.card.results.score.eligible else "INELIGIBLE",
+            note=eligibility_text(b.card),
         )
         for b in bids
     ]
-    score = [_cell(b.results["score"]["weighted"]) for b in bids]
-    points = [
-        _cell(
-            b.results["score"]["points"],
-            text=f"{b.results['score']['points']:g} of {b.results['score']['max']:g}",
-        )
-        for b in bids
-    ]
+    score = [_score_cell(b.card) for b in bids]
     return [
         _row(
             "requirements",
@@ -197,133 +224,163 @@ def verdict_rows(bids: list[Bid]) -> list[dict[str, Any]]:
         ),
         _row(
             "requirements",
-            "points",
-            "Rubric points",
-            "Weights of the weighted requirements met.",
-            "points",
-            points,
+            "privacy_method",
+            "How the privacy controls were checked",
+            "A PASS means the control was shown to work through this route.",
+            "",
+            [cell(text=privacy_method_text(b.card)) for b in bids],
             kind="verdict",
-            higher_is_better=True,
+        ),
+        _row(
+            "requirements",
+            "flaws",
+            "Deliberate flaws (demonstration runs only)",
+            "Flaws the harness built into the reference server on purpose, to show what a failing bid looks like.",
+            "",
+            [cell(text=flaws_text(b.card)) for b in bids],
+            kind="verdict",
         ),
     ]
 
 
-def _metric_row(area: str, metric_id: str, bids: list[Bid], get: Callable[[Bid], Any]) -> dict[str, Any]:
-    spec = METRICS[metric_id]
+def _score_cell(card: Scorecard) -> dict[str, Any]:
+    s = card.results.score
+    return cell(s.weighted, text=f"{s.points:g} of {s.max:g} points")
+
+
+def _metric_row(area: str, spec: MetricSpec, bids: list[Bid], get: Callable[[Scorecard], Any]) -> dict[str, Any]:
     return _row(
         area,
-        metric_id,
+        spec.id,
         spec.title,
-        PLAIN.get(metric_id, spec.description),
+        spec.plain or spec.description,
         spec.unit,
-        [_estimate_cell(get(b)) for b in bids],
+        [_estimate_cell(get(b.card)) for b in bids],
         higher_is_better=spec.higher_is_better,
     )
 
 
 def accuracy_rows(bids: list[Bid]) -> list[dict[str, Any]]:
-    """Headline accuracy, calibration and error figures."""
+    """Headline accuracy, calibration and error figures (spec order)."""
     rows = [
-        _metric_row("accuracy", m, bids, lambda b, m=m: b.results["accuracy"].get("overall", {}).get(m))
-        for m in HEADLINE_ACCURACY
+        _metric_row("accuracy", m, bids, lambda c, m=m: getattr(c.results.accuracy.overall, m.id))
+        for m in HEADLINE
     ]
-    for m in ("ece", "brier", "declared_precision", "declared_recall"):
-        rows.append(
-            _metric_row(
-                "accuracy", m, bids, lambda b, m=m: (b.results["accuracy"].get("calibration") or {}).get(m)
-            )
-        )
-    for m in ("availability", "error_rate"):
-        rows.append(
-            _metric_row(
-                "accuracy", m, bids, lambda b, m=m: (b.results["accuracy"].get("errors") or {}).get(m)
-            )
-        )
+    rows += [
+        _metric_row("accuracy", m, bids, lambda c, m=m: getattr(c.results.accuracy.calibration, m.id))
+        for m in CALIBRATION
+    ]
+    rows += [
+        _metric_row("accuracy", m, bids, lambda c, m=m: getattr(c.results.accuracy.errors, m.id)) for m in ERRORS
+    ]
     return rows
+
+
+LATENCY_SETS = (
+    ("single_stream", "One image at a time", "With exactly one call in flight (what single-stream requirements judge)"),
+    ("accuracy_pass", "Accuracy pass", "Every call of the accuracy pass, as many at once as it ran (see its n and the note)"),
+)
+
+
+def _latency_figures(card: Scorecard, which: str, series: str) -> Any:
+    figures = getattr(card.results.latency, which)
+    return None if figures is None else getattr(figures, series)
 
 
 def latency_rows(bids: list[Bid]) -> list[dict[str, Any]]:
-    """Single-stream latency percentiles, client-observed and vendor-reported."""
+    """Latency percentiles with one call in flight, then of the accuracy pass as it ran; client-observed
+    and vendor-reported (a series no bid has is left out)."""
     rows = []
-    for series, who in (("client_ms", "measured by the harness"), ("vendor_ms", "reported by the vendor")):
-        for stat in LATENCY_STATS:
-            cells = []
-            for b in bids:
-                figs = b.results["latency"]["single_stream"].get(series) or {}
-                cells.append(_cell(figs.get(stat), ci=figs.get(f"{stat}_ci"), n=figs.get("n")))
-            pct = "slowest" if stat == "max" else f"{stat[1:]}th percentile"
-            rows.append(
-                _row(
-                    "latency",
-                    f"{series}.{stat}",
-                    f"One image at a time, {pct} (ms, {who})",
-                    f"{'The slowest answer' if stat == 'max' else f'{stat[1:]}% of answers came at least this fast'}, "
-                    f"in milliseconds, {who}.",
-                    "ms",
-                    cells,
-                    higher_is_better=False,
+    for which, name, meaning in LATENCY_SETS:
+        for series, who in (("client_ms", "measured by the harness"), ("vendor_ms", "reported by the vendor")):
+            found = [_latency_figures(b.card, which, series) for b in bids]
+            if not any(f is not None and f.n for f in found):
+                continue
+            for stat in LATENCY_STATS:
+                cells = [
+                    cell()
+                    if figs is None
+                    else cell(
+                        getattr(figs, stat),
+                        ci=getattr(figs, f"{stat}_ci", None),
+                        n=figs.n,
+                        warning=percentile_warning(stat, figs.n),
+                    )
+                    for figs in found
+                ]
+                rows.append(
+                    _row(
+                        "latency",
+                        f"{which}.{series}.{stat}",
+                        f"{name}, {latency_title(stat)} (ms, {who})",
+                        f"{meaning}. "
+                        f"{'The slowest answer' if stat == 'max' else f'{stat[1:]}% of answers came at least this fast'}, "
+                        f"in milliseconds, {who}.",
+                        "ms",
+                        cells,
+                        higher_is_better=False,
+                    )
                 )
-            )
     return rows
 
 
-def load_rows(bids: list[Bid], plates: tuple[str, ...]) -> list[dict[str, Any]]:
+def load_rows(bids: list[Bid]) -> list[dict[str, Any]]:
     """Per load scenario: achieved throughput, p99 latency, errors, latency bound met."""
     scenarios: list[str] = []
     for b in bids:
-        for s in b.results.get("load") or []:
-            if s["scenario"] not in scenarios:
-                scenarios.append(s["scenario"])
+        for s in b.card.results.load or []:
+            if s.scenario not in scenarios:
+                scenarios.append(s.scenario)
     rows = []
     for name in scenarios:
-        found = [next((s for s in b.results.get("load") or [] if s["scenario"] == name), None) for b in bids]
-        label = redact_text(name, plates)
+        found: list[LoadScenarioResult | None] = [
+            next((s for s in b.card.results.load or [] if s.scenario == name), None) for b in bids
+        ]
+        words = SCENARIO_WORDS.get(name, name)
         rows += [
             _row(
                 "load",
-                f"{label}.achieved_qps",
-                f"{label}: images per second handled",
-                "Requests per second the vendor actually answered.",
+                f"{name}.achieved_qps",
+                f"{name}: images per second handled",
+                f"{words}. Requests per second the vendor actually answered.",
                 "per second",
-                [_cell(s["achieved_qps"], n=s["n"]) if s else _cell() for s in found],
+                [cell(s.achieved_qps, n=s.n) if s else cell() for s in found],
                 higher_is_better=True,
             ),
             _row(
                 "load",
-                f"{label}.p99",
-                f"{label}: 99th percentile latency (ms)",
+                f"{name}.p99",
+                f"{name}: 99th percentile latency (ms)",
                 "99% of answers came at least this fast, counted from when each request was due.",
                 "ms",
-                [_cell(s["latency_ms"].get("p99"), n=s["n"]) if s else _cell() for s in found],
-                higher_is_better=False,
-            ),
-            _row(
-                "load",
-                f"{label}.errors",
-                f"{label}: failed requests",
-                "Requests that got no usable answer.",
-                "requests",
                 [
-                    _cell(sum(s.get("errors", {}).values()) + s.get("timeouts", 0), n=s["n"])
-                    if s
-                    else _cell()
+                    cell(s.latency_ms.get("p99"), n=s.n, warning=load_warning(s)) if s else cell()
                     for s in found
                 ],
                 higher_is_better=False,
             ),
             _row(
                 "load",
-                f"{label}.bound_met",
-                f"{label}: latency bound met",
+                f"{name}.errors",
+                f"{name}: failed requests",
+                "Requests that got no usable answer.",
+                "requests",
+                [cell(sum(s.errors.values()) + s.timeouts, n=s.n) if s else cell() for s in found],
+                higher_is_better=False,
+            ),
+            _row(
+                "load",
+                f"{name}.bound_met",
+                f"{name}: latency bound met",
                 "Whether the latency limit was kept at this load.",
                 "",
                 [
-                    _cell(
-                        None if s is None or s.get("bound_met") is None else float(s["bound_met"]),
-                        passed=None if s is None else s.get("bound_met"),
-                        text=None
-                        if s is None or s.get("bound_met") is None
-                        else ("yes" if s["bound_met"] else "no"),
+                    cell(
+                        None if s is None or s.bound_met is None else float(s.bound_met),
+                        passed=None if s is None else s.bound_met,
+                        text="no bound set" if s is not None and s.bound_met is None else (
+                            None if s is None else ("yes" if s.bound_met else "no")
+                        ),
                     )
                     for s in found
                 ],
@@ -332,31 +389,33 @@ def load_rows(bids: list[Bid], plates: tuple[str, ...]) -> list[dict[str, Any]]:
     return rows
 
 
-def privacy_rows(bids: list[Bid], plates: tuple[str, ...]) -> list[dict[str, Any]]:
-    """One row per privacy control: PASS, FAIL, PARTIAL, ATTESTED, NOT-APPLICABLE or INCONCLUSIVE."""
+def privacy_rows(bids: list[Bid]) -> list[dict[str, Any]]:
+    """One row per privacy control: its result code and what was observed, per bid."""
     controls: dict[str, str] = {}
     for b in bids:
-        for c in (b.results.get("privacy") or {}).get("controls", []):
-            controls.setdefault(c["id"], c["title"])
+        for c in b.card.results.privacy.controls if b.card.results.privacy else []:
+            controls.setdefault(c.id, c.title)
     rows = []
     for cid, title in controls.items():
         cells = []
         for b in bids:
-            c = next(
-                (c for c in (b.results.get("privacy") or {}).get("controls", []) if c["id"] == cid), None
-            )
+            found = b.card.results.privacy.controls if b.card.results.privacy else []
+            c = next((c for c in found if c.id == cid), None)
             cells.append(
-                _cell(
-                    None if c is None else float(c["result"] == "PASS"),
-                    passed=None if c is None else c["result"] == "PASS",
-                    text=None if c is None else c["result"],
+                cell(text="not run")
+                if c is None
+                else cell(
+                    float(c.result == "PASS"),
+                    passed={"PASS": True, "FAIL": False}.get(c.result),
+                    code=c.result,
+                    note=c.message or None,
                 )
             )
         rows.append(
             _row(
                 "privacy",
-                redact_text(cid, plates),
-                redact_text(title, plates),
+                cid,
+                title,
                 "PASS only when shown through the vendor's test system; ATTESTED is a promise, not a pass.",
                 "",
                 cells,
@@ -366,40 +425,51 @@ def privacy_rows(bids: list[Bid], plates: tuple[str, ...]) -> list[dict[str, Any
     return rows
 
 
+_ROADSIDE_EXPLAIN = {
+    "capture_rate": "Share of the vehicles shown to the camera that it reported at all.",
+    "exact_read_rate": "Share of the vehicles shown whose plate the camera reported exactly right.",
+    "duplicates_per_pass": "Extra reports of the same vehicle, per vehicle (lower is better).",
+    "phantoms_per_hour": "Reports of plates nobody showed, per hour (lower is better).",
+    "latency_p50_s": "Half of the reports arrived within this many seconds of the plate passing.",
+    "latency_p95_s": "95% of the reports arrived within this many seconds of the plate passing.",
+    "latency_p99_s": "99% of the reports arrived within this many seconds of the plate passing.",
+    "clock_offset_s": "How far the camera's clock is from the true time (seconds; 0 is best).",
+    "clock_spread_s": "How much that offset varies between reports (seconds, lower is better).",
+}
+
+
+def _roadside_cell(figure: Any) -> dict[str, Any]:
+    """A roadside figure (a JSON estimate: value, ci_low, ci_high, n) as a cell."""
+    if not isinstance(figure, dict):
+        return cell()
+    low, high = figure.get("ci_low"), figure.get("ci_high")
+    return cell(figure.get("value"), ci=[low, high] if low is not None else None, n=figure.get("n"))
+
+
 def roadside_rows(bids: list[Bid]) -> list[dict[str, Any]]:
     """The camera bench's figures for the bench as a whole (its worst camera and route); none when no
     bid was benched."""
     from harness.bench.report import ROUTE_COLUMNS
 
-    if not any(b.results.get("roadside") for b in bids):
+    sections = [b.card.results.roadside or {} for b in bids]
+    if not any(sections):
         return []
-    explain = {
-        "capture_rate": "Share of the vehicles shown to the camera that it reported at all.",
-        "exact_read_rate": "Share of the vehicles shown whose plate the camera reported exactly right.",
-        "duplicates_per_pass": "Extra reports of the same vehicle, per vehicle (lower is better).",
-        "phantoms_per_hour": "Reports of plates nobody showed, per hour (lower is better).",
-        "latency_p50_s": "Half of the reports arrived within this many seconds of the plate passing.",
-        "latency_p95_s": "95% of the reports arrived within this many seconds of the plate passing.",
-        "latency_p99_s": "99% of the reports arrived within this many seconds of the plate passing.",
-        "clock_offset_s": "How far the camera's clock is from the true time (seconds; 0 is best).",
-        "clock_spread_s": "How much that offset varies between reports (seconds, lower is better).",
-    }
     rows = []
     for key, title in ROUTE_COLUMNS:
-        cells = [_estimate_cell((b.results.get("roadside") or {}).get(key)) for b in bids]
-        first = next(((b.results.get("roadside") or {}).get(key) for b in bids if (b.results.get("roadside") or {}).get(key)), None)
-        rows.append(_row("roadside", key, f"{title}, worst camera", explain[key], (first or {}).get("unit", ""), cells,
-                         higher_is_better=(first or {}).get("higher_is_better")))
+        first = next((s[key] for s in sections if s.get(key)), None) or {}
+        rows.append(_row("roadside", key, f"{title}, worst camera", _ROADSIDE_EXPLAIN[key], first.get("unit", ""),
+                         [_roadside_cell(s.get(key)) for s in sections],
+                         higher_is_better=first.get("higher_is_better")))
     return rows
 
 
-def all_rows(bids: list[Bid], plates: tuple[str, ...] = ()) -> dict[str, list[dict[str, Any]]]:
+def all_rows(bids: list[Bid]) -> dict[str, list[dict[str, Any]]]:
     """Rows by area; ``requirements`` starts with the gates, then weighted lines, then the verdict."""
     return {
-        "requirements": requirement_rows(bids, plates) + verdict_rows(bids),
+        "requirements": requirement_rows(bids) + verdict_rows(bids),
         "accuracy": accuracy_rows(bids),
         "latency": latency_rows(bids),
-        "load": load_rows(bids, plates),
-        "privacy": privacy_rows(bids, plates),
+        "load": load_rows(bids),
+        "privacy": privacy_rows(bids),
         "roadside": roadside_rows(bids),
     }

@@ -16,16 +16,20 @@ four warped corners (``polygon``) and their bounding box.
 from __future__ import annotations
 
 import hashlib
+import math
 import multiprocessing
 import os
 import shutil
 import string
 import tempfile
+import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from itertools import repeat
 from pathlib import Path
+from typing import TextIO
 
 import cv2
 import matplotlib
@@ -48,6 +52,8 @@ PLATE_SIZE = (600, 300)
 FONT_FILE = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans-Bold.ttf"
 CACHE_ENV = "PLATEBENCH_CACHE"
 PARALLEL_FROM = 64
+PROGRESS_STEP = 10
+"""Samples between two progress reports when rendering in one process."""
 """Corpora of at least this many samples are rendered by a process pool."""
 
 # Serial formats leave out I, O and Q, as most US states do (they read as 1 and 0); vanity plates use them.
@@ -352,13 +358,34 @@ def _write_range(out_dir: Path, seed: int, indices: range) -> list[Sample]:
     return [_write_sample(out_dir, seed, i) for i in indices]
 
 
+Progress = Callable[[int, int], None]
+"""Called with (samples written, samples in all) as generation goes on."""
+
+
+def progress_lines(stream: TextIO, *, every_s: float = 2.0) -> Progress:
+    """A :data:`Progress` that writes ``generating the synthetic corpus: 40 of 200 images`` lines to
+    ``stream``: the first at once, then at most one every ``every_s`` seconds, and the last."""
+    last = [-math.inf]
+
+    def report(done: int, total: int) -> None:
+        now = time.monotonic()
+        if done in (0, total) or now - last[0] >= every_s:
+            last[0] = now
+            print(f"generating the synthetic corpus: {done} of {total} images", file=stream, flush=True)
+
+    return report
+
+
 def synth_corpus(
     out_dir: str | os.PathLike[str],
     n: int = DEFAULT_N,
     seed: int = DEFAULT_SEED,
     workers: int | None = None,
+    progress: Progress | None = None,
 ) -> Path:
     """Write ``n`` samples (``images/*.jpg``) and ``manifest.jsonl`` into ``out_dir``; returns the manifest path.
+
+    ``progress`` is called once before the first sample and after each batch (every few samples).
 
     Large corpora are rendered by ``workers`` processes (default: one per core); every sample has its
     own random generator, so the output does not depend on how the work is split. Workers are
@@ -369,13 +396,20 @@ def synth_corpus(
     out = Path(out_dir)
     (out / "images").mkdir(parents=True, exist_ok=True)
     workers = workers or min(os.cpu_count() or 1, 8)
+    report = progress or (lambda done, total: None)
+    report(0, n)
+    samples: list[Sample] = []
     if workers > 1 and n >= PARALLEL_FROM:
         step = -(-n // (workers * 4))
         chunks = [range(start, min(n, start + step)) for start in range(0, n, step)]
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            samples = [s for part in pool.map(_write_range, repeat(out), repeat(seed), chunks) for s in part]
+            for part in pool.map(_write_range, repeat(out), repeat(seed), chunks):
+                samples += part
+                report(len(samples), n)
     else:
-        samples = _write_range(out, seed, range(n))
+        for start in range(0, n, PROGRESS_STEP):
+            samples += _write_range(out, seed, range(start, min(n, start + PROGRESS_STEP)))
+            report(len(samples), n)
     header = {
         "name": f"platebench-synthetic-s{seed}-n{n}",
         "version": f"generator-{GENERATOR_VERSION}",
@@ -392,8 +426,9 @@ def cache_root() -> Path:
     return Path(configured) if configured else Path.home() / ".cache" / "platebench"
 
 
-def default_corpus_path(n: int = DEFAULT_N, seed: int = DEFAULT_SEED) -> Path:
-    """The default synthetic corpus folder, generated into the cache on first use and reused afterwards.
+def default_corpus_path(n: int = DEFAULT_N, seed: int = DEFAULT_SEED, progress: Progress | None = None) -> Path:
+    """The default synthetic corpus folder, generated into the cache on first use and reused afterwards
+    (``progress`` as for :func:`synth_corpus`, called only when it is generated).
 
     Generation happens in a temporary folder beside the target that is renamed into place only when
     complete, so an interrupted generation never leaves a half corpus behind.
@@ -405,7 +440,7 @@ def default_corpus_path(n: int = DEFAULT_N, seed: int = DEFAULT_SEED) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=root, prefix=f".{target.name}-"))
     try:
-        synth_corpus(staging, n=n, seed=seed)
+        synth_corpus(staging, n=n, seed=seed, progress=progress)
         if target.exists() and not (target / MANIFEST_NAME).is_file():
             shutil.rmtree(target)  # a folder left by hand or by an older platebench
         try:

@@ -4,7 +4,7 @@ Two entry points, both returning JSON-ready dicts that contain numbers, metric i
 settings only (never plate text):
 
 - :func:`score_accuracy` -> ``results.accuracy``
-- :func:`score_latency` -> ``results.latency.single_stream``
+- :func:`score_latency` -> ``results.latency.accuracy_pass``
 
 Every metric is defined once in :mod:`harness.metrics.spec` (``METRICS``); ``docs/metrics.md``
 explains each.

@@ -1,8 +1,8 @@
 """Every path a rubric requirement may name in a scorecard's ``results``, and what kind of value it holds.
 
-Four families besides the metric paths of :func:`harness.metrics.spec.resolve_path`:
+Three families besides the metric paths of :func:`harness.metrics.spec.resolve_path` (which include the
+one call summary, ``accuracy.errors.<availability|error_rate>``):
 
-- ``errors.<availability|calls|ok>``: the scorecard's own call summary (numbers);
 - ``privacy.controls.<control id>.result``: a privacy control's result code (``PASS``...), control ids
   from the privacy suite's registry;
 - ``load.<scenario>.<field>``, ``load.<scenario>.latency_ms.<stat>``, ``load.<scenario>.errors.<kind>``:
@@ -21,9 +21,6 @@ from harness.load import SCENARIOS
 from harness.metrics.spec import UnknownMetricPath, resolve_path
 
 ValueKind = Literal["number", "bool", "code"]
-
-ERROR_SUMMARY_PATHS = ("errors.availability", "errors.calls", "errors.ok")
-"""Paths into the scorecard's own ``results.errors`` block (besides the metric paths)."""
 
 PRIVACY_PREFIX = "privacy.controls."
 PRIVACY_FIELD = "result"
@@ -74,8 +71,6 @@ def value_kind(path: str) -> ValueKind:
 
 def check_metric_path(path: str) -> None:
     """Raise :class:`UnknownMetricPath` unless ``path`` names a value a scorecard's ``results`` can hold."""
-    if path in ERROR_SUMMARY_PATHS:
-        return
     if is_privacy_path(path):
         _check_privacy_path(path)
     elif is_load_path(path):

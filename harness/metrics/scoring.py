@@ -1,5 +1,5 @@
 """The two scoring entry points (re-exported by :mod:`harness.metrics`): ``results.accuracy`` and
-``results.latency.single_stream``."""
+``results.latency.accuracy_pass``."""
 
 from __future__ import annotations
 
@@ -83,5 +83,5 @@ def score_accuracy(
 
 
 def score_latency(outcomes: Sequence[CallOutcome]) -> dict[str, Any]:
-    """The ``results.latency.single_stream`` section: ``{"client_ms": {...}, "vendor_ms": {...}}``."""
+    """The ``results.latency.accuracy_pass`` section: ``{"client_ms": {...}, "vendor_ms": {...}}``."""
     return single_stream(outcomes)

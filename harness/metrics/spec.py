@@ -6,7 +6,9 @@ Where each one sits in a scorecard's ``results`` (the *metric path* a rubric nam
   ``accuracy.by_jurisdiction.<jurisdiction>.<id>`` for the plate-level ones (``per_plate``);
 - ``accuracy.errors.<id>`` (section ``errors``); ``accuracy.errors.by_kind.<kind>`` is an ``error_rate``;
 - ``accuracy.calibration.<id>`` (section ``calibration``);
-- ``latency.single_stream.<client_ms|vendor_ms>.<id>`` (section ``latency``: plain numbers in ms).
+- ``latency.single_stream.<client_ms|vendor_ms>.<id>`` (section ``latency``: plain numbers in ms),
+  measured with exactly one call in flight; ``latency.accuracy_pass.<client_ms|vendor_ms>.<id>``, the
+  accuracy pass as it ran (possibly several calls at once).
 
 Accuracy, error and calibration figures are :class:`~harness.metrics.stats.Estimate` objects;
 a path may end in ``.value`` (the default), ``.ci_low``, ``.ci_high`` or ``.n``.
@@ -26,9 +28,22 @@ Section = Literal["accuracy", "errors", "calibration", "latency"]
 ESTIMATE_FIELDS = ("value", "ci_low", "ci_high", "n")
 
 
+UNIT_RANGES: dict[str, tuple[float, float | None]] = {
+    "proportion": (0.0, 1.0),
+    "edits per truth character": (0.0, None),
+    "reads": (0.0, None),
+    "per 1,000": (0.0, 1000.0),
+    "squared probability": (0.0, 1.0),
+    "calls": (0.0, None),
+    "ms": (0.0, None),
+}
+"""Every unit a metric can have, with the range its values lie in (``None``: no upper bound);
+the scorecard schema enforces them."""
+
+
 @dataclass(frozen=True)
 class MetricSpec:
-    """One metric: what it measures and which way is better."""
+    """One metric: what it measures, which way is better, and how it is put to a reader."""
 
     id: str
     title: str
@@ -38,6 +53,12 @@ class MetricSpec:
     section: Section = "accuracy"
     per_plate: bool = False
     """Defined per ground-truth plate, so also reported by jurisdiction."""
+    plain: str = ""
+    """The metric in plain words, for a council member (reports and comparisons)."""
+    headline: bool = False
+    """Shown in the accuracy table of every scorecard and comparison (in the order of ``_ALL``)."""
+    by_group: bool = False
+    """Shown per tag and per jurisdiction in the scorecard."""
 
 
 _ALL = (
@@ -49,6 +70,9 @@ _ALL = (
         "Plates whose matched read's top-1 text equals the truth after normalization; unread plates "
         "and plates in failed calls count as not read.",
         per_plate=True,
+        plain="Share of plates whose number was read exactly right.",
+        headline=True,
+        by_group=True,
     ),
     MetricSpec(
         "exact_read_image",
@@ -57,6 +81,8 @@ _ALL = (
         True,
         "Images in which every plate was read exactly (an image without plates: no read at all); "
         "failed calls count as not read.",
+        plain="Share of photos in which every plate was read exactly right.",
+        headline=True,
     ),
     MetricSpec(
         "top_n_read",
@@ -65,6 +91,8 @@ _ALL = (
         True,
         "Plates whose truth is among the matched read's text and its first candidates (N in settings).",
         per_plate=True,
+        plain="Share of plates whose right number was among the reader's top guesses.",
+        headline=True,
     ),
     MetricSpec(
         "cer",
@@ -73,6 +101,9 @@ _ALL = (
         False,
         "Mean over plates of Levenshtein(truth, read) / len(truth); an unread plate counts 1.0.",
         per_plate=True,
+        plain="How many characters per plate number were wrong, on average (lower is better).",
+        headline=True,
+        by_group=True,
     ),
     MetricSpec(
         "detection_recall",
@@ -82,6 +113,9 @@ _ALL = (
         "Boxed truth plates matched by a read box at IoU >= the stated threshold. None when the "
         "vendor returned no box in the whole run.",
         per_plate=True,
+        plain="Share of plates the reader found in the photo at all.",
+        headline=True,
+        by_group=True,
     ),
     MetricSpec(
         "detection_precision",
@@ -89,6 +123,8 @@ _ALL = (
         "proportion",
         True,
         "Boxed reads in fully boxed images that match a truth plate at IoU >= the threshold.",
+        plain="Share of the reader's found plates that really were plates.",
+        headline=True,
     ),
     MetricSpec(
         "unmatched_reads",
@@ -103,6 +139,8 @@ _ALL = (
         "per 1,000",
         False,
         "Reads matched to no plate per 1,000 reads returned.",
+        plain="Reads that matched no real plate, per 1,000 reads (lower is better).",
+        headline=True,
     ),
     MetricSpec(
         "wrong_plate_reads",
@@ -111,6 +149,7 @@ _ALL = (
         False,
         "Confident, plausible reads whose text differs from the plate they match or that match no "
         "plate (rule in settings.wrong_plate_rule); n is the confident reads.",
+        plain="Confident reads of a different, real-looking plate (lower is better).",
     ),
     MetricSpec(
         "wrong_plate_per_1000",
@@ -119,6 +158,9 @@ _ALL = (
         False,
         "Wrong-plate reads per 1,000 confident reads: the misreads that can put an innocent driver "
         "on a hotlist hit.",
+        plain="Confident reads of a different, real-looking plate, per 1,000: the misreads that "
+        "can send police after an innocent driver (lower is better).",
+        headline=True,
     ),
     MetricSpec(
         "availability",
@@ -127,6 +169,7 @@ _ALL = (
         True,
         "Calls that returned a usable recognition / all calls.",
         section="errors",
+        plain="Share of requests the reader answered.",
     ),
     MetricSpec(
         "error_rate",
@@ -135,6 +178,7 @@ _ALL = (
         False,
         "Failed calls / all calls (overall, and by error kind under by_kind).",
         section="errors",
+        plain="Share of requests that failed (lower is better).",
     ),
     MetricSpec(
         "ece",
@@ -144,6 +188,7 @@ _ALL = (
         "Count-weighted mean |observed exact-read accuracy - mean confidence| over 10 equal-width "
         "confidence bins, over reads with a confidence.",
         section="calibration",
+        plain="How far the reader's confidence is from how often it is really right (lower is better).",
     ),
     MetricSpec(
         "brier",
@@ -152,6 +197,7 @@ _ALL = (
         False,
         "Mean (confidence - exact)^2 over reads with a confidence.",
         section="calibration",
+        plain="Confidence and correctness combined in one error score (lower is better).",
     ),
     MetricSpec(
         "declared_precision",
@@ -160,6 +206,7 @@ _ALL = (
         True,
         "Exact reads / reads kept at the vendor's declared confidence threshold.",
         section="calibration",
+        plain="At the confidence level the vendor told us to act on: share of reads that were right.",
     ),
     MetricSpec(
         "declared_recall",
@@ -168,6 +215,7 @@ _ALL = (
         True,
         "Plates read exactly by a kept read / all plates, at the declared threshold.",
         section="calibration",
+        plain="At the confidence level the vendor told us to act on: share of plates read right.",
     ),
     MetricSpec(
         "n", "Calls timed", "calls", None, "Number of calls the latency figures rest on.", section="latency"
@@ -183,6 +231,29 @@ _ALL = (
 
 METRICS: dict[str, MetricSpec] = {m.id: m for m in _ALL}
 """Every metric, by id."""
+
+HEADLINE: tuple[MetricSpec, ...] = tuple(m for m in _ALL if m.headline)
+"""The accuracy table of every scorecard and comparison, in order."""
+BY_GROUP: tuple[MetricSpec, ...] = tuple(m for m in _ALL if m.by_group)
+"""The columns of the by-tag and by-jurisdiction tables, in order."""
+CALIBRATION: tuple[MetricSpec, ...] = tuple(m for m in _ALL if m.section == "calibration")
+ERRORS: tuple[MetricSpec, ...] = tuple(m for m in _ALL if m.section == "errors")
+LATENCY_STATS = ("p50", "p90", "p95", "p99", "max")
+"""The latency figures every report shows, in order."""
+
+
+def metrics_in(section: Section) -> tuple[MetricSpec, ...]:
+    """The metrics of one section, in order."""
+    return tuple(m for m in _ALL if m.section == section)
+
+
+def latency_title(stat: str) -> str:
+    """``50th percentile`` for ``p50``, ``slowest`` for ``max``, ``mean`` for ``mean``."""
+    if stat == "max":
+        return "slowest"
+    if stat == "min":
+        return "fastest"
+    return f"{stat[1:]}th percentile" if stat.startswith("p") else stat
 
 
 def units(metric_id: str) -> dict[str, object]:
@@ -219,7 +290,7 @@ def resolve_path(path: str) -> MetricSpec:
             spec = _in_section(mid, "errors")
         case ["accuracy", "calibration", mid]:
             spec = _in_section(mid, "calibration")
-        case ["latency", "single_stream", series, mid] if series in LATENCY_SERIES:
+        case ["latency", "single_stream" | "accuracy_pass", series, mid] if series in LATENCY_SERIES:
             spec = _in_section(mid, "latency")
     if spec is None:
         raise UnknownMetricPath(

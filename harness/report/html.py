@@ -4,7 +4,8 @@ Every page is one file: inline CSS, inline SVG plots, no script, no external fon
 Content-Security-Policy that forbids fetching anything, so it opens the same offline, in an e-mail
 attachment or in a contract archive. Every string that came from a vendor, a corpus or a rubric is
 redacted (:mod:`harness.redact`) and HTML-escaped by the template engine (autoescape on); only the
-SVG made by :mod:`harness.report.plots` is inserted as markup.
+SVG made by :mod:`harness.report.plots` is inserted as markup. Numbers are written by
+:mod:`harness.report.numbers`, result codes and their words by :mod:`harness.scorecard.words`.
 """
 
 from __future__ import annotations
@@ -17,10 +18,28 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from harness import __version__
+from harness.compare import TITLE_PAGE_NAMED
 from harness.compare.inputs import Bid
 from harness.compare.rows import all_rows
-from harness.redact import redact_text, redact_value
+from harness.redact import redact_text
+from harness.report.numbers import interval, number, percentage_points, sample_size
 from harness.report.plots import PLOTS, render_plots
+from harness.scorecard.model import Scorecard
+from harness.scorecard.signing import SignatureStatus, check
+from harness.scorecard.words import (
+    CODES,
+    VERDICTS,
+    accuracy_pass_timing,
+    bid_name,
+    conditions_text,
+    eligibility_text,
+    legend,
+    options_text,
+    privacy_method_text,
+    samples_text,
+    single_stream_source,
+    vendor_title,
+)
 
 _env = Environment(
     loader=PackageLoader("harness.report", "templates"),
@@ -31,112 +50,108 @@ _env = Environment(
 )
 
 
-def fmt(value: Any, unit: str = "") -> str:
-    """A number for people: proportions as percentages, milliseconds to 0.1, others to 4 digits."""
-    if value is None:
-        return "n/a"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if not isinstance(value, int | float):
-        return str(value)
-    if unit == "proportion":
-        return f"{100 * value:.1f}%"
-    if unit == "ms":
-        return f"{value:,.1f}" if abs(value) >= 10 else f"{value:.3g}"
-    if float(value).is_integer() and abs(value) < 1e9:
-        return f"{int(value):,}"
-    return f"{value:.4g}"
-
-
-def cell_text(cell: Mapping[str, Any], unit: str, kind: str = "metric") -> str:
+def cell_text(cell: Mapping[str, Any], unit: str) -> str:
     """The main text of a table cell, never empty: a control's result code, a requirement's value
-    and PASS/FAIL, or the value."""
-    if kind == "control" or (cell.get("text") and cell.get("value") is None):
-        return str(cell.get("text") or "not checked")
-    if cell.get("text") in ("PASS", "FAIL"):
-        return f"{fmt(cell['value'], unit)} {cell['text']}"
-    if cell.get("text"):
-        return str(cell["text"])
-    return fmt(cell.get("value"), unit)
+    and verdict, or the value."""
+    shown = number(cell.get("value"), unit) if cell.get("value") is not None else None
+    if cell.get("code"):
+        shown = f"{cell['code']}"
+    text = cell.get("text")
+    if shown is None:
+        return text if text else "n/a"
+    return f"{shown}: {text}" if text else shown
 
 
 def ci_text(cell: Mapping[str, Any], unit: str) -> str:
     """``95% CI a to b, n = k`` (the parts available)."""
-    parts = []
-    if cell.get("ci_low") is not None:
-        parts.append(f"95% CI {fmt(cell['ci_low'], unit)} to {fmt(cell['ci_high'], unit)}")
-    if cell.get("n") is not None:
-        parts.append(f"n = {cell['n']:,}")
-    return ", ".join(parts)
+    return ", ".join(p for p in (interval(cell.get("ci_low"), cell.get("ci_high"), unit), sample_size(cell.get("n"))) if p)
 
 
 def status_class(cell: Mapping[str, Any]) -> str:
-    """CSS class of a cell: pass, fail, or neutral."""
+    """CSS class of a cell: its result code's (an untested control is never coloured as failed),
+    else met / not met / not applicable, else neutral."""
+    if cell.get("code") in CODES:
+        return CODES[cell["code"]].css
+    if cell.get("text") == "not applicable":
+        return VERDICTS["not applicable"].css
     return {True: "pass", False: "fail"}.get(cell.get("passed"), "")
 
 
-_env.filters.update(fmt=fmt, cell_text=cell_text, ci_text=ci_text, status_class=status_class)
+_env.filters.update(
+    fmt=number, cell_text=cell_text, ci_text=ci_text, status_class=status_class, pp=percentage_points
+)
 
 
 def _figures(svgs: Mapping[str, str]) -> list[dict[str, Any]]:
     return [{"name": n, "caption": PLOTS[n][0], "svg": Markup(svg)} for n, svg in svgs.items()]
 
 
-def redacted_plots(
-    cards: list[tuple[str, Mapping[str, Any]]], plates: tuple[str, ...] = ()
-) -> dict[str, str]:
-    """Every plot (name -> SVG) of ``(label, scorecard)`` pairs, vendor strings redacted."""
-    return render_plots([(redact_text(label, plates), redact_value(doc, plates)) for label, doc in cards])
+def scorecard_plots(cards: list[tuple[str, Scorecard]]) -> dict[str, str]:
+    """Every plot (name -> SVG) of ``(label, redacted scorecard)`` pairs."""
+    return render_plots(cards)
 
 
-def scorecard_facts(doc: Mapping[str, Any]) -> list[tuple[str, str]]:
+def signature_status(card: Scorecard, status: SignatureStatus | None) -> SignatureStatus:
+    """``status`` as checked by the caller, or (none given) checked against no trusted key."""
+    return status if status is not None else check(card.to_json_dict()).status
+
+
+def scorecard_facts(card: Scorecard, signature: SignatureStatus) -> list[tuple[str, str]]:
     """The title page's lines for one (redacted) scorecard."""
-    p = doc["provenance"]
-    integrity = doc.get("integrity") or {}
-    signature = integrity.get("signature")
-    vendor = p["vendor"]
+    p = card.provenance
     return [
-        (
-            "Vendor",
-            " ".join(
-                x for x in (vendor["vendor"], vendor.get("product", ""), vendor.get("version", "")) if x
-            ),
-        ),
-        ("Corpus", f"{p['corpus']['name']} ({p['corpus']['samples']} images)"),
-        ("Corpus manifest sha256", p["corpus"]["manifest_sha256"]),
-        ("Rubric", p["rubric"]["name"]),
-        ("Rubric sha256", p["rubric"]["sha256"]),
-        ("Run", p["run_id"]),
-        ("Tested (UTC)", f"{p['started_at']} to {p['ended_at']}"),
-        ("Scorecard sha256", integrity.get("sha256", "not sealed")),
-        ("Signature", f"Ed25519, public key {signature['public_key']}" if signature else "not signed"),
+        ("Vendor", vendor_title(card)),
+        ("Verdict", eligibility_text(card, named=TITLE_PAGE_NAMED)),
+        ("Corpus", f"{p.corpus.name}: {samples_text(card)} scored"),
+        ("Corpus manifest sha256", p.corpus.manifest_sha256),
+        ("Rubric", p.rubric.name),
+        ("Rubric sha256", p.rubric.sha256),
+        ("Privacy checked by", privacy_method_text(card)),
+        ("Run", p.run_id),
+        ("Tested (UTC)", f"{p.started_at} to {p.ended_at}"),
+        ("Scorecard sha256", card.integrity.sha256),
+        ("Signature", signature.text()),
     ]
 
 
 def render_scorecard_html(
-    doc: Mapping[str, Any],
+    card: Scorecard,
     *,
     plates: tuple[str, ...] = (),
     title_page: bool = False,
     rfp: str | None = None,
     plots: Mapping[str, str] | None = None,
+    signature: SignatureStatus | None = None,
 ) -> str:
     """One scorecard as a self-contained HTML page.
 
     ``title_page`` adds the contract-appendix cover naming ``rfp`` (default: the rubric's name),
-    vendor, corpus, rubric, dates and the scorecard's sha256. ``plots`` (from :func:`redacted_plots`)
-    saves drawing them again when they were already made.
+    vendor, verdict, corpus, rubric, dates, the scorecard's sha256 and who signed it. ``plots``
+    (from :func:`scorecard_plots`) saves drawing them again. ``signature`` is the status the caller
+    checked against its trusted keys (default: not verified).
     """
-    safe = redact_value(dict(doc), plates)
-    label = safe["provenance"]["vendor"]["vendor"]
-    bid = Bid(Path("scorecard.json"), safe, label)
+    status = signature_status(card, signature)
+    safe = card.redacted(plates)
+    label = bid_name(safe)
+    bid = Bid(Path("scorecard.json"), safe, label, status)
     return _env.get_template("scorecard.html.j2").render(
-        doc=safe,
-        rows=all_rows([bid], plates),
-        plots=_figures(plots if plots is not None else redacted_plots([(label, safe)], plates)),
+        card=safe,
+        label=label,
+        vendor=vendor_title(safe),
+        rows=all_rows([bid]),
+        plots=_figures(plots if plots is not None else scorecard_plots([(label, safe)])),
         title_page=title_page,
-        rfp=redact_text(rfp, plates) if rfp else safe["provenance"]["rubric"]["name"],
-        facts=scorecard_facts(safe),
+        rfp=redact_text(rfp, plates) if rfp else safe.provenance.rubric.name,
+        facts=scorecard_facts(safe, status),
+        eligibility=eligibility_text(safe),
+        samples=samples_text(safe),
+        options=options_text(safe),
+        privacy_method=privacy_method_text(safe),
+        timing=accuracy_pass_timing(safe),
+        single_stream_source=single_stream_source(safe),
+        conditions=conditions_text(safe),
+        signature=status,
+        legend=legend(),
         version=__version__,
     )
 
@@ -145,31 +160,32 @@ def render_comparison_html(
     comparison: Mapping[str, Any],
     bids: list[Bid],
     *,
-    plates: tuple[str, ...] = (),
     title_page: bool = False,
     plots: Mapping[str, str] | None = None,
 ) -> str:
-    """A comparison document (from :func:`harness.compare.build_comparison`) as one HTML page."""
-    cmp = redact_value(dict(comparison), plates)
+    """A comparison document (from :func:`harness.compare.build_comparison`, already redacted) as one HTML page."""
+    cmp = comparison
     first = cmp["inputs"][0]
     facts = [
-        ("Vendors", ", ".join(i["label"] for i in cmp["inputs"])),
-        ("Corpus", f"{first['corpus']['name']} ({first['corpus']['samples']} images)"),
+        *((i["label"], i["eligibility_short"]) for i in cmp["inputs"]),
+        ("Corpus", f"{first['corpus']['name']}: {first['scored_samples']} of {first['corpus']['samples']} images scored"),
         ("Corpus manifest sha256", first["corpus"]["manifest_sha256"]),
         ("Rubric", first["rubric"]["name"]),
         ("Rubric sha256", first["rubric"]["sha256"]),
         ("Compared (UTC)", cmp["generated_at"]),
         *((f"{i['label']}: scorecard sha256", i["sha256"]) for i in cmp["inputs"]),
+        *((f"{i['label']}: signature", i["signature"]["text"]) for i in cmp["inputs"]),
     ]
     if cmp["mismatch"]:
         facts.insert(0, ("WARNING", "the scorecards were made on different corpora, rubrics or images"))
-    svgs = plots if plots is not None else redacted_plots([(b.label, b.doc) for b in bids], plates)
+    svgs = plots if plots is not None else scorecard_plots([(b.label, b.card) for b in bids])
     return _env.get_template("comparison.html.j2").render(
         cmp=cmp,
         plots=_figures(svgs),
         title_page=title_page,
         rfp=cmp.get("rfp") or first["rubric"]["name"],
         facts=facts,
+        legend=legend(),
         version=__version__,
     )
 

@@ -1,6 +1,6 @@
 """Plots for scorecards and comparisons, as standalone SVG strings (matplotlib, Agg, no network).
 
-Each function takes ``[(label, scorecard document), ...]`` (one entry for a single scorecard) and
+Each function takes ``[(label, Scorecard), ...]`` (one entry for a single scorecard) and
 returns an SVG string, or ``None`` when the scorecards hold nothing to draw. Text stays text in
 the SVG (searchable, small); labels are redacted and drawn without mathtext, so a vendor name
 with ``$`` signs is shown as written. Element ids are salted per plot, so several SVGs can sit
@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import math
 import re
+import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -25,6 +26,8 @@ from matplotlib.figure import Figure
 
 from harness.metrics.latency import CDF_STEPS
 from harness.redact import redact_text
+from harness.scorecard.model import LatencySeries, Scorecard
+from harness.scorecard.words import CODES, accuracy_pass_timing
 
 _ID = re.compile(r'\b(id)="([^"]+)"')
 _HREF = re.compile(r'((?:xlink:)?href)="#([^"]+)"')
@@ -36,16 +39,9 @@ _METADATA = re.compile(r"<metadata>.*?</metadata>\n?", re.DOTALL)
 """SVG size: indentation between tags and the RDF metadata block are dropped, and path coordinates
 rounded to 0.01 pt (far below what a screen or printer shows)."""
 
-Cards = Sequence[tuple[str, Mapping[str, Any]]]
+Cards = Sequence[tuple[str, Scorecard]]
 COLORS = ("#1f5fa8", "#d1495b", "#2e8540", "#8d5a97", "#e08e0b", "#4a4a4a")
-RESULT_COLORS = {
-    "PASS": "#2e8540",
-    "FAIL": "#c0392b",
-    "PARTIAL": "#e08e0b",
-    "ATTESTED": "#8d5a97",
-    "NOT-APPLICABLE": "#9e9e9e",
-    "INCONCLUSIVE": "#f1c40f",
-}
+RESULT_COLORS = {code: c.colour for code, c in CODES.items()}
 _RC = {
     "svg.fonttype": "none",
     "text.parse_math": False,
@@ -85,11 +81,11 @@ def _labels(cards: Cards) -> list[str]:
 def accuracy_by_tag(cards: Cards, metric: str = "exact_read_plate") -> str | None:
     """Horizontal bars: the metric per tag (and overall), one bar per vendor, 95% CI whiskers."""
     tags: list[str] = ["overall"]
-    for _, doc in cards:
-        for tag in doc["results"]["accuracy"].get("by_tag", {}):
+    for _, card in cards:
+        for tag in card.results.accuracy.by_tag:
             if tag not in tags:
                 tags.append(tag)
-    if not any(_est(doc, "overall", metric) for _, doc in cards):
+    if not any(_est(card, "overall", metric) is not None for _, card in cards):
         return None
     labels = _labels(cards)
     k = len(cards)
@@ -98,18 +94,19 @@ def accuracy_by_tag(cards: Cards, metric: str = "exact_read_plate") -> str | Non
     def draw(fig: Figure) -> None:
         ax = fig.add_subplot()
         bar = 0.8 / k
-        for i, (label, (_, doc)) in enumerate(zip(labels, cards, strict=True)):
+        for i, (label, (_, card)) in enumerate(zip(labels, cards, strict=True)):
             ys, xs, lo, hi = [], [], [], []
             for t, tag in enumerate(tags):
-                est = _est(doc, tag, metric)
-                if est is None or est.get("value") is None:
+                est = _est(card, tag, metric)
+                if est is None or est.value is None:
                     continue
                 ys.append(t + (i - (k - 1) / 2) * bar)
-                xs.append(100 * est["value"])
-                low = est.get("ci_low", est["value"]) if est.get("ci_low") is not None else est["value"]
-                high = est.get("ci_high", est["value"]) if est.get("ci_high") is not None else est["value"]
-                lo.append(100 * (est["value"] - low))
-                hi.append(100 * (high - est["value"]))
+                xs.append(100 * est.value)
+                low = est.value if est.ci_low is None else est.ci_low
+                high = est.value if est.ci_high is None else est.ci_high
+                # whiskers never negative, even for a value outside its own interval
+                lo.append(max(0.0, 100 * (est.value - low)))
+                hi.append(max(0.0, 100 * (high - est.value)))
             ax.barh(
                 ys,
                 xs,
@@ -128,22 +125,22 @@ def accuracy_by_tag(cards: Cards, metric: str = "exact_read_plate") -> str | Non
     return _plot("accuracy-by-tag", 7.0, height, draw)
 
 
-def _est(doc: Mapping[str, Any], tag: str, metric: str) -> dict[str, Any] | None:
-    acc = doc["results"]["accuracy"]
-    group = acc.get("overall", {}) if tag == "overall" else acc.get("by_tag", {}).get(tag, {})
-    est = group.get(metric)
-    return est if isinstance(est, dict) else None
+def _est(card: Scorecard, tag: str, metric: str) -> Any:
+    acc = card.results.accuracy
+    group = acc.overall if tag == "overall" else acc.by_tag.get(tag)
+    return None if group is None else getattr(group, metric, None)
 
 
-def _cdf_points(figs: Mapping[str, Any]) -> tuple[list[float], list[float]] | None:
+def _cdf_points(figs: LatencySeries | Mapping[str, Any]) -> tuple[list[float], list[float]] | None:
     """(latency ms, cumulative %) from the 1% sketch when present, else the stored percentiles."""
-    cdf = figs.get("cdf")
+    get = figs.get if isinstance(figs, Mapping) else (lambda name: getattr(figs, name, None))
+    cdf = get("cdf")
     if isinstance(cdf, list) and len(cdf) == CDF_STEPS:
         return [float(v) for v in cdf], [100.0 * i / (CDF_STEPS - 1) for i in range(CDF_STEPS)]
     points = (
-        [(0.0, figs.get("min"))]
-        + [(float(q), figs.get(f"p{q}")) for q in (50, 90, 95, 99)]
-        + [(100.0, figs.get("max"))]
+        [(0.0, get("min"))]
+        + [(float(q), get(f"p{q}")) for q in (50, 90, 95, 99)]
+        + [(100.0, get("max"))]
     )
     pts = [(float(v), q) for q, v in points if isinstance(v, int | float)]
     return ([v for v, _ in pts], [q for _, q in pts]) if len(pts) >= 2 else None
@@ -152,13 +149,12 @@ def _cdf_points(figs: Mapping[str, Any]) -> tuple[list[float], list[float]] | No
 def latency_cdf(cards: Cards) -> str | None:
     """Cumulative share of answers by latency, per vendor: single-stream (solid) and load scenarios (dashed)."""
     series: list[tuple[str, int, str, list[float], list[float]]] = []
-    for i, (label, (_, doc)) in enumerate(zip(_labels(cards), cards, strict=True)):
-        ss = doc["results"]["latency"]["single_stream"].get("client_ms") or {}
-        if (pts := _cdf_points(ss)) is not None:
-            series.append((f"{label}: one at a time", i, "-", *pts))
-        for scenario in doc["results"].get("load") or []:
-            if (pts := _cdf_points(scenario.get("latency_ms") or {})) is not None:
-                series.append((f"{label}: {redact_text(scenario['scenario'])}", i, "--", *pts))
+    for i, (label, (_, card)) in enumerate(zip(_labels(cards), cards, strict=True)):
+        if (pts := _cdf_points(card.results.latency.accuracy_pass.client_ms)) is not None:
+            series.append((f"{label}: {accuracy_pass_timing(card)}", i, "-", *pts))
+        for scenario in card.results.load or []:
+            if (pts := _cdf_points(scenario.latency_ms)) is not None:
+                series.append((f"{label}: {redact_text(scenario.scenario)} scenario", i, "--", *pts))
     if not series:
         return None
 
@@ -184,9 +180,9 @@ def latency_cdf(cards: Cards) -> str | None:
 def reliability(cards: Cards) -> str | None:
     """Reliability diagram: observed exact-read share against stated confidence, per bin."""
     data = []
-    for label, (_, doc) in zip(_labels(cards), cards, strict=True):
-        bins = (doc["results"]["accuracy"].get("calibration") or {}).get("bins") or []
-        pts = [(b["mean_confidence"], b["accuracy"], b["count"]) for b in bins if b.get("count")]
+    for label, (_, card) in zip(_labels(cards), cards, strict=True):
+        bins = card.results.accuracy.calibration.bins
+        pts = [(b.mean_confidence, b.accuracy, b.count) for b in bins if b.count]
         if pts:
             data.append((label, pts))
     if not data:
@@ -224,11 +220,10 @@ def reliability(cards: Cards) -> str | None:
 def precision_recall(cards: Cards) -> str | None:
     """Precision and recall over the confidence threshold; each vendor's declared threshold marked."""
     data = []
-    for label, (_, doc) in zip(_labels(cards), cards, strict=True):
-        cal = doc["results"]["accuracy"].get("calibration") or {}
-        sweep = cal.get("threshold_sweep") or []
-        if sweep:
-            data.append((label, sweep, cal.get("declared_threshold")))
+    for label, (_, card) in zip(_labels(cards), cards, strict=True):
+        cal = card.results.accuracy.calibration
+        if cal.threshold_sweep:
+            data.append((label, cal.threshold_sweep, cal.declared_threshold))
     if not data:
         return None
 
@@ -236,11 +231,9 @@ def precision_recall(cards: Cards) -> str | None:
         ax = fig.add_subplot()
         for i, (label, sweep, declared) in enumerate(data):
             color = COLORS[i % len(COLORS)]
-            t = [r["threshold"] for r in sweep]
-            ax.plot(t, [_nan(r["precision"]) for r in sweep], color=color, label=f"{label}: precision")
-            ax.plot(
-                t, [_nan(r["recall"]) for r in sweep], color=color, linestyle="--", label=f"{label}: recall"
-            )
+            t = [r.threshold for r in sweep]
+            ax.plot(t, [_nan(r.precision) for r in sweep], color=color, label=f"{label}: precision")
+            ax.plot(t, [_nan(r.recall) for r in sweep], color=color, linestyle="--", label=f"{label}: recall")
             if declared is not None:
                 ax.axvline(declared, color=color, linestyle=":", linewidth=1.2)
                 ax.annotate(
@@ -268,18 +261,18 @@ def _nan(value: float | None) -> float:
 def privacy_grid(cards: Cards) -> str | None:
     """Controls (rows) by vendors (columns), each cell coloured and labelled with its result code."""
     controls: list[tuple[str, str]] = []
-    for _, doc in cards:
-        for c in (doc["results"].get("privacy") or {}).get("controls", []):
-            if c["id"] not in [cid for cid, _ in controls]:
-                controls.append((c["id"], c["title"]))
+    for _, card in cards:
+        for c in card.results.privacy.controls if card.results.privacy else []:
+            if c.id not in [cid for cid, _ in controls]:
+                controls.append((c.id, c.title))
     if not controls:
         return None
     labels = _labels(cards)
 
     def draw(fig: Figure) -> None:
         ax = fig.add_subplot()
-        for col, (_, doc) in enumerate(cards):
-            found = {c["id"]: c["result"] for c in (doc["results"].get("privacy") or {}).get("controls", [])}
+        for col, (_, card) in enumerate(cards):
+            found = {c.id: c.result for c in (card.results.privacy.controls if card.results.privacy else [])}
             for row, (cid, _) in enumerate(controls):
                 result = found.get(cid, "not run")
                 ax.add_patch(
@@ -298,17 +291,29 @@ def privacy_grid(cards: Cards) -> str | None:
                 )
         ax.set_xlim(0, len(cards))
         ax.set_ylim(len(controls), 0)
-        ax.set_xticks([c + 0.48 for c in range(len(cards))], labels)
+        ax.set_xticks([c + 0.48 for c in range(len(cards))], [textwrap.fill(label, 24) for label in labels])
         ax.xaxis.tick_top()
         ax.set_yticks(
             [r + 0.46 for r in range(len(controls))],
-            [redact_text(f"{cid} {title}")[:60] for cid, title in controls],
+            [_wrapped(redact_text(f"{cid} {title}")) for cid, title in controls],
         )
         ax.tick_params(length=0)
         for spine in ax.spines.values():
             spine.set_visible(False)
 
-    return _plot("privacy-grid", 3.5 + 1.6 * len(cards), 0.8 + 0.32 * len(controls), draw)
+    lines = max((_wrapped(f"{cid} {title}").count("\n") + 1 for cid, title in controls), default=1)
+    return _plot("privacy-grid", 5.5 + 1.9 * len(cards), 0.8 + 0.26 * lines * len(controls), draw)
+
+
+GRID_LABEL_WIDTH = 48
+
+
+def _wrapped(text: str) -> str:
+    """A control's label on at most three lines, broken between words (never mid-word)."""
+    lines = textwrap.wrap(text, GRID_LABEL_WIDTH, break_long_words=False, break_on_hyphens=False)
+    if len(lines) > 3:
+        lines = [*lines[:2], textwrap.shorten(" ".join(lines[2:]), GRID_LABEL_WIDTH, placeholder=" ...")]
+    return "\n".join(lines)
 
 
 PLOTS: dict[str, tuple[str, Callable[[Cards], str | None]]] = {

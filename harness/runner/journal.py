@@ -73,6 +73,8 @@ class JournalContents:
     bench: dict[str, Any] | None = None
     """The camera bench's record (``source``, ``journal_sha256``, ``section``), once it ran."""
     conformance: list[dict[str, Any]] | None = None
+    conditions: dict[str, Any] | None = None
+    """Machine load and CPU time per image of the accuracy pass (``harness.runner.conditions``)."""
     """Spec-conformance failures of the calls, over every ``conformance`` record; ``None`` if none."""
     good_bytes: int = 0
     """Length of the intact prefix of the file."""
@@ -203,6 +205,8 @@ def read_journal(path: Path) -> JournalContents:
             contents.privacy = record
         elif kind == "bench":
             contents.bench = record
+        elif kind == "conditions":
+            contents.conditions = {k: v for k, v in record.items() if k != "type"}
         elif kind == "conformance":
             contents.conformance = [*(contents.conformance or []), *record.get("failures", [])]
         offset += len(line) + 1

@@ -28,9 +28,11 @@ from harness.corpus.model import Corpus, CorpusError, Sample
 from harness.load.plan import LoadPlan
 from harness.metrics.spec import DEFAULT_IOU_THRESHOLD
 from harness.outcome import CallOutcome
+from harness.report.markdown import render_markdown
 from harness.rubric import Rubric, load_rubric
 from harness.run_options import RunRequest, check_request, check_resume
 from harness.runner import RunError
+from harness.runner.conditions import ConditionsMeter
 from harness.runner.executors import RunAborted, Strategy, choose_strategy
 from harness.runner.executors import execute as execute_calls
 from harness.runner.journal import (
@@ -50,7 +52,7 @@ from harness.runner.privacy_pass import (
 )
 from harness.runner.progress import run_progress
 from harness.scorecard.build import build_scorecard
-from harness.scorecard.markdown import render_markdown
+from harness.scorecard.model import Scorecard
 from harness.scorecard.provenance import machine_info
 from harness.transport import RetryPolicy, TransportConfig
 from harness.vendors_config import VendorSpec, resolve_vendor
@@ -135,10 +137,11 @@ def load_corpus_checked(path: Path) -> Corpus:
 
 
 def default_corpus() -> Path:
-    """The synthetic default corpus (generated into the cache on first use)."""
-    from harness.corpus.synth import default_corpus_path
+    """The synthetic default corpus (generated into the cache on first use, saying so on stderr from
+    the first image)."""
+    from harness.corpus.synth import default_corpus_path, progress_lines
 
-    return default_corpus_path()
+    return default_corpus_path(progress=progress_lines(sys.stderr))
 
 
 def prepare(request: RunRequest) -> PreparedRun:
@@ -442,7 +445,10 @@ def execute(prepared: PreparedRun, *, progress_stream: IO[str] | None = None) ->
                 if not extra.get("retried"):
                     bar.advance(outcome.ok)
 
+            meter = ConditionsMeter.start()
             execute_calls(prepared.strategy, pool, todo, record)
+            conditions = meter.record(len(todo))
+            journal.append(conditions)
         found = adapter_conformance(prepared.adapter)
         if found is not None:
             journal.append({"type": "conformance", "failures": found})
@@ -487,6 +493,7 @@ def execute(prepared: PreparedRun, *, progress_stream: IO[str] | None = None) ->
         conformance=_with_sandbox_findings(conformance, privacy),
         load=load["results"] if load else None,
         roadside=bench["section"] if bench else None,
+        conditions={k: v for k, v in conditions.items() if k != "type"},
     )
     return _write(prepared.run_dir, document, prepared.warnings)
 
@@ -560,6 +567,7 @@ def rescore(run_dir: Path, *, corpus_path: Path | None = None, rubric_path: Path
         conformance=_with_sandbox_findings(contents.conformance, contents.privacy),
         load=contents.load["results"] if contents.load else None,
         roadside=contents.bench["section"] if contents.bench else None,
+        conditions=contents.conditions,
     )
     return _write(run_dir, document, contents.warnings)
 
@@ -588,7 +596,7 @@ def _write(run_dir: Path, document: dict[str, Any], warnings: list[str]) -> RunR
     markdown = run_dir / SCORECARD_MD
     try:
         _write_atomic(scorecard, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
-        _write_atomic(markdown, render_markdown(document))
+        _write_atomic(markdown, render_markdown(Scorecard.model_validate(document)))
     except OSError as exc:
         raise RunError(
             f"cannot write the scorecard in {run_dir}: {exc.strerror or exc}. The journal is complete: free space, "

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from harness.report.markdown import scenario_line
+from harness.report.numbers import interval, number
 from harness.runner.privacy_pass import summary_line
-from harness.scorecard.markdown import scenario_line
+from harness.scorecard.model import Scorecard
+from harness.scorecard.words import accuracy_pass_timing, eligibility_text, requirement_verdict
 
 if TYPE_CHECKING:
     from harness.runner.run import RunResult
@@ -15,28 +18,32 @@ def summary_lines(result: RunResult) -> list[str]:
     """Calls, exact plate reads, latency, requirements and score, load scenarios, privacy, evidence and report.
 
     The warnings (``result.warnings``) and the scorecard's path are left to the caller, which shows them its way."""
-    document = result.document
-    results = document["results"]
-    exact = results["accuracy"]["overall"]["exact_read_plate"]
-    p95 = results["latency"]["single_stream"]["client_ms"]["p95"]
-    errors = results["errors"]
-    score = results["score"]
-    failed = [r["id"] for r in results["requirements"] if not r["passed"]]
-    value = "n/a" if exact["value"] is None else f"{100 * exact['value']:.1f}%"
-    ci = "" if exact["ci_low"] is None else f" (95% CI {100 * exact['ci_low']:.1f}-{100 * exact['ci_high']:.1f}%)"
-    weighted = "n/a" if score["weighted"] is None else f"{100 * score['weighted']:.1f}%"
+    card = Scorecard.model_validate(result.document)
+    results = card.results
+    exact = results.accuracy.overall.exact_read_plate
+    errors = results.accuracy.errors
+    ss = results.latency.single_stream
+    verdicts = [requirement_verdict(r) for r in results.requirements]
+    failed = [r.id for r, v in zip(results.requirements, verdicts, strict=True) if v == "not met"]
+    not_applicable = verdicts.count("not applicable")
+    ci = interval(exact.ci_low, exact.ci_high, exact.unit)
     lines = [
-        f"samples: {errors['calls']}, failed calls: {errors['calls'] - errors['ok']}",
-        f"exact plate reads: {value}{ci}, n={exact['n']}",
-        f"latency p95: {'n/a' if p95 is None else f'{p95:.1f} ms'}",
-        f"requirements: {len(results['requirements']) - len(failed)}/{len(results['requirements'])} met"
+        f"samples: {errors.calls}, failed calls: {errors.failed}",
+        f"exact plate reads: {number(exact.value, exact.unit)}" + (f" ({ci})" if ci else "") + f", n={exact.n}",
+        (
+            f"latency p95, one image at a time: {number(ss.client_ms.p95, 'ms') + ' ms' if ss else 'not measured'}; "
+            f"{accuracy_pass_timing(card)}: {number(results.latency.accuracy_pass.client_ms.p95, 'ms')} ms"
+        ),
+        f"requirements: {verdicts.count('met')}/{len(verdicts) - not_applicable} met"
         + (f" (not met: {', '.join(failed)})" if failed else "")
-        + f"; weighted score {weighted}; {'eligible' if score['eligible'] else 'NOT eligible'}",
+        + (f", {not_applicable} not applicable" if not_applicable else "")
+        + f"; weighted score {number(results.score.weighted, 'proportion')}; {eligibility_text(card, named=6)}",
     ]
-    lines += [f"load {scenario_line(scenario)}" for scenario in results.get("load") or []]
-    privacy = results.get("privacy")
-    if privacy is not None:
-        lines.append(f"privacy controls: {summary_line(privacy)} ({document['provenance']['privacy']['method']})")
+    lines += [f"load {scenario_line(scenario)}" for scenario in results.load or []]
+    if results.privacy is not None and card.provenance.privacy is not None:
+        lines.append(
+            f"privacy controls: {summary_line(result.document['results']['privacy'])} ({card.provenance.privacy.method})"
+        )
     if result.evidence_dir is not None:
         lines.append(f"evidence: {result.evidence_dir}")
     lines.append(f"report: {result.markdown_path}")

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harness import __version__
 from harness.corpus.model import Corpus, Sample
 from harness.metrics import sample_verdict, score_accuracy, score_latency
+from harness.metrics.latency import latency_summary
 from harness.outcome import CallOutcome
-from harness.rubric import Rubric, judge
+from harness.rubric import Conditions, Rubric, judge
 from harness.scorecard.integrity import seal
 from harness.scorecard.model import (
     AdapterRef,
@@ -19,19 +19,45 @@ from harness.scorecard.model import (
     PrivacyCheck,
     Provenance,
     RubricRef,
+    RunConditions,
     RunOptions,
     Scorecard,
+    ScorecardBody,
     VendorRef,
 )
 from harness.scorecard.provenance import git_info, machine_info
 
 
-def error_summary(outcomes: Sequence[CallOutcome]) -> dict[str, Any]:
-    """``results.errors``: calls, ok, failed calls by kind, availability."""
-    kinds = Counter(o.error_kind or "unknown" for o in outcomes if not o.ok)
-    calls = len(outcomes)
-    ok = calls - sum(kinds.values())
-    return {"calls": calls, "ok": ok, "by_kind": dict(sorted(kinds.items())), "availability": ok / calls if calls else None}
+def latency_results(
+    accuracy_pass: Mapping[str, Any], in_flight: int, load: Sequence[Mapping[str, Any]] | None
+) -> dict[str, Any]:
+    """``results.latency``: the accuracy pass as timed (``in_flight`` calls at once), and
+    single-stream latency from a measurement with exactly one call in flight, if any: the accuracy
+    pass itself when it ran one at a time, else the single-stream load scenario."""
+    section: dict[str, Any] = {"accuracy_pass": {**accuracy_pass, "in_flight": in_flight}}
+    scenario = next((s for s in load or () if s["scenario"] == "single-stream"), None)
+    if in_flight == 1:
+        section["single_stream"] = {**accuracy_pass, "source": "accuracy-pass"}
+    elif scenario is not None and scenario.get("n"):
+        section["single_stream"] = {
+            "client_ms": series_from_scenario(scenario),
+            "vendor_ms": latency_summary([]),
+            "source": "single-stream-scenario",
+        }
+    return section
+
+
+def series_from_scenario(scenario: Mapping[str, Any]) -> dict[str, Any]:
+    """A load scenario's percentiles as a latency series (no bootstrap intervals, no distribution sketch)."""
+    lat = scenario["latency_ms"]
+    figures = {k: lat.get(k) for k in ("mean", "min", "p50", "p90", "p95", "p99", "max")}
+    return {
+        **latency_summary([]),
+        **figures,
+        "n": scenario["n"],
+        "percentile_method": "nearest-rank, single-stream load scenario",
+        "ci_method": "none",
+    }
 
 
 def build_scorecard(
@@ -47,6 +73,7 @@ def build_scorecard(
     conformance: Sequence[Mapping[str, Any]] | None = None,
     load: Sequence[Mapping[str, Any]] | None = None,
     roadside: Mapping[str, Any] | None = None,
+    conditions: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The sealed scorecard document of a run.
 
@@ -57,6 +84,9 @@ def build_scorecard(
     spec-conformance findings (``results.conformance``), for adapters that speak the RFP API;
     ``load`` the load scenarios' entries (``results.load``), when any ran; ``roadside`` the camera
     bench's section (``results.roadside``, :func:`harness.bench.section.roadside_section`), when one ran.
+    ``load`` the load scenarios' entries (``results.load``), when any ran; ``conditions`` the machine's
+    load and CPU time per image during the accuracy pass (``provenance.conditions``; requirements on
+    the latency of an engine on an overloaded machine are not judged, see :func:`harness.rubric.judge`).
     The machine is the one that made the calls (from the header); the platebench version and git
     commit are those of the software that computed the figures (the same, unless re-scored later).
     """
@@ -72,8 +102,7 @@ def build_scorecard(
     )
     results: dict[str, Any] = {
         "accuracy": accuracy,
-        "latency": {"single_stream": score_latency(ordered)},
-        "errors": error_summary(ordered),
+        "latency": latency_results(score_latency(ordered), options["concurrency"], load),
     }
     if load is not None:
         results["load"] = [dict(entry) for entry in load]
@@ -83,7 +112,13 @@ def build_scorecard(
         results["privacy"] = privacy["section"]
     if conformance is not None:
         results["conformance"] = list(conformance)
-    requirements, score = judge(rubric, results)
+    machine = Machine(**header["machine"]) if "machine" in header else machine_info()
+    run_conditions = RunConditions(**conditions) if conditions else None
+    loads = [v for k, v in (conditions or {}).items() if k.startswith("load_average") and v is not None]
+    judged = Conditions(
+        network=header["adapter"]["kind"] == "http", load_per_core=max(loads) / machine.cores if loads else None
+    )
+    requirements, score = judge(rubric, results, judged)
     results.update(requirements=requirements, score=score)
     provenance = Provenance(
         run_id=header["run_id"],
@@ -100,13 +135,16 @@ def build_scorecard(
         ),
         rubric=RubricRef(name=rubric.name, sha256=rubric.sha256),
         options=RunOptions(**options, resumed=resumed),
-        machine=Machine(**header["machine"]) if "machine" in header else machine_info(),
+        machine=machine,
         started_at=header["started_at"],
         ended_at=ended_at,
         privacy=None if privacy is None else PrivacyCheck(**privacy["check"]),
+        conditions=run_conditions,
     )
     verdicts = {
         s.sha256: sample_verdict(s, o, iou_threshold=options["iou_threshold"]) for s, o in pairs
     }
-    card = Scorecard.model_validate({"provenance": provenance, "results": results, "samples": verdicts})
-    return seal(card.to_json_dict())
+    body = ScorecardBody.model_validate({"provenance": provenance, "results": results, "samples": verdicts})
+    sealed = seal(body.to_json_dict())
+    Scorecard.model_validate(sealed)  # the published schema holds for what is written
+    return sealed

@@ -13,8 +13,12 @@ language can reproduce it):
    the int/float distinction (Python's ``json``) reproduces the same bytes.
 
 ``integrity.sha256`` is the hex sha256 of those bytes. An optional Ed25519 signature covers the
-same bytes (see the signing module); :func:`verify` checks the hash, and the signature when a
-checker for it is registered with :func:`register_signature_checker`.
+same bytes (see the signing module). :func:`verify` checks the hash only; reading a scorecard
+for use (hash, signature, schema) is :func:`harness.scorecard.reading.read_scorecard`.
+
+A file must also parse to exactly one meaning: :func:`load_document` refuses duplicate object
+keys (a first-wins and a last-wins parser would read different values) and numbers that are not
+written in their canonical form.
 """
 
 from __future__ import annotations
@@ -22,7 +26,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +33,6 @@ from harness.scorecard.model import CANONICAL_FORM, SCHEMA_VERSION
 
 SCORECARD_FILE = "scorecard.json"
 
-SignatureChecker = Callable[[dict[str, Any], bytes], list[str]]
-_signature_checkers: list[SignatureChecker] = []
 
 
 def canonical_bytes(doc: dict[str, Any]) -> bytes:
@@ -54,17 +55,11 @@ def seal(doc: dict[str, Any]) -> dict[str, Any]:
     return sealed
 
 
-def register_signature_checker(checker: SignatureChecker) -> None:
-    """Add a check run by :func:`verify` on documents whose ``integrity`` holds a ``signature``.
-
-    ``checker(doc, canonical)`` returns the problems it found (empty when the signature is good).
-    """
-    if checker not in _signature_checkers:
-        _signature_checkers.append(checker)
-
-
 def verify(doc: dict[str, Any]) -> list[str]:
-    """Problems with ``doc``'s integrity (empty list: intact). Never raises on malformed input."""
+    """Problems with ``doc``'s integrity hash (empty list: intact). Never raises on malformed input.
+
+    The signature, if any, is checked by :func:`harness.scorecard.signing.check`.
+    """
     if not isinstance(doc, dict):
         return ["not a scorecard: the JSON top level is not an object"]
     problems: list[str] = []
@@ -87,11 +82,6 @@ def verify(doc: dict[str, Any]) -> list[str]:
             f"integrity hash mismatch: the content hashes to {actual}, the scorecard records {recorded}; "
             "it was changed after it was sealed"
         )
-    if integrity.get("signature") is not None:
-        if not _signature_checkers:
-            problems.append("the scorecard is signed but no signature checker is available")
-        for checker in _signature_checkers:
-            problems.extend(checker(doc, canonical))
     return problems
 
 
@@ -114,6 +104,15 @@ def load_document(path: Path) -> tuple[dict[str, Any] | None, list[str]]:
     except OSError as exc:
         return None, [f"cannot read {target}: {exc.strerror or exc}"]
     odd: list[str] = []
+    duplicates: list[str] = []
+
+    def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in obj:
+                duplicates.append(key)
+            obj[key] = value
+        return obj
 
     def parse_float(literal: str) -> float:
         value = float(literal)
@@ -128,19 +127,22 @@ def load_document(path: Path) -> tuple[dict[str, Any] | None, list[str]]:
         return value
 
     try:
-        doc = json.loads(raw.decode("utf-8"), parse_float=parse_float, parse_int=parse_int)
+        doc = json.loads(
+            raw.decode("utf-8"), parse_float=parse_float, parse_int=parse_int, object_pairs_hook=unique_keys
+        )
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         return None, [f"{target} is not valid JSON: {exc}"]
     if not isinstance(doc, dict):
         return None, [f"{target}: the JSON top level is not an object"]
+    if duplicates:
+        shown = ", ".join(repr(k) for k in dict.fromkeys(duplicates))
+        duplicated = (
+            f"duplicate JSON key(s) {shown}: the same member is written twice with possibly different values, "
+            "so different programs would read different figures; the file was edited after it was written"
+        )
+        return None, [duplicated]
     if odd:
         shown = ", ".join(odd[:3]) + (" ..." if len(odd) > 3 else "")
         edited = f"number(s) not in canonical form ({shown}): the file was edited after it was written"
         return None, [edited, *verify(doc)]
     return doc, []
-
-
-def verify_path(path: Path) -> list[str]:
-    """Problems with the scorecard at ``path`` (a ``scorecard.json`` or a run folder)."""
-    doc, problems = load_document(path)
-    return problems if doc is None else verify(doc)

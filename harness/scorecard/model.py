@@ -8,7 +8,7 @@ regenerate it with ``python -m harness.scorecard.model``.
 
 Adding a section: add an optional field to :class:`Results` (or :class:`Provenance`) with its
 own model and a docstring, regenerate the schema, and register a Markdown renderer for it with
-:func:`harness.scorecard.markdown.register_section`. Optional sections default to ``None`` and
+:func:`harness.report.markdown.register_section`. Optional sections default to ``None`` and
 are omitted from the JSON when absent, so older scorecards stay valid.
 
 No field may hold plate text or a credential: per-sample outcomes are keyed by image sha256 and
@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
-SCHEMA_VERSION = 1
+from harness.metrics.spec import UNIT_RANGES, metrics_in
+
+SCHEMA_VERSION = 2
 """The format version this code writes and reads."""
 
 CANONICAL_FORM = "platebench-c14n-1"
@@ -31,13 +33,22 @@ CANONICAL_FORM = "platebench-c14n-1"
 
 SCHEMA_PATH = Path(__file__).with_name("scorecard.schema.json")
 
+NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Proportion = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+Count = Annotated[int, Field(ge=0)]
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+"""Lower-case hex sha256."""
 SampleOutcome = Literal["correct", "incorrect", "error"]
 ControlResult = Literal["PASS", "FAIL", "PARTIAL", "ATTESTED", "NOT-APPLICABLE", "INCONCLUSIVE"]
 Comparator = Literal[">=", "<=", ">", "<", "=="]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", strict=True, use_attribute_docstrings=True, populate_by_name=True
+    )
+    """Unknown members are refused (``additionalProperties: false``) and values are never coerced:
+    a figure written as a string, or a count as ``true``, is an error, not a number."""
 
 
 # --------------------------------------------------------------------------- provenance
@@ -82,8 +93,8 @@ class CorpusRef(_Model):
     format: str
     """How it was read: ``manifest``, ``openalpr``, ``csv``..."""
     version: str = "1"
-    manifest_sha256: str
-    samples: int
+    manifest_sha256: Sha256
+    samples: Count
     """Number of samples in the corpus."""
 
 
@@ -91,7 +102,7 @@ class RubricRef(_Model):
     """The rubric the requirements came from."""
 
     name: str
-    sha256: str
+    sha256: Sha256
     """sha256 of the rubric file's bytes."""
 
 
@@ -100,11 +111,11 @@ class RunOptions(_Model):
 
     limit: int | None = None
     """Only the first N samples of the corpus (in corpus order) were run."""
-    concurrency: int
+    concurrency: Annotated[int, Field(ge=1)]
     """Calls in flight at once during the accuracy/single-stream pass."""
-    iou_threshold: float
+    iou_threshold: Proportion
     """Box IoU at or above which a read's box matches a ground-truth plate."""
-    top_n: int
+    top_n: Annotated[int, Field(ge=1)]
     """Candidates considered by the top-N read metric."""
     timing: Literal["client", "worker"] = "client"
     """What ``client_ms`` measures: ``client`` = around the call in the calling process;
@@ -131,7 +142,7 @@ class Machine(_Model):
     """The machine the harness ran on (not the vendor's)."""
 
     cpu: str
-    cores: int
+    cores: Annotated[int, Field(ge=1)]
     memory_bytes: int | None = None
     os: str
     python: str
@@ -140,6 +151,19 @@ class Machine(_Model):
         """One line for benchmark output: CPU, cores, memory, OS and Python."""
         memory = f", {self.memory_bytes / 2**30:.0f} GiB" if self.memory_bytes else ""
         return f"{self.cpu}, {self.cores} cores{memory}, {self.os}, Python {self.python}"
+
+
+class RunConditions(_Model):
+    """How busy the harness's machine was while the accuracy pass ran. It moves the latency of an
+    engine that runs on that machine, not its accuracy."""
+
+    load_average_start: NonNegative | None = None
+    """The machine's 1-minute load average when the accuracy pass started (``None``: not available)."""
+    load_average_end: NonNegative | None = None
+    """The same when it ended."""
+    cpu_ms_per_image: NonNegative | None = None
+    """CPU time the harness and its worker processes spent per image sent in the accuracy pass: for an
+    engine on this machine, a cost that does not grow when other jobs share the CPU."""
 
 
 class PrivacyCheck(_Model):
@@ -153,7 +177,7 @@ class PrivacyCheck(_Model):
     """The same in words, with the reason when nothing could be tested."""
     reference_flaws: list[str] = Field(default_factory=list)
     """Deliberate flaws the reference server was started with (demonstrations only)."""
-    attestations_sha256: str | None = None
+    attestations_sha256: Sha256 | None = None
     """sha256 of the vendor attestation file's bytes, when one was given."""
 
 
@@ -174,52 +198,232 @@ class Provenance(_Model):
     ended_at: str
     """UTC, ISO 8601, when the scorecard was built."""
     privacy: PrivacyCheck | None = None
+    conditions: RunConditions | None = None
+    """Absent in scorecards of runs that did not record them."""
 
 
 # --------------------------------------------------------------------------- results
 
 
-class LatencyResults(_Model):
-    """Latency per scenario; ``single_stream`` comes from every call of the accuracy pass."""
 
-    single_stream: dict[str, Any]
-    """Output of ``harness.metrics.score_latency`` (client-observed and vendor-reported)."""
+def _estimate_model(unit: str) -> type[BaseModel]:
+    """The estimate type of one unit: value and interval inside the unit's range (``UNIT_RANGES``)."""
+    low, high = UNIT_RANGES[unit]
+    figure = Annotated[float | None, Field(ge=low, le=high, allow_inf_nan=False)]
+    name = "Estimate_" + "".join(ch if ch.isalnum() else "_" for ch in unit).strip("_")
+    return create_model(
+        name,
+        __base__=_Model,
+        __doc__=f"A figure in {unit} with its n and 95% confidence interval (``None`` when n is 0).",
+        value=(figure, ...),
+        n=(Count, ...),
+        ci_low=(figure, ...),
+        ci_high=(figure, ...),
+        unit=(Literal[unit], ...),  # type: ignore[valid-type]
+        higher_is_better=(bool | None, ...),
+        method=(str, ...),
+    )
+
+
+ESTIMATES: dict[str, type[BaseModel]] = {unit: _estimate_model(unit) for unit in UNIT_RANGES}
+"""Estimate type by unit (``harness.metrics.stats.Estimate`` in its JSON form)."""
+
+
+def _figures_model(name: str, doc: str, *, per_plate_only: bool = False) -> type[BaseModel]:
+    """A model with one estimate field per accuracy metric (spec order, spec units)."""
+    fields: dict[str, Any] = {
+        m.id: (ESTIMATES[m.unit], Field(description=m.title))
+        for m in metrics_in("accuracy")
+        if m.per_plate or not per_plate_only
+    }
+    return create_model(name, __base__=_Model, __doc__=doc, **fields)
+
+
+AccuracyFigures = _figures_model(
+    "AccuracyFigures", "Every accuracy metric of one group of samples (harness.metrics.spec)."
+)
+PlateFigures = _figures_model(
+    "PlateFigures", "The per-plate accuracy metrics of one jurisdiction's plates.", per_plate_only=True
+)
+Rate = ESTIMATES["proportion"]
+"""A proportion (0-1) with its interval."""
+SquaredProbability = ESTIMATES["squared probability"]
+
+
+class ErrorFigures(_Model):
+    """The one summary of failed calls: counted by kind, and as availability (every figure Wilson)."""
+
+    calls: Count
+    failed: Count
+    availability: Rate  # type: ignore[valid-type]
+    """Calls that returned a usable recognition / all calls."""
+    error_rate: Rate  # type: ignore[valid-type]
+    by_kind: dict[str, Rate]  # type: ignore[valid-type]
+    """Error kind -> its share of all calls (``n`` is all calls, the count is ``value * n``)."""
+
+
+class ReliabilityBin(_Model):
+    """One equal-width confidence bin of the reliability diagram."""
+
+    low: Proportion
+    high: Proportion
+    count: Count
+    mean_confidence: Proportion | None
+    accuracy: Proportion | None
+
+
+class SweepPoint(_Model):
+    """Precision and recall when reads below ``threshold`` are ignored."""
+
+    threshold: Proportion
+    reads_kept: Count
+    precision: Proportion | None
+    recall: Proportion | None
+    declared: bool
+
+
+class Calibration(_Model):
+    """How far the reader's confidence can be trusted."""
+
+    reads_with_confidence: Count
+    reads_without_confidence: Count
+    reads_with_confidence_out_of_range: Count
+    ece: Rate  # type: ignore[valid-type]
+    brier: SquaredProbability  # type: ignore[valid-type]
+    bins: list[ReliabilityBin]
+    threshold_sweep: list[SweepPoint]
+    declared_threshold: Proportion | None
+    declared_reads_kept: Count | None
+    declared_precision: Rate  # type: ignore[valid-type]
+    declared_recall: Rate  # type: ignore[valid-type]
+
+
+class AccuracyCounts(_Model):
+    """What the accuracy figures rest on."""
+
+    samples: Count
+    """Samples scored (the images the run sent, out of ``provenance.corpus.samples``)."""
+    plates: Count
+    plates_with_box: Count
+    reads: Count
+    boxes_reported: bool
+
+
+class BootstrapSettings(_Model):
+    resamples: Count
+    seed: int
+    method: str
+
+
+class AccuracySettings(_Model):
+    """The rules the accuracy figures were computed with."""
+
+    iou_threshold: Proportion
+    declared_threshold: Proportion | None
+    top_n: Annotated[int, Field(ge=1)]
+    confidence_level: Proportion
+    bootstrap: BootstrapSettings
+    calibration_bins: Annotated[int, Field(ge=1)]
+    matching_rule: str
+    plausible_plate_rule: str
+    wrong_plate_rule: str
+
+
+class AccuracyResults(_Model):
+    """Output of ``harness.metrics.score_accuracy``: overall, by tag and jurisdiction, errors, calibration."""
+
+    overall: AccuracyFigures  # type: ignore[valid-type]
+    by_tag: dict[str, AccuracyFigures]  # type: ignore[valid-type]
+    """``key=value`` tag -> the figures over the samples with that tag."""
+    by_jurisdiction: dict[str, PlateFigures]  # type: ignore[valid-type]
+    """Jurisdiction -> the per-plate figures over its plates."""
+    errors: ErrorFigures
+    calibration: Calibration
+    counts: AccuracyCounts
+    settings: AccuracySettings
+
+
+Milliseconds = Annotated[float | None, Field(ge=0, allow_inf_nan=False)]
+Interval = Annotated[list[NonNegative], Field(min_length=2, max_length=2)]
+"""A 95% interval ``[low, high]``."""
+
+
+class LatencySeries(_Model):
+    """Percentiles (nearest rank) of one series of latencies, with bootstrap CIs of p50 and p95."""
+
+    n: Count
+    unit: Literal["ms"]
+    percentile_method: str
+    ci_method: str
+    mean: Milliseconds
+    min: Milliseconds
+    p50: Milliseconds
+    p90: Milliseconds
+    p95: Milliseconds
+    p99: Milliseconds
+    max: Milliseconds
+    p50_ci: Interval | None
+    p95_ci: Interval | None
+    cdf: list[NonNegative] | None
+    """The percentiles 0, 1, ..., 100 (for drawing the distribution)."""
+
+
+class LatencyFigures(_Model):
+    """Client-observed and vendor-reported latency of one set of calls."""
+
+    client_ms: LatencySeries
+    vendor_ms: LatencySeries
+
+
+class AccuracyPassLatency(LatencyFigures):
+    """Every call of the accuracy pass, timed as it ran: ``in_flight`` calls at once."""
+
+    in_flight: Annotated[int, Field(ge=1)]
+    """Calls in flight at once (the run's concurrency). Above 1 these are not single-stream figures."""
+
+
+class SingleStreamLatency(LatencyFigures):
+    """Latency with exactly one call in flight: what single-stream requirements are judged on."""
+
+    source: Literal["accuracy-pass", "single-stream-scenario"]
+    """``accuracy-pass``: the accuracy pass ran one call at a time; ``single-stream-scenario``: the
+    single-stream load scenario (no bootstrap intervals, no vendor-reported series)."""
+
+
+class LatencyResults(_Model):
+    """Latency of the accuracy pass, and single-stream latency when it was measured."""
+
+    accuracy_pass: AccuracyPassLatency
+    single_stream: SingleStreamLatency | None = None
+    """Absent when no measurement had exactly one call in flight (the accuracy pass ran several at
+    once and the single-stream scenario was not run): single-stream requirements are then not met,
+    as not measured."""
 
 
 class LoadScenarioResult(_Model):
     """One load scenario (MLPerf LoadGen terms: ``single-stream``, ``server`` or ``offline``)."""
 
     scenario: str
-    target_qps: float | None = None
-    achieved_qps: float
-    concurrency: int | None = None
-    duration_s: float
-    n: int
-    latency_ms: dict[str, float | None]
+    target_qps: NonNegative | None = None
+    achieved_qps: NonNegative
+    concurrency: Annotated[int, Field(ge=1)] | None = None
+    duration_s: NonNegative
+    n: Count
+    latency_ms: dict[str, Milliseconds]
     """Percentiles (``p50``, ``p90``, ``p99``, ``max``...) counted from the scheduled send time."""
-    errors: dict[str, int] = Field(default_factory=dict)
+    errors: dict[str, Count] = Field(default_factory=dict)
     """Error kind -> count."""
-    timeouts: int = 0
-    latency_bound_ms: float | None = None
+    timeouts: Count = 0
+    latency_bound_ms: NonNegative | None = None
     bound_met: bool | None = None
     """The bound held for ``percentile`` at 99% confidence (MLPerf LoadGen early stopping);
     ``None`` without a bound."""
-    availability: float | None = None
+    availability: Proportion | None = None
     """Queries answered / queries sent; ``None`` when none was sent."""
-    percentile: float | None = None
+    percentile: Proportion | None = None
     """The percentile (0-1) the latency bound is about."""
     warnings: list[str] = Field(default_factory=list)
     """E.g. a run too short to support the percentile it reports (early stopping)."""
-
-
-class ErrorSummary(_Model):
-    """Failed calls are measurements: counted by kind, and as availability."""
-
-    calls: int
-    ok: int
-    by_kind: dict[str, int]
-    availability: float | None
-    """``ok / calls``; ``None`` when no call was made."""
 
 
 class ControlOutcome(_Model):
@@ -229,7 +433,7 @@ class ControlOutcome(_Model):
     title: str
     result: ControlResult
     message: str = ""
-    evidence_sha256: str | None = None
+    evidence_sha256: Sha256 | None = None
 
 
 class PrivacyExploration(_Model):
@@ -253,7 +457,7 @@ class PrivacyResults(_Model):
     """Privacy controls checked through the vendor's sandbox."""
 
     controls: list[ControlOutcome]
-    evidence_bundle_sha256: str | None = None
+    evidence_bundle_sha256: Sha256 | None = None
     seed: int | None = None
     """The seed the suite's test traffic (and its exploration) was drawn from: the same seed draws the
     same plates, names, case numbers and phrasings again."""
@@ -287,27 +491,28 @@ class RequirementResult(_Model):
     """A number, a privacy result code (``PASS``...) for a ``privacy.controls.<id>.result`` path, or
     true/false for a ``load.<scenario>.bound_met`` path."""
     mandatory: bool
-    weight: float
+    weight: NonNegative
     """0 for mandatory requirements."""
     observed: bool | float | str | None
     """The measured value (a result code for a privacy control, true/false for a bound); ``None`` when
     it could not be measured."""
     passed: bool
+    applicable: bool = True
+    """False when the requirement does not apply to this run: to this kind of vendor (the rubric runs no
+    such load scenario for it), or a roadside figure and no camera bench. It then neither blocks
+    eligibility nor counts in the score's maximum."""
     reason: str
     """Why it passed or not, in words (e.g. ``0.912 >= 0.9``, ``not met: not measured``)."""
-    applicable: bool = True
-    """False when the requirement does not apply to this run (a roadside figure and no camera bench):
-    it then counts neither for the score nor for eligibility."""
 
 
 class Score(_Model):
     """The rubric's verdict."""
 
-    weighted: float | None
+    weighted: Proportion | None
     """Sum of the weights of met weighted requirements / sum of all weights (0-1); ``None`` if none."""
-    points: float
+    points: NonNegative
     """Sum of the weights of met weighted requirements."""
-    max: float
+    max: NonNegative
     """Sum of all weights."""
     mandatory_passed: bool
     """Every mandatory requirement met."""
@@ -318,11 +523,9 @@ class Score(_Model):
 class Results(_Model):
     """The measurements and the rubric's verdict."""
 
-    accuracy: dict[str, Any]
-    """Output of ``harness.metrics.score_accuracy`` (overall and by tag, each figure with n and CI)."""
+    accuracy: AccuracyResults
     latency: LatencyResults
     load: list[LoadScenarioResult] | None = None
-    errors: ErrorSummary
     privacy: PrivacyResults | None = None
     conformance: list[ConformanceFinding] | None = None
     """Spec-conformance failures of a vendor driven through the RFP evaluation API (``evalapi``);
@@ -341,48 +544,67 @@ class Signature(_Model):
     """A signature over the canonical form (same bytes as the sha256)."""
 
     alg: Literal["ed25519"]
-    public_key: str
+    public_key: Annotated[str, Field(pattern=r"^[A-Za-z0-9+/]{43}=$")]
     """Base64 of the raw 32-byte Ed25519 public key."""
-    value: str
-    """Base64 of the signature."""
+    value: Annotated[str, Field(pattern=r"^[A-Za-z0-9+/]{86}==$")]
+    """Base64 of the 64-byte signature."""
 
 
 class Integrity(_Model):
     """How to check the document was not changed."""
 
     canonical: Literal["platebench-c14n-1"] = CANONICAL_FORM
-    sha256: str
+    sha256: Sha256
     """Hex sha256 of the canonical form of the document without this field."""
     signature: Signature | None = None
 
 
-class Scorecard(_Model):
-    """The result of one run of one vendor on one corpus with one rubric."""
+class ScorecardBody(_Model):
+    """A scorecard before it is sealed: everything the integrity hash covers."""
 
-    schema_version: int = SCHEMA_VERSION
+    schema_version: Literal[2] = SCHEMA_VERSION
     provenance: Provenance
     results: Results
-    samples: dict[str, SampleOutcome]
+    samples: dict[Sha256, SampleOutcome]
     """Per-sample outcome keyed by image sha256 (no plate text), for pairwise comparison."""
-    integrity: Integrity | None = None
-    """Absent only while the document is being built; sealed documents always carry it."""
 
     def to_json_dict(self) -> dict[str, Any]:
         """JSON-ready dict, optional sections that are absent left out."""
         return self.model_dump(mode="json", exclude_none=False, exclude=_absent_sections(self))
 
+    @property
+    def scored(self) -> int:
+        """Samples scored in this run (the corpus may hold more: ``provenance.corpus.samples``)."""
+        return len(self.samples)
 
-def _absent_sections(card: Scorecard) -> dict[str, Any]:
+
+class Scorecard(ScorecardBody):
+    """The result of one run of one vendor on one corpus with one rubric, sealed."""
+
+    integrity: Integrity
+    """The hash (and optional signature) over the canonical form of everything else."""
+
+    def redacted(self, plates: tuple[str, ...] = ()) -> Scorecard:
+        """A copy with credentials and the given plate strings removed from every string."""
+        from harness.redact import redact_value
+
+        return Scorecard.model_validate(redact_value(self.to_json_dict(), plates))
+
+
+def _absent_sections(card: ScorecardBody) -> dict[str, Any]:
     """Optional top-level/results sections that are ``None`` (omitted rather than written as null)."""
     exclude: dict[str, Any] = {}
-    absent = {name for name in ("load", "privacy", "conformance") if getattr(card.results, name) is None}
+    absent: dict[str, Any] = {
+        name: True for name in ("load", "privacy", "conformance") if getattr(card.results, name) is None
+    }
+    if card.results.latency.single_stream is None:
+        absent["latency"] = {"single_stream"}
     if absent:
         exclude["results"] = absent
-    if card.provenance.privacy is None:
-        exclude["provenance"] = {"privacy"}
-    if card.integrity is None:
-        exclude["integrity"] = True
-    elif card.integrity.signature is None:
+    absent_provenance = {name for name in ("privacy", "conditions") if getattr(card.provenance, name) is None}
+    if absent_provenance:
+        exclude["provenance"] = absent_provenance
+    if isinstance(card, Scorecard) and card.integrity.signature is None:
         exclude["integrity"] = {"signature"}
     return exclude
 

@@ -14,15 +14,17 @@ import base64
 import binascii
 import hashlib
 import os
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from harness.scorecard.integrity import canonical_bytes, register_signature_checker, seal
+from harness.scorecard.integrity import canonical_bytes, seal
 from harness.scorecard.integrity import verify as verify_hash
 
 ALG = "ed25519"
@@ -92,6 +94,41 @@ def load_public_key(path: Path) -> Ed25519PublicKey:
         ) from None
 
 
+_PEM_BLOCK = re.compile(rb"-----BEGIN PUBLIC KEY-----.*?-----END PUBLIC KEY-----", re.DOTALL)
+
+
+def load_trusted_keys(path: Path) -> list[Ed25519PublicKey]:
+    """Every key in a trusted-keys file: one or more PEM public keys, and/or base64 raw keys one per
+    line (``#`` starts a comment). A file from ``platebench keygen`` is a trusted-keys file of one key."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SigningKeyError(f"cannot read public key {path}: {exc.strerror or exc}") from None
+    keys: list[Ed25519PublicKey] = []
+    for block in _PEM_BLOCK.findall(raw):
+        try:
+            key = serialization.load_pem_public_key(block)
+        except ValueError as exc:
+            raise SigningKeyError(f"{path} holds a PEM block that is not a public key: {exc}") from None
+        if not isinstance(key, Ed25519PublicKey):
+            raise SigningKeyError(f"{path} holds a {type(key).__name__}, not an Ed25519 key")
+        keys.append(key)
+    rest = _PEM_BLOCK.sub(b"", raw).decode("utf-8", errors="replace")
+    for number, line in enumerate(rest.splitlines(), start=1):
+        text = line.split("#", 1)[0].strip()
+        if not text:
+            continue
+        try:
+            keys.append(Ed25519PublicKey.from_public_bytes(base64.b64decode(text, validate=True)))
+        except (binascii.Error, ValueError):
+            raise SigningKeyError(
+                f"{path}: line {number} is neither part of a PEM public key nor the base64 of a raw Ed25519 key"
+            ) from None
+    if not keys:
+        raise SigningKeyError(f"{path} holds no public key")
+    return keys
+
+
 def raw_public_key(key: Ed25519PublicKey) -> bytes:
     """The 32 raw bytes of a public key."""
     return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
@@ -115,10 +152,44 @@ def sign(doc: dict[str, Any], key: Ed25519PrivateKey) -> dict[str, Any]:
     return sealed
 
 
+@dataclass(frozen=True)
+class SignatureStatus:
+    """Who signed a scorecard, as far as the reader can tell.
+
+    ``unsigned``: no signature; ``verified``: signed with a key the reader trusts (``--public-key``);
+    ``unverified``: a valid signature, but with a key the reader did not give as trusted (anyone can
+    re-sign an edited scorecard with their own key, so this proves nothing about who signed).
+    """
+
+    state: Literal["unsigned", "verified", "unverified"]
+    signer: str | None = None
+    """Fingerprint (``SHA256:...``) of the key that made the signature."""
+    reason: str = ""
+    """Why an ``unverified`` signature is not verified."""
+
+    def text(self) -> str:
+        """The status in one phrase, as every report writes it."""
+        if self.state == "unsigned":
+            return "not signed"
+        if self.state == "verified":
+            return f"signed by {self.signer}, verified against the city's key"
+        return f"signed by {self.signer}, signature NOT verified ({self.reason})"
+
+    def trust_problems(self) -> list[str]:
+        """What fails when the reader demanded a trusted signature (``--public-key`` given)."""
+        if self.state == "unsigned":
+            return ["missing signature: a public key was given but the scorecard is not signed"]
+        if self.state == "unverified":
+            return [f"wrong key: {self.reason}"]
+        return []
+
+
 @dataclass
 class Verdict:
-    """What :func:`check` found: ``problems`` (empty = accepted) and ``notes`` (facts to print)."""
+    """What :func:`check` found: ``problems`` (empty = intact), ``status`` (who signed) and
+    ``notes`` (facts to print)."""
 
+    status: SignatureStatus
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -151,53 +222,31 @@ def _signature_valid(public: bytes, value: bytes, message: bytes) -> bool:
     return True
 
 
-def _self_consistency(doc: dict[str, Any], canonical: bytes) -> list[str]:
-    """Integrity checker: a signature present must at least verify against its own embedded key."""
-    parsed = _embedded(doc["integrity"].get("signature"))
-    if isinstance(parsed, str):
-        return [parsed]
-    public, value = parsed
-    if not _signature_valid(public, value, canonical):
-        return ["signature invalid: it does not match the content (the scorecard was changed after signing)"]
-    return []
+def check(doc: dict[str, Any], trusted: Sequence[Ed25519PublicKey] = ()) -> Verdict:
+    """Check the integrity hash and, where present, the signature, and who made it.
 
-
-register_signature_checker(_self_consistency)
-
-
-def check(doc: dict[str, Any], trusted: Ed25519PublicKey | None = None) -> Verdict:
-    """Check the integrity hash and, where present, the signature; against ``trusted`` when given.
-
-    Problems are worded by kind: ``integrity hash mismatch``, ``signature invalid``, ``wrong key``,
-    ``missing signature``. Without ``trusted`` a valid signature is reported as present but not
-    checked against a trusted key (it only shows the document was not changed since *someone* signed).
+    Problems (the document is not what was sealed or signed) are worded ``integrity hash
+    mismatch`` or ``signature invalid``. A valid signature is ``verified`` only when its key is one
+    of ``trusted``; otherwise it is ``unverified`` and says why.
     """
-    verdict = Verdict(problems=verify_hash(doc))
+    problems = verify_hash(doc)
     integrity = doc.get("integrity") if isinstance(doc, dict) else None
     signature = integrity.get("signature") if isinstance(integrity, dict) else None
     if signature is None:
-        if trusted is not None:
-            verdict.problems.append(
-                f"missing signature: a public key ({fingerprint(trusted)}) was given but the scorecard is not signed"
-            )
-        return verdict
+        return Verdict(SignatureStatus("unsigned"), problems)
     parsed = _embedded(signature)
     if isinstance(parsed, str):
-        return verdict  # verify_hash already reported it through the registered checker
+        return Verdict(SignatureStatus("unverified", None, "the signature is malformed"), [*problems, parsed])
     public, value = parsed
-    if trusted is None:
-        verdict.notes.append(
-            f"signature present (key {fingerprint(public)}) but not checked against a trusted key; "
-            "pass --public-key to check who signed"
-        )
-        return verdict
-    if public != raw_public_key(trusted):
-        verdict.problems.append(
-            f"wrong key: signed by {fingerprint(public)}, not by the given public key {fingerprint(trusted)}"
-        )
-    elif not _signature_valid(raw_public_key(trusted), value, canonical_bytes(doc)):
-        if not any(p.startswith("signature invalid") for p in verdict.problems):
-            verdict.problems.append("signature invalid: it does not match the content")
+    signer = fingerprint(public)
+    if not _signature_valid(public, value, canonical_bytes(doc)):
+        problems.append("signature invalid: it does not match the content (the scorecard was changed after signing)")
+        return Verdict(SignatureStatus("unverified", signer, "the signature does not match the content"), problems)
+    keys = {raw_public_key(k): fingerprint(k) for k in trusted}
+    if public in keys:
+        return Verdict(SignatureStatus("verified", signer), problems, [f"signature valid: signed by the trusted key {signer}"])
+    if keys:
+        reason = f"{signer} is not a trusted key ({', '.join(keys.values())})"
     else:
-        verdict.notes.append(f"signature valid: signed by the given key {fingerprint(trusted)}")
-    return verdict
+        reason = "no trusted key was given to check it against; pass --public-key"
+    return Verdict(SignatureStatus("unverified", signer, reason), problems, [f"signature present, {reason}"])

@@ -75,7 +75,7 @@ def test_platerecognizer_cloud_scored_end_to_end(
     card = _run(tmp_path, "pr", config, corpus_dir)
     exact = card["results"]["accuracy"]["overall"]["exact_read_plate"]
     assert (exact["value"], exact["n"]) == (1.0, N_IMAGES)
-    assert card["results"]["errors"]["by_kind"] == {}
+    assert card["results"]["accuracy"]["errors"]["by_kind"] == {}
     _no_file_contains(tmp_path / "scorecards", PR_TOKEN)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from test_metrics import T0, bench
@@ -10,6 +11,7 @@ from test_metrics import T0, bench
 from harness.bench.report import roadside_markdown
 from harness.bench.section import roadside_section
 from harness.rubric import RubricError, judge, load_rubric
+from harness.scorecard.model import RequirementResult
 
 
 def test_roadside_requirements_are_not_applicable_without_a_bench() -> None:
@@ -45,17 +47,24 @@ def test_markdown_section_has_figures_and_no_plate_text(tmp_path: Path) -> None:
     assert roadside_markdown(None) is None
 
 
+def _card(results: dict) -> SimpleNamespace:
+    """The parts of a typed scorecard the comparison rows read (results.roadside, results.requirements)."""
+    requirements = [RequirementResult.model_validate(v) for v in results["requirements"]]
+    return SimpleNamespace(results=SimpleNamespace(roadside=results.get("roadside"), requirements=requirements,
+                                                   privacy=None))
+
+
 def test_compare_rows_show_the_worst_camera_and_na_requirements(tmp_path: Path) -> None:
     from harness.compare.inputs import Bid
     from harness.compare.rows import requirement_rows, roadside_rows
 
     section = roadside_section(bench(tmp_path, [("KXB4521", T0 + 0.5, T0)]))
     rubric = load_rubric()
-    benched = {"results": {"roadside": section, "requirements": judge(rubric, {"roadside": section})[0]}}
-    image_only = {"results": {"requirements": judge(rubric, {})[0]}}
-    bids = [Bid(Path("a.json"), benched, "A"), Bid(Path("b.json"), image_only, "B")]
+    benched = _card({"roadside": section, "requirements": judge(rubric, {"roadside": section})[0]})
+    image_only = _card({"requirements": judge(rubric, {})[0]})
+    bids = [Bid(Path("a.json"), benched, "A", None), Bid(Path("b.json"), image_only, "B", None)]
     rows = {r["id"]: r for r in roadside_rows(bids)}
     assert rows["capture_rate"]["cells"][0]["value"] == 0.25 and rows["capture_rate"]["cells"][1]["value"] is None
-    rs01 = next(r for r in requirement_rows(bids, ()) if r["id"] == "RS-01")
-    assert [c["text"] for c in rs01["cells"]] == ["FAIL", "N/A"]
+    rs01 = next(r for r in requirement_rows(bids) if r["id"] == "RS-01")
+    assert [c["text"] for c in rs01["cells"]] == ["not met", "not applicable"]
     assert roadside_rows([bids[1]]) == []

@@ -71,6 +71,15 @@ class PlannedAdapter(Adapter):
         )
 
 
+class PooledPlannedAdapter(PlannedAdapter):
+    """The same answers, run like a CPU-bound engine: in a process pool, several calls at once."""
+
+    name: ClassVar[str] = "planned-pooled"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        kind="in-process", boxes=True, vendor_timing=True, cpu_bound=True
+    )
+
+
 def make_corpus(folder: Path, n: int, seed: int) -> Path:
     """A synthetic corpus of ``n`` images in ``folder``."""
     synth_corpus(folder, n=n, seed=seed)
@@ -106,12 +115,15 @@ def run_vendor(
     product: str = "",
     version: str = "1",
     limit: int | None = None,
+    extra: Sequence[str] = (),
+    adapter: str = "PlannedAdapter",
 ) -> Path:
-    """``platebench run`` of a planned vendor on ``corpus``; returns the scorecard.json path."""
+    """``platebench run`` of a planned vendor on ``corpus`` (``extra``: more run options); returns the
+    scorecard.json path."""
     work.mkdir(parents=True, exist_ok=True)
     (work / "answers.json").write_text(json.dumps(answers(corpus, plan)), encoding="utf-8")
     (work / "vendors.toml").write_text(
-        '[vendors.planned]\nadapter = "scorecard_factory:PlannedAdapter"\n'
+        f'[vendors.planned]\nadapter = "scorecard_factory:{adapter}"\n'
         f"answers = {json.dumps(str(work / 'answers.json'))}\nvendor = {json.dumps(vendor)}\n"
         f"product = {json.dumps(product)}\nversion = {json.dumps(version)}\n",
         encoding="utf-8",
@@ -130,7 +142,7 @@ def run_vendor(
     ]
     if limit:
         args += ["--limit", str(limit)]
-    assert main(args) == 0
+    assert main([*args, *extra]) == 0
     (path,) = (work / "scorecards").rglob("scorecard.json")
     return path
 
@@ -188,3 +200,28 @@ def card_a(corpus12: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def card_b(corpus12: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Scorecard of a weaker vendor on the same corpus (wrong reads, misses, time-outs)."""
     return run_vendor(corpus12, tmp_path_factory.mktemp("vendor_b"), PLAN_B, vendor="Bravo Plates")
+
+
+def with_control_results(path: Path, result: str, out: Path, *, message: str = "observed by the test") -> Path:
+    """A copy of a real scorecard whose privacy controls all have ``result``, its requirements judged
+    again by the default rubric (the real :func:`harness.rubric.judge`), re-sealed, written to ``out``."""
+    from harness.rubric import judge, load_rubric
+
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    for control in doc["results"]["privacy"]["controls"]:
+        control["result"], control["message"] = result, f"{message}: {result}"
+    results = {k: v for k, v in doc["results"].items() if k not in ("requirements", "score")}
+    doc["results"]["requirements"], doc["results"]["score"] = judge(load_rubric(), results)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(seal(doc), indent=2), encoding="utf-8")
+    return out
+
+
+def resealed(path: Path, out: Path, edit: Any) -> Path:
+    """A copy of the scorecard at ``path`` changed by ``edit(doc)`` and sealed again (a well-formed
+    forgery: its hash matches its content), written to ``out``."""
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    edit(doc)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(seal(doc), indent=2), encoding="utf-8")
+    return out

@@ -144,3 +144,27 @@ def test_interrupted_generation_leaves_no_corpus(tmp_path: Path, monkeypatch: py
     with pytest.raises(KeyboardInterrupt):
         default_corpus_path(n=3, seed=1)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_generation_reports_progress_from_the_start(tmp_path, monkeypatch) -> None:
+    """Issue 12 #10: the first use of the default corpus says what it is doing from the first second."""
+    import io
+
+    from harness.corpus.synth import default_corpus_path, progress_lines
+
+    monkeypatch.setenv("PLATEBENCH_CACHE", str(tmp_path / "cache"))
+    calls: list[tuple[int, int]] = []
+    default_corpus_path(n=25, seed=3, progress=lambda done, total: calls.append((done, total)))
+    assert calls[0] == (0, 25) and calls[-1] == (25, 25) and len(calls) >= 3
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+    calls.clear()
+    default_corpus_path(n=25, seed=3, progress=lambda done, total: calls.append((done, total)))
+    assert calls == []  # reused from the cache: nothing to report
+    out = io.StringIO()
+    report = progress_lines(out, every_s=3600)
+    for done in (0, 10, 20, 25):
+        report(done, 25)
+    assert out.getvalue().splitlines() == [
+        "generating the synthetic corpus: 0 of 25 images",
+        "generating the synthetic corpus: 25 of 25 images",
+    ]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from harness.cli.main import main
 from harness.report.html import render_scorecard_html
+from harness.scorecard.model import Scorecard
 
 
 def _external_references(html: str) -> list[str]:
@@ -34,7 +35,7 @@ def test_vendor_strings_are_escaped(card_a: Path) -> None:
     doc = json.loads(card_a.read_text())
     doc["provenance"]["vendor"]["product"] = "<script>alert(1)</script>"
     doc["provenance"]["vendor"]["version"] = '"><img src=x onerror=alert(2)>'
-    html = render_scorecard_html(doc)
+    html = render_scorecard_html(Scorecard.model_validate(doc))
     assert "<script>alert" not in html and "<img src=x" not in html and "<b>LPR" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "Acme &lt;b&gt;LPR&lt;/b&gt;" in html
 
@@ -51,7 +52,7 @@ def test_unsealed_or_tampered_scorecard_is_not_reported(card_a: Path, tmp_path: 
 
 def test_title_page_names_rfp_vendor_corpus_rubric_and_hash(card_a: Path) -> None:
     doc = json.loads(card_a.read_text())
-    html = render_scorecard_html(doc, title_page=True, rfp="RFP 2026-114")
+    html = render_scorecard_html(Scorecard.model_validate(doc), title_page=True, rfp="RFP 2026-114")
     cover = html[html.index('class="title-page"') : html.index("</section>")]
     for text in (
         "RFP 2026-114",
@@ -69,8 +70,7 @@ def test_privacy_controls_show_their_result_codes(card_a: Path, tmp_path: Path) 
 
     card = tmp_path / "scorecard.json"
     card.write_bytes(card_a.read_bytes())
-    html = render_scorecard_html(json.loads(with_privacy_and_load(card, ["PASS", "ATTESTED"]).read_text()))
-    cells = re.findall(
-        r'<td class="num (?:pass|fail)?\s*">([^<]*)', html[html.index("Does it protect privacy?") :]
-    )
-    assert cells[:2] == ["PASS", "ATTESTED"]
+    doc = json.loads(with_privacy_and_load(card, ["PASS", "ATTESTED"]).read_text())
+    html = render_scorecard_html(Scorecard.model_validate(doc))
+    cells = re.findall(r'<td class="num (\w*)\s*">([^<]*)', html[html.index("Does it protect privacy?") :])
+    assert cells[:2] == [("pass", "PASS"), ("attested", "ATTESTED")]

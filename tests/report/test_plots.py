@@ -11,6 +11,12 @@ from scorecard_factory import with_privacy_and_load
 
 from harness.metrics.latency import latency_summary
 from harness.report.plots import PLOTS, latency_cdf, privacy_grid, render_plots
+from harness.scorecard.model import Scorecard
+from harness.scorecard.words import accuracy_pass_timing
+
+
+def _card(path: Path) -> Scorecard:
+    return Scorecard.model_validate(json.loads(path.read_text()))
 
 
 def test_latency_summary_carries_a_one_percent_cdf_sketch() -> None:
@@ -23,7 +29,7 @@ def test_every_plot_is_valid_svg_with_unique_ids(card_a: Path, card_b: Path, tmp
     a = tmp_path / "a.json"
     a.write_bytes(card_a.read_bytes())
     with_privacy_and_load(a, ["PASS", "FAIL"])
-    cards = [("Cost $5 <A>", json.loads(a.read_text())), ("B", json.loads(card_b.read_text()))]
+    cards = [("Cost $5 <A>", _card(a)), ("B", _card(card_b))]
     plots = render_plots(cards)
     assert list(plots) == list(PLOTS)
     ids: list[str] = []
@@ -37,19 +43,19 @@ def test_every_plot_is_valid_svg_with_unique_ids(card_a: Path, card_b: Path, tmp
 def test_latency_cdf_falls_back_to_percentiles_and_draws_load_scenarios(card_a: Path, tmp_path: Path) -> None:
     a = tmp_path / "a.json"
     a.write_bytes(card_a.read_bytes())
-    doc = json.loads(with_privacy_and_load(a, ["PASS"], scenario="server-20qps").read_text())
-    del doc["results"]["latency"]["single_stream"]["client_ms"]["cdf"]  # a scorecard from before the sketch
-    svg = latency_cdf([("A", doc)])
-    assert svg is not None and "A: one at a time" in svg and "A: server-20qps" in svg
+    card = _card(with_privacy_and_load(a, ["PASS"], scenario="server"))
+    card.results.latency.accuracy_pass.client_ms.cdf = None  # a scorecard from before the sketch
+    svg = latency_cdf([("A", card)])
+    assert svg is not None and f"A: {accuracy_pass_timing(card)}" in svg and "A: server scenario" in svg
 
 
 def test_privacy_grid_only_when_controls_were_checked(card_a: Path, tmp_path: Path) -> None:
-    doc = json.loads(card_a.read_text())
-    del doc["results"]["privacy"]  # as with --no-privacy (a real run records untested controls as INCONCLUSIVE)
-    assert privacy_grid([("A", doc)]) is None
+    card = _card(card_a)
+    card.results.privacy = None  # as with --no-privacy (a real run records untested controls as INCONCLUSIVE)
+    assert privacy_grid([("A", card)]) is None
     a = tmp_path / "a.json"
     a.write_bytes(card_a.read_bytes())
     svg = privacy_grid(
-        [("A", json.loads(with_privacy_and_load(a, ["PASS", "FAIL", "ATTESTED"]).read_text()))]
+        [("A", _card(with_privacy_and_load(a, ["PASS", "FAIL", "ATTESTED"])))]
     )
     assert svg is not None and all(code in svg for code in ("PASS", "FAIL", "ATTESTED", "PC-SHR-03"))

@@ -92,3 +92,18 @@ def test_a_run_killed_with_sigkill_resumes_to_every_sample_exactly_once(tmp_path
     result = json.loads(Path(out.strip().splitlines()[-1]).read_text(encoding="utf-8"))
     assert result["results"]["accuracy"] == expected["results"]["accuracy"]
     assert result["samples"] == expected["samples"]
+
+
+def test_the_ctrl_c_hint_repeats_where_the_run_lives() -> None:
+    """Issue 12 #7: the resume command printed on Ctrl-C names --scorecard-dir (and --vendors-config)."""
+    from harness.cli.main import build_parser
+    from harness.cli.run_cmd import resume_command
+
+    args = build_parser().parse_args(
+        ["run", "--vendor", "acme", "--scorecard-dir", "my runs", "--vendors-config", "bids/vendors.toml"]
+    )
+    assert resume_command("acme", "RID", args) == (
+        "platebench run --vendor acme --resume RID --scorecard-dir 'my runs' --vendors-config bids/vendors.toml"
+    )
+    default = build_parser().parse_args(["run", "--vendor", "acme"])
+    assert resume_command("acme", "RID", default) == "platebench run --vendor acme --resume RID"

@@ -102,7 +102,7 @@ def test_a_disk_that_fills_up_during_the_run_stops_it_cleanly_and_it_resumes(
         if '"type":"call"' in line
     )
     assert set(per_sample) == {s.id for s in small_corpus.samples} and set(per_sample.values()) == {1}
-    assert resumed.document["results"]["errors"]["calls"] == len(small_corpus)
+    assert resumed.document["results"]["accuracy"]["errors"]["calls"] == len(small_corpus)
 
 
 def test_a_scorecard_that_cannot_be_written_names_the_way_back(

@@ -22,7 +22,7 @@ from harness.reference_server.launcher import ServerHandle, running_reference_se
 from harness.rubric import load_rubric
 from harness.runner.privacy_pass import NOT_DEMONSTRATED
 from harness.runner.run import RunRequest, prepare, rescore, run
-from harness.scorecard.integrity import verify_path
+from harness.scorecard.reading import scorecard_problems as verify_path
 from vendor_adapters.evalapi import NO_SANDBOX_TOKEN
 
 ALL_CONTROLS = set(control_registry())
@@ -246,7 +246,8 @@ def test_evalapi_vendor_is_checked_through_its_sandbox_and_without_a_token_says_
 
 
 def test_markdown_privacy_and_conformance_sections_redact_and_escape(tmp_path: Path, small_corpus: Corpus) -> None:
-    from harness.scorecard.markdown import render_markdown
+    from harness.report.markdown import render_markdown
+    from harness.scorecard.model import Scorecard
 
     vendors = write_vendors_toml(tmp_path, script(small_corpus.samples, ("right",)))
     doc = run(RunRequest(load=False, vendor="scripted", corpus_path=small_corpus.root, limit=1, scorecard_dir=tmp_path / "sc",
@@ -254,7 +255,7 @@ def test_markdown_privacy_and_conformance_sections_redact_and_escape(tmp_path: P
     doc["results"]["privacy"]["controls"][0]["message"] = "echoed Authorization: Bearer abcd1234efgh5678 | <b>x</b>"
     doc["results"]["conformance"] = [{"source": "recognition", "method": "POST", "path": "/v1/recognize", "status": 200,
                                       "field": "reads[0].confidence", "message": "must be at most 1"}]
-    markdown = render_markdown(doc)
+    markdown = render_markdown(Scorecard.model_validate(doc))
     privacy = markdown.split("## Does it protect the city's data?")[1].split("\n## ")[0]
     assert "abcd1234efgh5678" not in privacy and "\\<b\\>x\\</b\\>" in privacy and "\\|" in privacy
     assert "**INCONCLUSIVE**" in privacy and "Evidence: none" in privacy

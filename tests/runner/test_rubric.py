@@ -218,3 +218,34 @@ def test_the_published_schema_names_the_harness_scenarios() -> None:
 
     schema = json.loads(RUBRIC_SCHEMA.read_text(encoding="utf-8"))
     assert tuple(schema["$defs"]["load_settings"]["properties"]["scenarios"]["items"]["enum"]) == SCENARIOS
+
+
+def test_load_requirements_the_rubric_does_not_plan_for_a_local_engine_are_not_applicable() -> None:
+    """Issue 12 #8: server load for an in-process engine is marked not applicable, not failed."""
+    from harness.rubric import Conditions
+
+    rubric = load_rubric()  # [load.local] runs single-stream only; LOAD-01/02 are about the server scenario
+    results = {"accuracy": {"overall": {}}, "latency": {}}
+    local, _ = judge(rubric, results, Conditions(network=False))
+    network, _ = judge(rubric, results, Conditions(network=True))
+    server_local = [v for v in local if v["metric"].startswith("load.server.")]
+    assert server_local and all(not v["applicable"] and v["reason"].startswith("not applicable") for v in server_local)
+    assert all(v["applicable"] and not v["passed"] for v in network if v["metric"].startswith("load.server."))
+    weights = {v["id"]: v["weight"] for v in local}
+    _, score_local = judge(rubric, results, Conditions(network=False))
+    _, score_network = judge(rubric, results, Conditions(network=True))
+    assert score_local["max"] == score_network["max"] - sum(weights[v["id"]] for v in server_local)
+
+
+def test_latency_of_a_local_engine_on_an_overloaded_machine_is_not_judged(tmp_path: Path) -> None:
+    """Issue 12 #9: a latency requirement of an engine on the harness's machine is not judged when the
+    machine was overloaded (and says why); a network vendor's latency is its own."""
+    from harness.rubric import Conditions
+
+    rubric = load_rubric(rubric_file(tmp_path, req("P95", "latency.single_stream.client_ms.p95", "<=", 100, "mandatory = true")))
+    results = {"latency": {"single_stream": {"client_ms": {"p95": 90.0}}}}
+    (busy,), _ = judge(rubric, results, Conditions(network=False, load_per_core=3.0))
+    assert not busy["passed"] and "not judged" in busy["reason"] and "overloaded" in busy["reason"]
+    (quiet,), _ = judge(rubric, results, Conditions(network=False, load_per_core=0.4))
+    (remote,), _ = judge(rubric, results, Conditions(network=True, load_per_core=3.0))
+    assert quiet["passed"] and remote["passed"]

@@ -13,7 +13,7 @@ from harness.corpus.model import Corpus
 from harness.rubric import RubricError
 from harness.runner.journal import read_journal
 from harness.runner.run import RunError, RunRequest, execute, prepare, rescore, run
-from harness.scorecard.integrity import verify_path
+from harness.scorecard.reading import scorecard_problems as verify_path
 
 PLAN = ("right", "right", "wrong", "none", "timeout")
 
@@ -34,7 +34,9 @@ def test_a_run_writes_journal_scorecard_and_report(tmp_path: Path, small_corpus:
     assert doc["provenance"]["corpus"]["samples"] == 12
     assert doc["provenance"]["corpus"]["manifest_sha256"] == small_corpus.manifest_sha256
     assert doc["results"]["accuracy"]["overall"]["exact_read_plate"]["n"] == 12
-    assert doc["results"]["errors"] == {"calls": 12, "ok": 10, "by_kind": {"timeout": 2}, "availability": 10 / 12}
+    errors = doc["results"]["accuracy"]["errors"]
+    assert (errors["calls"], errors["failed"], list(errors["by_kind"])) == (12, 2, ["timeout"])
+    assert errors["availability"]["value"] == 10 / 12 and "errors" not in doc["results"]  # one summary
     assert set(doc["samples"]) == {s.sha256 for s in small_corpus.samples}
     assert sorted(doc["samples"].values()).count("error") == 2
     assert [r["id"] for r in doc["results"]["requirements"]][:2] == ["ACU-01", "ACU-02"]

@@ -9,13 +9,15 @@ from typing import Any
 import jsonschema
 import pytest
 
-from harness.scorecard.integrity import canonical_bytes, seal, verify, verify_path
-from harness.scorecard.model import SCHEMA_PATH, Scorecard, json_schema, schema_text
+from harness.metrics import score_accuracy, score_latency
+from harness.scorecard.integrity import canonical_bytes, seal, verify
+from harness.scorecard.model import SCHEMA_PATH, ScorecardBody, json_schema, schema_text
+from harness.scorecard.reading import scorecard_problems as verify_path
 
 
 def minimal_scorecard() -> dict[str, Any]:
     """A small, valid, unsealed scorecard (non-ASCII vendor name on purpose)."""
-    card = Scorecard.model_validate(
+    card = ScorecardBody.model_validate(
         {
             "provenance": {
                 "run_id": "20250101T000000Z-abcd",
@@ -31,9 +33,8 @@ def minimal_scorecard() -> dict[str, Any]:
                 "ended_at": "2025-01-01T00:01:00Z",
             },
             "results": {
-                "accuracy": {"overall": {"exact_read": {"value": 0.5, "n": 2, "ci": [0.09, 0.91]}}},
-                "latency": {"single_stream": {"client_ms": {"p50": 12.5, "n": 2}}},
-                "errors": {"calls": 2, "ok": 2, "by_kind": {}, "availability": 1.0},
+                "accuracy": score_accuracy([]),
+                "latency": {"accuracy_pass": {**score_latency([]), "in_flight": 2}},
                 "requirements": [],
                 "score": {"weighted": None, "points": 0, "max": 0, "mandatory_passed": True, "eligible": True},
             },

@@ -64,7 +64,7 @@ def test_scorecard_holds_the_headline_figures(us_run: RunResult) -> None:
     assert overall["detection_recall"]["value"] is not None
     assert overall["wrong_plate_per_1000"]["value"] > 0
     assert doc["results"]["accuracy"]["calibration"]["ece"]["n"] > 0
-    assert doc["results"]["latency"]["single_stream"]["client_ms"]["n"] == 222
+    assert doc["results"]["latency"]["accuracy_pass"]["client_ms"]["n"] == 222
 
 
 @pytest.mark.realdata

@@ -1,4 +1,5 @@
-"""Writing a comparison: ``comparison.json``, ``.md``, ``.csv``, ``.xlsx``, ``.html`` and the plots.
+"""Writing a comparison (:func:`harness.compare.build_comparison`): ``comparison.json``, ``.md``,
+``.csv``, ``.xlsx``, ``.html`` and the plots.
 
 Spreadsheet cells hold numbers with number formats (percentages, milliseconds), never numbers as
 text; a text cell that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``) is
@@ -20,11 +21,14 @@ from openpyxl.utils import get_column_letter
 
 from harness.compare.inputs import Bid
 from harness.compare.rows import AREAS, OPTIONAL_AREAS
-from harness.report.html import cell_text, ci_text, fmt, redacted_plots, render_comparison_html, write_plots
-from harness.scorecard.markdown import escape, table
+from harness.report.html import cell_text, ci_text, render_comparison_html, scorecard_plots, write_plots
+from harness.report.markdown import escape, table
+from harness.report.numbers import excel_format, interval, number, percentage_points
+from harness.scorecard.words import legend
 
 FILES = ("comparison.json", "comparison.md", "comparison.html", "comparison.csv", "comparison.xlsx")
 WARNING = "WARNING: these scorecards do not measure the same thing; this is not a fair ranking"
+CONDITIONS = "WARNING: the bids were measured under different conditions; their latency figures are not directly comparable"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -34,21 +38,18 @@ def safe_text(text: Any) -> str:
     return "'" + s if s.startswith(_FORMULA_START) else s
 
 
-def number_format(unit: str) -> str:
-    """Excel number format for a unit."""
-    return {"proportion": "0.0%", "ms": "#,##0.0", "per 1,000": "0.0", "per second": "0.0"}.get(
-        unit, "#,##0" if unit in ("reads", "requests", "points", "calls") else "0.000"
-    )
 
 
 # --------------------------------------------------------------------------- Markdown
 
 
 def _md_cell(cell: Mapping[str, Any], unit: str, kind: str) -> str:
-    main = cell_text(cell, unit, kind)
-    extra = ci_text(cell, unit)
+    main = cell_text(cell, unit)
+    extra = [e for e in (ci_text(cell, unit), cell.get("warning")) if e]
+    if cell.get("note") and kind in ("control", "verdict"):
+        extra.append(cell["note"])
     bold = "**" if cell.get("passed") is False else ""
-    return f"{bold}{escape(main)}{bold}" + (f" ({escape(extra)})" if extra else "")
+    return f"{bold}{escape(main)}{bold}" + (f" ({escape('; '.join(extra))})" if extra else "")
 
 
 def _md_rows(rows: Sequence[Mapping[str, Any]], labels: list[str], rule: bool = False) -> str:
@@ -67,23 +68,24 @@ def render_markdown(cmp: Mapping[str, Any]) -> str:
     sig = cmp["significance"]
     title = f"# Comparison of {len(labels)} bids" + (f": {escape(cmp['rfp'])}" if cmp.get("rfp") else "")
     parts = [title]
+    if not cmp["eligible_bids"]:
+        parts.append("**No bid is eligible**: every bid fails at least one mandatory requirement (named below).")
     if cmp["mismatch"]:
         parts.append(f"> **{WARNING}:**\n" + "\n".join(f"> - {escape(m)}" for m in cmp["mismatch"]))
+    if cmp["conditions"]:
+        parts.append(f"> **{CONDITIONS}:**\n" + "\n".join(f"> - {escape(m)}" for m in cmp["conditions"]))
     level = f"{sig['test']}, significance level {sig['alpha']:g}" + (
         "; p-values Holm-corrected for the number of pairs" if sig["correction"] == "holm" else ""
     )
     verdicts = []
     for p in cmp["pairs"]:
-        ci = (
-            f", 95% CI {fmt(p['difference_ci'][0], 'proportion')} to {fmt(p['difference_ci'][1], 'proportion')}"
-            if p["difference_ci"]
-            else ""
-        )
+        ci = interval(*p["difference_ci"], points=True) if p["difference_ci"] else ""
         verdicts.append(
-            f"- **{escape(p['verdict'])}.** Images read correctly: {fmt(p['accuracy_a'], 'proportion')} vs "
-            f"{fmt(p['accuracy_b'], 'proportion')} (n = {p['n']}); difference {fmt(p['difference'], 'proportion')}{ci}; "
-            f"read by only one: {p['a_only']} vs {p['b_only']}; p = {fmt(p['p_value'])}"
-            + (f", Holm-adjusted p = {fmt(p['p_adjusted'])}" if sig["correction"] == "holm" else "")
+            f"- **{escape(p['verdict'])}.** Images read correctly: {number(p['accuracy_a'], 'proportion')} vs "
+            f"{number(p['accuracy_b'], 'proportion')} (n = {p['n']}); difference {percentage_points(p['difference'])}"
+            + (f" ({ci})" if ci else "")
+            + f"; read by only one: {p['a_only']} vs {p['b_only']}; p = {number(p['p_value'])}"
+            + (f", Holm-adjusted p = {number(p['p_adjusted'])}" if sig["correction"] == "holm" else "")
             + "."
         )
     parts.append(
@@ -93,8 +95,10 @@ def render_markdown(cmp: Mapping[str, Any]) -> str:
         "A vendor is called better only when the difference is significant at that level."
     )
     eligibility = "\n".join(
-        f"- {escape(i['label'])}: {'eligible' if i['eligible'] else '**INELIGIBLE** (fails a mandatory requirement)'}, "
-        f"weighted score {fmt(i['weighted_score'], 'proportion')}"
+        f"- {escape(i['label'])}: {'' if i['eligible'] else '**'}{escape(i['eligibility'])}{'' if i['eligible'] else '**'}; "
+        f"weighted score {number(i['weighted_score'], 'proportion')}"
+        + (f"; this bid was {escape(i['flaws'])}" if i["flaws"] != "none" else "")
+        + f"; privacy checked by: {escape(i['privacy_method'])}"
         for i in cmp["inputs"]
     )
     parts.append(
@@ -109,23 +113,32 @@ def render_markdown(cmp: Mapping[str, Any]) -> str:
         "load": "Under load",
         "privacy": "Does it protect privacy?",
     }
+    sources = "; ".join(f"{escape(i['label'])}: {escape(i['single_stream_source'])}" for i in cmp["inputs"])
+    timing = "; ".join(f"{escape(i['label'])}: {escape(i['latency_timing'])}" for i in cmp["inputs"])
+    intro = {
+        "latency": f"Single-stream figures (one image at a time, what single-stream requirements judge) come "
+        f"from: {sources}. The accuracy pass, as timed for each bid: {timing}.\n\n",
+        "privacy": "",
+    }
     for area in ("accuracy", "latency", "load", "privacy"):
         if cmp["rows"][area]:
-            parts.append(f"## {titles[area]}\n\n" + _md_rows(cmp["rows"][area], labels))
+            parts.append(f"## {titles[area]}\n\n" + intro.get(area, "") + _md_rows(cmp["rows"][area], labels))
+    if cmp["rows"]["privacy"]:
+        parts.append(escape(legend()))
     inputs = [
         [
             escape(i["label"]),
             escape(i["run_id"]),
-            escape(i["corpus"]["name"]),
+            f"{escape(i['corpus']['name'])} ({i['scored_samples']} of {i['corpus']['samples']} images)",
             escape(i["rubric"]["name"]),
             f"`{i['sha256']}`",
-            "yes" if i["signed"] else "no",
+            escape(i["signature"]["text"]),
         ]
         for i in cmp["inputs"]
     ]
     parts.append(
         "## Scorecards compared\n\n"
-        + table(["Column", "Run", "Corpus", "Rubric", "Scorecard sha256", "Signed"], inputs)
+        + table(["Column", "Run", "Corpus", "Rubric", "Scorecard sha256", "Signature"], inputs)
     )
     return "\n\n".join(parts) + "\n"
 
@@ -142,6 +155,7 @@ def _flat_header(labels: list[str]) -> list[str]:
             f"{label}: 95% CI high",
             f"{label}: n",
             f"{label}: result",
+            f"{label}: observed",
         ]
     return head
 
@@ -149,12 +163,13 @@ def _flat_header(labels: list[str]) -> list[str]:
 def _flat_values(row: Mapping[str, Any]) -> list[Any]:
     out: list[Any] = [row["area"], row["id"], row["title"], row["kind"], row["rule"] or "", row["unit"]]
     for c in row["cells"]:
-        out += [c["value"], c["ci_low"], c["ci_high"], c["n"], c["text"] or ""]
+        result = ": ".join(part for part in (c["code"], c["text"]) if part)
+        out += [c["value"], c["ci_low"], c["ci_high"], c["n"], result, "; ".join(p for p in (c["warning"], c["note"]) if p)]
     return out
 
 
 def write_csv(cmp: Mapping[str, Any], path: Path) -> Path:
-    """Every row of every area, one block of five columns (value, CI, n, result) per vendor."""
+    """Every row of every area, one block of six columns (value, CI low and high, n, result, observed) per bid."""
     labels = [i["label"] for i in cmp["inputs"]]
     with path.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
@@ -213,9 +228,9 @@ def _area_sheet(wb: Workbook, cmp: Mapping[str, Any], area: str, labels: list[st
     for row in cmp["rows"][area]:
         r = ws.max_row + 1
         values = _flat_values(row)[2:]
-        fmt_ = number_format(row["unit"])
+        fmt_ = excel_format(row["unit"])
         for col, value in enumerate(values, start=1):
-            offset = (col - 5) % 5 if col > 4 else None  # 0 value, 1 low, 2 high, 3 n, 4 result
+            offset = (col - 5) % 6 if col > 4 else None  # 0 value, 1 low, 2 high, 3 n, 4 result, 5 observed
             _put(ws, r, col, value, fmt_ if offset in (0, 1, 2) else ("0" if offset == 3 else None))
     ws.column_dimensions["A"].width = 48
     for col in range(2, ws.max_column + 1):
@@ -237,7 +252,9 @@ def write_xlsx(cmp: Mapping[str, Any], path: Path) -> Path:
         for r in cmp["rows"]["accuracy"]
         if r["id"] in ("exact_read_plate", "cer", "wrong_plate_per_1000", "availability")
     ]
-    summary += [r for r in cmp["rows"]["latency"] if r["id"] in ("client_ms.p95", "client_ms.p99")]
+    summary += [
+        r for r in cmp["rows"]["latency"] if r["id"] in ("single_stream.client_ms.p95", "single_stream.client_ms.p99")
+    ]
     for row in summary:
         r = ws.max_row + 1
         _put(ws, r, 1, row["title"])
@@ -249,10 +266,10 @@ def write_xlsx(cmp: Mapping[str, Any], path: Path) -> Path:
         )
         _put(ws, r, 3, row["rule"] or "")
         for col, c in enumerate(row["cells"], start=4):
-            if row["id"] == "eligible" or (row["kind"] in ("gate", "weighted") and c["value"] is None):
-                _put(ws, r, col, c["text"] or "not measured")
+            if row["id"] in ("eligible", "privacy_method", "flaws") or c["value"] is None or c["code"]:
+                _put(ws, r, col, cell_text(c, row["unit"]))
             else:
-                _put(ws, r, col, c["value"], number_format(row["unit"]))
+                _put(ws, r, col, c["value"], excel_format(row["unit"]))
                 if c["passed"] is not None:
                     ws.cell(r, col).font = Font(
                         color="1E7B34" if c["passed"] else "B3261E", bold=not c["passed"]
@@ -330,18 +347,17 @@ def write_xlsx(cmp: Mapping[str, Any], path: Path) -> Path:
 # --------------------------------------------------------------------------- everything
 
 
-def write_comparison(
-    cmp: Mapping[str, Any], bids: list[Bid], out: Path, *, plates: tuple[str, ...] = ()
-) -> list[Path]:
-    """Write every comparison file and the plots (``plots/NAME.svg``) into ``out``; returns the paths."""
+def write_comparison(cmp: Mapping[str, Any], bids: list[Bid], out: Path) -> list[Path]:
+    """Write every comparison file and the plots (``plots/NAME.svg``) into ``out``; returns the paths.
+    ``cmp`` and ``bids`` are already redacted (:func:`harness.compare.build_comparison`)."""
     out.mkdir(parents=True, exist_ok=True)
-    plots = redacted_plots([(b.label, b.doc) for b in bids], plates)
+    plots = scorecard_plots([(b.label, b.card) for b in bids])
     (out / "comparison.json").write_text(
         json.dumps(cmp, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
     (out / "comparison.md").write_text(render_markdown(cmp), encoding="utf-8")
     (out / "comparison.html").write_text(
-        render_comparison_html(cmp, bids, plates=plates, plots=plots), encoding="utf-8"
+        render_comparison_html(cmp, bids, plots=plots), encoding="utf-8"
     )
     write_csv(cmp, out / "comparison.csv")
     write_xlsx(cmp, out / "comparison.xlsx")
