@@ -1,7 +1,7 @@
 """A typed client for the sandbox endpoints of the RFP evaluation API, with a redacted transcript.
 
 Every exchange is validated against the published spec (responses that break it are kept as
-:class:`~harness.api.openapi_bridge.ConformanceFailure` values) and appended to
+:class:`~vendor_adapters.openapi_check.ConformanceFailure` values) and appended to
 :attr:`SandboxClient.transcript` with secrets removed: the ``Authorization`` header becomes
 ``Bearer <actor label>``, token-like JSON members become ``<redacted>``, and every token the
 client knows is scrubbed from every string, in case a server echoes one back. Plate values that are
@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 
-from harness.api.openapi_bridge import ConformanceFailure, SpecValidator
+from vendor_adapters.openapi_check import ConformanceFailure, SpecValidator
 from harness.redact import REDACTED, SECRET_NAME
 
 NON_CANARY_PLATE = "<non-canary plate>"
