@@ -28,12 +28,12 @@ from harness.privacy.attestations import Attestation, AttestationError, load_att
 from harness.privacy.context import canary_prefix, new_nonce
 from harness.privacy.runner import (
     PrivacyReport,
-    add_privacy_to_scorecard,
     control_registry,
     run_privacy_suite,
     untested_report,
 )
 from harness.privacy.sandbox import SandboxClient
+from harness.scorecard.privacy_section import privacy_results
 from vendor_adapters.base import Adapter, PrivacyEndpoint
 from vendor_adapters.errors import ConfigurationError
 
@@ -146,7 +146,7 @@ def run_privacy_pass(plan: PrivacyPlan, adapter: Adapter, run_dir: Path, log: IO
         report.write_evidence(run_dir / EVIDENCE_DIR)  # first: it fills in the evidence digests
         check = {"method": plan.route, "detail": detail}
     check.update(reference_flaws=list(plan.reference_flaws), attestations_sha256=plan.attestations_sha256)
-    section = add_privacy_to_scorecard({}, report)["results"]["privacy"]
+    section = privacy_results(report)
     _say(log, f"privacy: {summary_line(section)}")
     return {"check": check, "section": section, "conformance": conformance}
 
