@@ -26,7 +26,6 @@ from typing import Any, ClassVar
 
 import httpx
 
-from vendor_adapters.openapi_check import ConformanceFailure, SpecValidator
 from vendor_adapters.base import (
     Box,
     Candidate,
@@ -43,6 +42,7 @@ from vendor_adapters.base import (
 )
 from vendor_adapters.errors import ConfigurationError, ProtocolError
 from vendor_adapters.http import credential, json_body, raise_for_vendor_status, send_mapped
+from vendor_adapters.openapi_check import ConformanceFailure, SpecValidator
 from vendor_adapters.options import Options
 
 _OPTIONS = ("base_url", "token_env", "timeout")

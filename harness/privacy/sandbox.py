@@ -23,8 +23,8 @@ from typing import Any
 
 import httpx
 
-from vendor_adapters.openapi_check import ConformanceFailure, SpecValidator
 from harness.redact import REDACTED, SECRET_NAME
+from vendor_adapters.openapi_check import ConformanceFailure, SpecValidator
 
 NON_CANARY_PLATE = "<non-canary plate>"
 
