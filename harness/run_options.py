@@ -27,7 +27,7 @@ from typing import Any
 from harness.errors import UserError
 from harness.load import SCENARIOS
 from harness.metrics.spec import DEFAULT_IOU_THRESHOLD, DEFAULT_TOP_N
-from harness.options import fraction, non_negative_int, positive_float, positive_int
+from harness.options import fraction, non_negative_int, positive_float, positive_int, privacy_budget
 from harness.vendors_config import default_vendors_file
 
 DEFAULT_SCORECARD_DIR = Path("scorecards")
@@ -219,6 +219,13 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
     RunOption("reference_flaws", ("--reference-flaw",),
               "start the reference vendor's server with this deliberate flaw (repeatable; for demonstrations)",
               "tuple[str, ...]", action="append", metavar="NAME", group="privacy", convert=_tuple),
+    RunOption("privacy_budget", ("--privacy-budget",),
+              "the exploration after the fixed controls (random action sequences judged by the policy model): "
+              "N actions, Ss seconds or both (300,60s), whichever ends first; 0 turns it off. Default: 300,60s",
+              "Budget | None", type=privacy_budget, metavar="BUDGET", group="privacy"),
+    RunOption("privacy_seed", ("--privacy-seed",),
+              "seed of the privacy traffic and exploration (recorded in the scorecard; give it again to reproduce). "
+              "Default: a fresh one", "int | None", type=non_negative_int, metavar="N", group="privacy"),
 )
 """Every run option. The privacy options are compared on resume as one plan (``runner.run``), not row by row."""
 

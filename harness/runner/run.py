@@ -324,6 +324,7 @@ def _plan_privacy(request: RunRequest, vendor: VendorSpec, adapter: Adapter) -> 
     return plan_privacy(
         enabled=request.privacy is not False, adapter=adapter, vendor=vendor.name,
         reference_flaws=request.reference_flaws, attestations=request.attestations,
+        budget=request.privacy_budget, seed=request.privacy_seed,
     )
 
 
@@ -331,7 +332,8 @@ def _resumed_privacy(request: RunRequest, vendor: VendorSpec, adapter: Adapter,
                      header: dict[str, Any]) -> PrivacyPlan | None:
     """The privacy plan the run recorded; privacy options given again must say the same."""
     recorded = PrivacyPlan.from_header(header.get("privacy"))
-    if request.privacy is not None or request.reference_flaws or request.attestations:
+    if request.privacy is not None or request.reference_flaws or request.attestations \
+            or request.privacy_budget is not None or request.privacy_seed is not None:
         wanted = _plan_privacy(request, vendor, adapter)
         if (wanted and wanted.to_header()) != (recorded and recorded.to_header()):
             raise RunError(

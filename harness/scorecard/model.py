@@ -229,11 +229,32 @@ class ControlOutcome(_Model):
     evidence_sha256: str | None = None
 
 
+class PrivacyExploration(_Model):
+    """The second pass: random action sequences judged by the policy model (``docs/privacy-exploration.md``)."""
+
+    seed: int
+    budget: dict[str, float]
+    """``actions`` and ``seconds``: the exploration stopped at whichever came first."""
+    examples: int
+    actions: int
+    seconds: float
+    model: str
+    """The policy the model was configured with (name and version)."""
+    diverged_controls: list[str]
+    """Controls a divergence failed; each control's evidence holds its shortest reproducing sequence."""
+    unavailable: str | None = None
+    """Why the exploration could not run (e.g. the sandbox offers no reset), if it could not."""
+
+
 class PrivacyResults(_Model):
     """Privacy controls checked through the vendor's sandbox."""
 
     controls: list[ControlOutcome]
     evidence_bundle_sha256: str | None = None
+    seed: int | None = None
+    """The seed the suite's test traffic (and its exploration) was drawn from: the same seed draws the
+    same plates, names, case numbers and phrasings again."""
+    exploration: PrivacyExploration | None = None
 
 
 class ConformanceFinding(_Model):
