@@ -306,6 +306,8 @@ def check_request(request: Any) -> None:
             given_in.setdefault(row.exclusive, []).append(row.flag)
         if row.type is not None and row.type is not Path:
             for item in value if row.action == "append" else (value,):
+                if not isinstance(item, str | int | float):  # already parsed (e.g. a Budget): nothing to re-check
+                    continue
                 try:
                     row.type(str(item))
                 except argparse.ArgumentTypeError as exc:
