@@ -46,6 +46,7 @@ GROUPS: dict[str, str] = {
     "network": "network vendors (recorded in the scorecard)",
     "load": "load scenarios (after the accuracy pass; defaults from the rubric's [load] table)",
     "privacy": "privacy controls (checked after the accuracy pass)",
+    "bench": "camera bench (after the privacy controls; docs/bench.md)",
 }
 """Argparse group titles by key (``""``: the command's own arguments)."""
 
@@ -130,6 +131,10 @@ def _tuple(value: Sequence[str] | None, _cwd: Path | None) -> tuple[str, ...]:
 
 def _in_folder(value: Path, cwd: Path | None) -> Path:
     return value if cwd is None else cwd / value
+
+
+def _in_folder_optional(value: Path | None, cwd: Path | None) -> Path | None:
+    return value if value is None or cwd is None else cwd / value
 
 
 def _vendors_file(value: Path | None, cwd: Path | None) -> Path | None:
@@ -226,6 +231,11 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
     RunOption("privacy_seed", ("--privacy-seed",),
               "seed of the privacy traffic and exploration (recorded in the scorecard; give it again to reproduce). "
               "Default: a fresh one", "int | None", type=non_negative_int, metavar="N", group="privacy"),
+    RunOption("bench", ("--bench",),
+              "camera bench: a plan (run on the simulated bench in the run's folder: virtual camera, simulated "
+              "edge device, collector) or the folder of a bench run with real cameras (scored); adds 'At the "
+              "roadside' to the scorecard", "Path | None", type=Path, metavar="PLAN|DIR", group="bench",
+              convert=_in_folder_optional, resume=Resume(lambda o: o.get("bench"), lambda v: None if v is None else str(v))),
 )
 """Every run option. The privacy options are compared on resume as one plan (``runner.run``), not row by row."""
 

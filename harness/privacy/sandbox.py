@@ -155,6 +155,8 @@ class Exchange:
 
 
 _MISSING = object()
+PURPOSE_FIELDS = ("offense_type", "reason", "case_number")
+"""The fields ``POST /v1/search`` requires to state a search's purpose (the spec's ``SearchRequest``)."""
 
 
 class SandboxClient:
@@ -318,8 +320,13 @@ class SandboxClient:
     def search(self, actor: Actor | None, *, token: str | None = None, deliberate: bool = False,
                **fields: str | None) -> ApiResult:
         """``POST /v1/search``; pass ``plate``, ``plate_pattern``, ``from_``, ``to``, ``offense_type``,
-        ``reason``, ``case_number`` (``None`` values are left out)."""
+        ``reason``, ``case_number`` (``None`` values are left out).
+
+        A search that leaves out a purpose field the spec requires is a deliberate probe of the
+        purpose rules (the vendor must refuse it), so it is not charged as a harness conformance slip.
+        """
         body = {("from" if k == "from_" else k): v for k, v in fields.items() if v is not None}
+        deliberate = deliberate or any(name not in body for name in PURPOSE_FIELDS)
         return self.call("POST", "/v1/search", actor, body=body, token=token, deliberate=deliberate)
 
     def get_read(self, actor: Actor | None, read_id: str, *, token: str | None = None,

@@ -85,6 +85,8 @@ class PreparedRun:
     """How the privacy controls are checked after the calls; ``None``: they are not."""
     load: LoadPlan | None = None
     """The load scenarios run after the calls; ``None``: none."""
+    bench: Path | None = None
+    """The camera bench (a plan to simulate or a recorded bench folder); ``None``: none."""
 
     @property
     def journal_path(self) -> Path:
@@ -254,6 +256,7 @@ def _options(request: RunRequest, strategy: Strategy, load: LoadPlan | None, ada
         "transport": strategy.transport.to_json() if network else None,
         "retry": strategy.retry.to_json() if network else None,
         "load": _plan_json(load),
+        "bench": None if request.bench is None else str(request.bench),
     }
 
 
@@ -278,6 +281,10 @@ def _prepare_new(request: RunRequest, vendor: VendorSpec, class_path: str, adapt
     strategy = choose_strategy(adapter, request.concurrency, _transport(request, vendor), _retry(request.retries))
     load = _plan_load(request, rubric, adapter, strategy)
     privacy = _plan_privacy(request, vendor, adapter)
+    if request.bench is not None:
+        from harness.bench.run_pass import check_bench_argument  # the bench's stack only when asked for
+
+        check_bench_argument(request.bench)
     samples = list(corpus.samples[: request.limit])
     check_output_dir(request.scorecard_dir, _need_bytes(request, len(samples)))
     run_id = new_run_id()
@@ -317,6 +324,7 @@ def _prepare_new(request: RunRequest, vendor: VendorSpec, class_path: str, adapt
         samples=samples,
         privacy=privacy,
         load=load,
+        bench=request.bench,
     )
 
 
@@ -401,6 +409,7 @@ def _prepare_resume(request: RunRequest, vendor: VendorSpec, class_path: str, ad
         warnings=list(previous.warnings),
         privacy=_resumed_privacy(request, vendor, adapter, header),
         load=_plan_from_json(load, strategy),
+        bench=Path(options["bench"]) if options.get("bench") else None,
     )
 
 
@@ -450,6 +459,10 @@ def execute(prepared: PreparedRun, *, progress_stream: IO[str] | None = None) ->
             privacy = {"type": "privacy", **run_privacy_pass(prepared.privacy, prepared.adapter, prepared.run_dir,
                                                              progress_stream)}
             journal.append(privacy)
+        bench = prepared.previous.bench if prepared.previous else None
+        if prepared.bench is not None and bench is None:
+            bench = _run_bench(prepared, progress_stream)
+            journal.append(bench)
         ended_at = utc_now()
         journal.append({"type": "end", "at": ended_at})
     except RunAborted as exc:
@@ -474,8 +487,22 @@ def execute(prepared: PreparedRun, *, progress_stream: IO[str] | None = None) ->
         privacy=privacy,
         conformance=_with_sandbox_findings(conformance, privacy),
         load=load["results"] if load else None,
+        roadside=bench["section"] if bench else None,
     )
     return _write(prepared.run_dir, document, prepared.warnings)
+
+
+def _run_bench(prepared: PreparedRun, progress_stream: IO[str] | None) -> dict[str, Any]:
+    """The camera bench stage (see :mod:`harness.bench.run_pass`)."""
+    from harness.bench.run_pass import BenchError, run_bench_pass
+
+    assert prepared.bench is not None
+    if progress_stream is not None:
+        print(f"camera bench: {prepared.bench}", file=progress_stream, flush=True)
+    try:
+        return run_bench_pass(prepared.bench, prepared.run_dir, prepared.corpus.by_id())
+    except BenchError as exc:
+        raise RunAborted(str(exc)) from None
 
 
 def _run_load(prepared: PreparedRun, pool: CallPool, progress_stream: IO[str] | None) -> list[dict[str, Any]]:
@@ -533,6 +560,7 @@ def rescore(run_dir: Path, *, corpus_path: Path | None = None, rubric_path: Path
         privacy=contents.privacy,
         conformance=_with_sandbox_findings(contents.conformance, contents.privacy),
         load=contents.load["results"] if contents.load else None,
+        roadside=contents.bench["section"] if contents.bench else None,
     )
     return _write(run_dir, document, contents.warnings)
 

@@ -122,6 +122,9 @@ class RunOptions(_Model):
     """The load plan as run (scenarios, rate, duration or queries, bound, percentile, seed...)."""
     resumed: bool = False
     """True when the run was continued from a journal after an interruption."""
+    bench: str | None = None
+    """The camera bench of ``--bench`` as given: a plan run on the simulated bench, or the folder of a
+    bench run with real cameras (``None``: no bench; its plan and journal hashes are in ``results.roadside``)."""
 
 
 class Machine(_Model):
@@ -292,6 +295,9 @@ class RequirementResult(_Model):
     passed: bool
     reason: str
     """Why it passed or not, in words (e.g. ``0.912 >= 0.9``, ``not met: not measured``)."""
+    applicable: bool = True
+    """False when the requirement does not apply to this run (a roadside figure and no camera bench):
+    it then counts neither for the score nor for eligibility."""
 
 
 class Score(_Model):
@@ -321,6 +327,9 @@ class Results(_Model):
     conformance: list[ConformanceFinding] | None = None
     """Spec-conformance failures of a vendor driven through the RFP evaluation API (``evalapi``);
     absent for adapters that do not speak it, empty when every response conformed."""
+    roadside: dict[str, Any] | None = None
+    """The camera bench's section "At the roadside" (``harness.bench.section``): figures per camera and
+    route, counts of pushes, device facts; absent when no bench was run."""
     requirements: list[RequirementResult]
     score: Score
 
