@@ -1,14 +1,18 @@
 """How much does the harness cost on top of the engine? Full run vs a plain loop, same images, same parallelism.
 
     python benchmarks/run_overhead.py [--corpus PATH] [--vendor reference] [--workers 2] [--limit N] [--repeat 1]
+                                      [--no-privacy]
 
 The harness run is ``prepare`` + ``execute`` of :mod:`harness.runner.run`: corpus validation
 (sha256 of every image), the process pool, per-call journal records fsync'd, scoring with
 bootstrap intervals, and writing the scorecard. The plain loop is what a script would do without
 platebench: a process pool of the same width whose workers build the same adapter once and call
 ``recognize`` on every image, results thrown away. Both start their own pool (engine load
-included). Prints wall times, the overhead in percent, and the machine. Not a test: nothing is
-asserted.
+included). ``--no-privacy`` leaves out the privacy pass (the suite's own HTTP exchanges are not
+overhead of the call path). Prints wall times, the overhead in percent, the machine, and separately
+the import cost of the run path (``import harness.runner.run`` in a fresh interpreter: wall time and
+module count; paid once per ``platebench run``, before either timing above starts). Not a test:
+nothing is asserted.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ import argparse
 import multiprocessing
 import os
 import platform
+import subprocess
+import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -58,13 +64,24 @@ def plain_loop(vendor: str, corpus_path: Path, workers: int, limit: int | None) 
     return time.perf_counter() - start
 
 
-def harness_run(vendor: str, corpus_path: Path, workers: int, limit: int | None) -> tuple[float, float, int]:
+def import_cost(module: str = "harness.runner.run") -> tuple[float, int]:
+    """Wall seconds and modules loaded to import ``module`` in a fresh interpreter."""
+    code = (f"import sys, time; t = time.perf_counter(); import {module}; "
+            "print(time.perf_counter() - t, len(sys.modules))")
+    seconds, modules = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                                      text=True).stdout.split()
+    return float(seconds), int(modules)
+
+
+def harness_run(
+    vendor: str, corpus_path: Path, workers: int, limit: int | None, privacy: bool
+) -> tuple[float, float, int]:
     """Wall seconds for the whole run, the part spent in ``execute``, and the sample count."""
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
         prepared = prepare(RunRequest(
             vendor=vendor, corpus_path=corpus_path, scorecard_dir=Path(out), concurrency=workers, limit=limit,
-            vendors_file=default_vendors_file(), load=False,
+            vendors_file=default_vendors_file(), load=False, privacy=privacy,
         ))
         mid = time.perf_counter()
         execute(prepared, progress_stream=open(os.devnull, "w"))  # noqa: SIM115 - closed with the process
@@ -79,20 +96,26 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--limit", type=int, default=None, help="only the first N images (default: all)")
     parser.add_argument("--repeat", type=int, default=1, help="alternate plain/harness this many times; best of each")
+    parser.add_argument("--no-privacy", action="store_true", help="leave the privacy pass out of the harness run")
     args = parser.parse_args()
     plain, full, calls = [], [], []
     n = 0
     for _ in range(args.repeat):
         plain.append(plain_loop(args.vendor, args.corpus, args.workers, args.limit))
-        total, executed, n = harness_run(args.vendor, args.corpus, args.workers, args.limit)
+        total, executed, n = harness_run(args.vendor, args.corpus, args.workers, args.limit, not args.no_privacy)
         full.append(total)
         calls.append(executed)
     best_plain, best_full, best_exec = min(plain), min(full), min(calls)
     print(f"machine: {machine_info().describe()} ({platform.machine()})")
-    print(f"vendor {args.vendor}, corpus {args.corpus} ({n} images), {args.workers} workers, best of {args.repeat}")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    privacy = "without" if args.no_privacy else "with"
+    print(f"vendor {args.vendor}, corpus {args.corpus} ({n} images), {args.workers} workers, best of {args.repeat}, "
+          f"{privacy} the privacy pass")
     print(f"plain loop (pool + recognize):           {best_plain:8.2f} s")
     print(f"platebench run, whole (prepare+execute): {best_full:8.2f} s  overhead {100 * (best_full / best_plain - 1):+.1f}%")
     print(f"platebench run, execute only:            {best_exec:8.2f} s  overhead {100 * (best_exec / best_plain - 1):+.1f}%")
+    seconds, modules = import_cost()
+    print(f"import harness.runner.run (fresh):       {seconds:8.2f} s  {modules} modules")
 
 
 if __name__ == "__main__":

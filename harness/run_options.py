@@ -24,11 +24,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.errors import UserError
 from harness.load import SCENARIOS
 from harness.metrics.spec import DEFAULT_IOU_THRESHOLD, DEFAULT_TOP_N
 from harness.options import fraction, non_negative_int, positive_float, positive_int, privacy_budget
-from harness.runner import DEFAULT_SCORECARD_DIR, MIN_FREE_BYTES, RunError
 from harness.vendors_config import default_vendors_file
+
+DEFAULT_SCORECARD_DIR = Path("scorecards")
+"""Where runs are written unless ``--scorecard-dir`` says otherwise: ``DIR/<vendor>/<run_id>/``."""
+
+MIN_FREE_BYTES = 50 * 1024 * 1024
+"""Free space the scorecard folder needs before a run starts (journal, scorecard, evidence), at least."""
+
+
+class RunError(UserError):
+    """A run cannot start or continue because of something the user can fix; says what."""
+
 
 GROUPS: dict[str, str] = {
     "": "",
@@ -305,6 +316,8 @@ def check_request(request: Any) -> None:
             given_in.setdefault(row.exclusive, []).append(row.flag)
         if row.type is not None and row.type is not Path:
             for item in value if row.action == "append" else (value,):
+                if not isinstance(item, str | int | float):  # already parsed (e.g. a Budget): nothing to re-check
+                    continue
                 try:
                     row.type(str(item))
                 except argparse.ArgumentTypeError as exc:

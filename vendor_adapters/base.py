@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import abc
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Self
 
@@ -164,6 +165,46 @@ class VendorInfo:
     extra: Mapping[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class PrivacySandbox:
+    """An open RFP evaluation API sandbox: where it listens and the home agency's admin token."""
+
+    base_url: str
+    admin_token: str = field(repr=False)
+    timeout: float = 30.0
+    """Seconds the harness's sandbox client waits for one answer."""
+
+
+def _no_flaws(flaws: Sequence[str]) -> None:
+    if flaws:
+        raise ValueError("this vendor's sandbox cannot be started with deliberate flaws")
+
+
+@dataclass(frozen=True)
+class PrivacyEndpoint:
+    """Where the harness checks a vendor's contractual privacy controls (an RFP evaluation API sandbox).
+
+    Describing an endpoint starts nothing; :attr:`open` does, for the privacy pass only. The harness
+    builds its own sandbox client on the :class:`PrivacySandbox` it gets and closes it after the suite.
+    """
+
+    route: str
+    """A short name of how the controls are reached, recorded in the journal and the scorecard
+    (``reference-server``: a server the adapter starts itself; ``vendor-sandbox``: the vendor's own)."""
+    detail: str
+    """One or two sentences for the scorecard saying where the controls were checked."""
+    open: Callable[[tuple[str, ...]], AbstractContextManager[PrivacySandbox]] = field(repr=False)
+    """Open the sandbox with these deliberate flaws (``()`` normally); raises ``ConfigurationError``
+    (e.g. no admin token configured) or ``OSError`` (a server that does not start) with a message
+    that the harness records as the reason the controls were not tested."""
+    check_flaws: Callable[[Sequence[str]], None] = field(default=_no_flaws, repr=False)
+    """Raises ``ValueError`` naming what is wrong unless the sandbox can start with these flaws
+    (``--reference-flaw``: demonstrations of failing controls); the default accepts none."""
+    conformance: bool = True
+    """Whether the sandbox's answers that break the API specification go into the scorecard's
+    ``results.conformance`` (``False`` for a server platebench itself ships, tested by its own suite)."""
+
+
 class Adapter(abc.ABC):
     """Drives one vendor's engine, SDK, API or camera. Subclasses implement :meth:`recognize`.
 
@@ -204,6 +245,12 @@ class Adapter(abc.ABC):
         against: dicts with ``direction``, ``method``, ``path``, ``status``, ``field`` and ``message``
         (never body values); empty when they all conformed. ``None`` (the default): the adapter
         checks no specification."""
+        return None
+
+    def privacy_endpoint(self) -> PrivacyEndpoint | None:
+        """The RFP evaluation API sandbox where the harness checks this vendor's privacy controls,
+        or ``None`` (the default): the vendor has no privacy API, so every control is INCONCLUSIVE
+        unless a vendor attestation covers it. Cheap: starts and sends nothing."""
         return None
 
     def close(self) -> None:

@@ -9,28 +9,31 @@ Config (``vendors.toml``)::
     timeout = 30                                # seconds, default 30
 
 Recognition is ``POST /v1/recognize`` (multipart field ``image``), written sans-I/O. Every request
-and response is validated against ``harness/api/rfp-evaluation-api.yaml`` with openapi-core. A
+and response is validated against ``vendor_adapters/rfp-evaluation-api.yaml`` with openapi-core. A
 response that breaks the spec is recorded in :attr:`EvalApiAdapter.conformance_failures` (each
 naming the operation, status and offending field, for the scorecard); for ``recognize`` it also
 becomes a :class:`ProtocolError` on that sample, so the run records it and carries on.
-:meth:`EvalApiAdapter.sandbox_client` returns the typed client the privacy suite drives.
+:meth:`EvalApiAdapter.privacy_endpoint` names the vendor's sandbox, where the harness checks the
+privacy controls with its own client.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, ClassVar
 
 import httpx
 
-from harness.api.openapi_bridge import ConformanceFailure, SpecValidator
 from vendor_adapters.base import (
     Box,
     Candidate,
     Capabilities,
     HttpAdapter,
     Image,
+    PrivacyEndpoint,
+    PrivacySandbox,
     Read,
     Recognition,
     VendorInfo,
@@ -39,12 +42,17 @@ from vendor_adapters.base import (
 )
 from vendor_adapters.errors import ConfigurationError, ProtocolError
 from vendor_adapters.http import credential, json_body, raise_for_vendor_status, send_mapped
+from vendor_adapters.openapi_check import ConformanceFailure, SpecValidator
 from vendor_adapters.options import Options
 
 _OPTIONS = ("base_url", "token_env", "timeout")
 NO_SANDBOX_TOKEN = (
     "no sandbox token configured: set token_env in vendors.toml to the name of the environment variable "
     "holding the home agency's sandbox admin token"
+)
+SANDBOX_DETAIL = (
+    "Checked through the vendor's RFP evaluation API sandbox, as the home agency's sandbox admin "
+    "(token from the environment variable named by token_env), after the accuracy pass."
 )
 MAX_FAILURES_KEPT = 1000
 """Conformance failures kept per adapter (a broken server would otherwise fill memory)."""
@@ -155,18 +163,17 @@ class EvalApiAdapter(HttpAdapter):
                    **{f"capability.{k}": str(v).lower() for k, v in caps.items()}},
         )
 
-    def sandbox_client(self) -> Any:
-        """A :class:`harness.privacy.sandbox.SandboxClient` acting with the sandbox admin token.
+    def privacy_endpoint(self) -> PrivacyEndpoint:
+        """The vendor's own sandbox at :attr:`base_url`, opened with the home agency's sandbox admin
+        token (from the variable ``token_env`` names); without ``token_env`` opening it raises
+        :class:`ConfigurationError` and the controls are recorded as not tested."""
+        return PrivacyEndpoint("vendor-sandbox", SANDBOX_DETAIL, self._open_sandbox)
 
-        Raises :class:`ConfigurationError` when no ``token_env`` is configured (the privacy suite
-        then records its controls as not demonstrated)."""
-        from harness.privacy.sandbox import SandboxClient
-
+    @contextmanager
+    def _open_sandbox(self, flaws: tuple[str, ...]) -> Iterator[PrivacySandbox]:
         if not self.token_env:
             raise ConfigurationError(NO_SANDBOX_TOKEN)
-        token = credential(self._env, self.token_env, self.name)
-        return SandboxClient(self.base_url, token, validator=self.validator,
-                             timeout=self.timeout)
+        yield PrivacySandbox(self.base_url, credential(self._env, self.token_env, self.name), self.timeout)
 
 
 def recognition_from_json(body: Mapping[str, Any]) -> Recognition:

@@ -34,7 +34,6 @@ BUILTIN: dict[str, str] = {
     "openalpr": "vendor_adapters.openalpr:OpenAlprCloudAdapter",
     "openalpr-cli": "vendor_adapters.openalpr:OpenAlprCliAdapter",
     "simplelpr": "vendor_adapters.simplelpr:SimpleLprAdapter",
-    "stub": "harness.load.stub_adapter:StubAdapter",
 }
 """Adapters that ship with platebench: registry name -> ``module:Class``."""
 

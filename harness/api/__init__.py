@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import functools
 import json
-from pathlib import Path
 from typing import Any
 
 import yaml
 
-SPEC_PATH = Path(__file__).with_name("rfp-evaluation-api.yaml")
-"""The OpenAPI 3.1 document shipped in the package."""
+from vendor_adapters import RFP_API_SPEC as SPEC_PATH
+
+__all__ = ["SPEC_PATH", "api_version", "load_spec"]
 
 
 @functools.cache

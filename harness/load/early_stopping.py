@@ -20,14 +20,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from scipy.special import betainc
-
 CONFIDENCE = 0.99
 TOLERANCE = 0.0
 
 
 def odds(h: int, t: int, p: float, d: float = TOLERANCE) -> float:
     """``P[Bin(h + t, 1 - p + d) <= t]`` = ``I_{p-d}(h, t + 1)``."""
+    from scipy.special import betainc  # lazy: importing the load package must stay light
+
     return float(betainc(h, t + 1, p - d))
 
 

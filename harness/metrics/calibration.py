@@ -11,8 +11,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from sklearn.calibration import calibration_curve
-from sklearn.metrics import brier_score_loss
 
 from harness.metrics.spec import METRICS, units
 from harness.metrics.stats import Estimate, bootstrap, wilson
@@ -36,6 +34,8 @@ def reliability_bins(confidence: Sequence[float], correct: Sequence[bool]) -> li
     accuracy = iter(())
     mean_conf = iter(())
     if conf.size:
+        from sklearn.calibration import calibration_curve  # lazy: sklearn costs ~1 s to import
+
         # calibration_curve drops empty bins; it returns the non-empty ones in bin order.
         prob_true, prob_pred = calibration_curve(y, conf, n_bins=N_BINS, strategy="uniform", pos_label=1)
         accuracy, mean_conf = iter(prob_true.tolist()), iter(prob_pred.tolist())
@@ -104,6 +104,8 @@ def calibration_report(
     ece = bootstrap(pairs, lambda a: expected_calibration_error(a[:, 0], a[:, 1]), **units("ece"))
     brier = bootstrap(pairs, lambda a: float(np.mean((a[:, 0] - a[:, 1]) ** 2)), **units("brier"))
     if scored:  # sklearn computes the value; the bootstrap supplies the interval
+        from sklearn.metrics import brier_score_loss
+
         brier = _with_value(brier, float(brier_score_loss(y.astype(int), conf, pos_label=1)))
     grid = [round(i * SWEEP_STEP, 6) for i in range(round(1 / SWEEP_STEP) + 1)]
     sweep = threshold_sweep(conf, y, plates, sorted(set(grid) | ({declared_threshold} - {None})))

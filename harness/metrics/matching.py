@@ -22,7 +22,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from harness.corpus.model import Plate
 from harness.metrics.spec import DEFAULT_IOU_THRESHOLD
@@ -95,6 +94,8 @@ def match(
     plates: Sequence[Plate], reads: Sequence[Read], iou_threshold: float = DEFAULT_IOU_THRESHOLD
 ) -> Matching:
     """Pair ``reads`` with ground-truth ``plates`` by the module's rule."""
+    from scipy.optimize import linear_sum_assignment  # lazy: scipy loads only when something is scored
+
     matches: list[Match] = []
     plate_boxes = [(i, p.box) for i, p in enumerate(plates) if p.box is not None]
     read_boxes = [(j, r.box) for j, r in enumerate(reads) if r.box is not None]

@@ -13,7 +13,6 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats as _scipy_stats
 
 CONFIDENCE = 0.95
 """The confidence level of every interval in a scorecard."""
@@ -52,6 +51,8 @@ def wilson(
         raise ValueError(f"need 0 <= successes <= n, got {successes}/{n}")
     if n == 0:
         return Estimate(None, 0, None, None, unit, higher_is_better, "wilson")
+    from scipy import stats as _scipy_stats  # lazy: only scoring needs it
+
     ci = _scipy_stats.binomtest(successes, n).proportion_ci(confidence_level=confidence, method="wilson")
     return Estimate(successes / n, n, float(ci.low), float(ci.high), unit, higher_is_better, "wilson")
 

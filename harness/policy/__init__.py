@@ -6,9 +6,24 @@
 """
 
 from harness.policy import actions
-from harness.policy.config import DEFAULT_POLICY_PATH, AgencyKind, Policy, PolicyError, default_policy, load_policy
+from harness.policy.config import (
+    DEFAULT_POLICY_PATH,
+    AgencyKind,
+    Policy,
+    PolicyError,
+    default_policy,
+    load_policy,
+)
 from harness.policy.model import ExpectedEntry, Prediction, RosterLine, SandboxModel
-from harness.policy.rules import ALLOWED, INVALID, PROBLEMS, REFUSED, PurposeClassifier, Refusal, default_classifier
+from harness.policy.rules import (
+    ALLOWED,
+    INVALID,
+    PROBLEMS,
+    REFUSED,
+    PurposeClassifier,
+    Refusal,
+    default_classifier,
+)
 
 __all__ = [
     "ALLOWED", "DEFAULT_POLICY_PATH", "INVALID", "PROBLEMS", "REFUSED", "AgencyKind", "ExpectedEntry", "Policy",

@@ -31,13 +31,13 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
-from harness.api.openapi_bridge import SpecValidator
 from harness.privacy.audit_integrity import TIME_TOLERANCE
 from harness.privacy.budget import Budget
 from harness.privacy.context import parse_time
 from harness.privacy.inspection import exchange_extras
 from harness.privacy.sandbox import Actor, ApiResult, SandboxClient, SandboxUnavailable
 from harness.privacy.traffic import Traffic
+from vendor_adapters.openapi_check import SpecValidator
 
 DAY = 86400
 MAX_STEPS = 14

@@ -5,7 +5,7 @@
     client = SandboxClient(base_url, admin_token)
     report = run_privacy_suite(client, attestations=load_attestations(path), seed=seed)
     bundle_sha = report.write_evidence(run_dir / "evidence")
-    add_privacy_to_scorecard(card_dict, report)
+    section = privacy_results(report)  # harness.scorecard.privacy_section: the scorecard converts it
 
 The evidence bundle is one JSON file per control (``<control-id>.json``: observations and the
 redacted request/response transcript), ``suite.json`` (run metadata and spec-conformance
@@ -114,7 +114,8 @@ class PrivacyReport:
         return text
 
     def scorecard_section(self) -> dict[str, Any]:
-        """``results.privacy`` of the scorecard (``harness.scorecard.model.PrivacyResults``)."""
+        """The report as plain data in the shape of ``results.privacy`` (the scorecard builder
+        validates and converts it: :func:`harness.scorecard.privacy_section.privacy_results`)."""
         return {"controls": [c.scorecard_entry() for c in self.controls],
                 "evidence_bundle_sha256": self.evidence_bundle_sha256, "seed": self.seed,
                 "exploration": self.exploration["summary"] if self.exploration else None}
@@ -133,15 +134,6 @@ def _atomic_write(path: Path, data: bytes) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
-
-
-def add_privacy_to_scorecard(card: dict[str, Any], report: PrivacyReport) -> dict[str, Any]:
-    """Put the report into a scorecard dict under ``results.privacy`` (validated by the model)."""
-    from harness.scorecard.model import PrivacyResults
-
-    section = PrivacyResults.model_validate(report.scorecard_section()).model_dump(mode="json")
-    card.setdefault("results", {})["privacy"] = section
-    return card
 
 
 def suite_context(client: SandboxClient, seed: int, policy: Policy | None = None) -> ControlContext:

@@ -1,7 +1,7 @@
 """A typed client for the sandbox endpoints of the RFP evaluation API, with a redacted transcript.
 
 Every exchange is validated against the published spec (responses that break it are kept as
-:class:`~harness.api.openapi_bridge.ConformanceFailure` values) and appended to
+:class:`~vendor_adapters.openapi_check.ConformanceFailure` values) and appended to
 :attr:`SandboxClient.transcript` with secrets removed: the ``Authorization`` header becomes
 ``Bearer <actor label>``, token-like JSON members become ``<redacted>``, and every token the
 client knows is scrubbed from every string, in case a server echoes one back. Plate values become
@@ -19,13 +19,15 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from harness.api.openapi_bridge import ConformanceFailure, SpecValidator
 from harness.privacy.traffic import Ledger
 from harness.redact import REDACTED, SECRET_NAME
+
+if TYPE_CHECKING:  # openapi-core takes seconds to import: only a privacy pass that runs pays for it
+    from vendor_adapters.openapi_check import ConformanceFailure, SpecValidator
 
 OTHER_PLATE = "<other plate>"
 
@@ -173,7 +175,11 @@ class SandboxClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.http = client or httpx.Client(timeout=httpx.Timeout(timeout))
-        self.validator = validator or SpecValidator()
+        if validator is None:
+            from vendor_adapters.openapi_check import SpecValidator
+
+            validator = SpecValidator()
+        self.validator = validator
         self.redactor = Redactor(ledger)
         self.redactor.add_secret(admin_token, "home-admin (bootstrap)")
         self.admin = Actor("home-admin", "", "", "admin", admin_token)

@@ -5,16 +5,6 @@ package imports nothing heavy on its own. The calls themselves are made by :mod:
 (process-pool workers import only that, not the metrics stack).
 """
 
-from pathlib import Path
+from harness.run_options import DEFAULT_SCORECARD_DIR, MIN_FREE_BYTES, RunError
 
-from harness.errors import UserError
-
-DEFAULT_SCORECARD_DIR = Path("scorecards")
-"""Where runs are written unless ``--scorecard-dir`` says otherwise: ``DIR/<vendor>/<run_id>/``."""
-
-MIN_FREE_BYTES = 50 * 1024 * 1024
-"""Free space the scorecard folder needs before a run starts (journal, scorecard, evidence), at least."""
-
-
-class RunError(UserError):
-    """A run cannot start or continue because of something the user can fix; says what."""
+__all__ = ["DEFAULT_SCORECARD_DIR", "MIN_FREE_BYTES", "RunError"]

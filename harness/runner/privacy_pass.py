@@ -1,16 +1,16 @@
 """The privacy pass of a run: after the accuracy calls, check the contractual privacy controls.
 
-How depends on the vendor (decided by :func:`plan_privacy` before any call, recorded in the journal
-header, and said in the scorecard's ``provenance.privacy``):
+How depends on the adapter's :meth:`~vendor_adapters.base.Adapter.privacy_endpoint` (asked by
+:func:`plan_privacy` before any call, its route recorded in the journal header and said in the
+scorecard's ``provenance.privacy``):
 
-- ``reference``: the harness starts the reference vendor's HTTP server (its implementation of the
-  RFP evaluation API) on a free loopback port, runs the suite against it and stops it. The accuracy
-  pass ran the same vendor's recognizer in-process; the server is fresh, so the suite's clock moves
-  and its closing termination drill touch nothing else. ``--reference-flaw`` starts it with flaws.
-- an adapter with a privacy API (``evalapi``): through ``adapter.sandbox_client`` with the home
-  agency's sandbox admin token; without a configured token every control is INCONCLUSIVE, saying so.
-- any other adapter: every control INCONCLUSIVE ("not demonstrated through an API"), except
-  ATTESTED where a vendor attestation file (``--attestations``) names a control that accepts one.
+- an endpoint: the pass opens it (an adapter may start its own server there, as the reference
+  vendor does; ``--reference-flaw`` flaws are passed to it), builds its own :class:`SandboxClient`
+  on the sandbox's URL and admin token, runs the suite and closes both. An endpoint that cannot be
+  opened (no token configured, a server that does not start) makes every control INCONCLUSIVE,
+  saying why.
+- no endpoint: every control INCONCLUSIVE ("not demonstrated through an API"), except ATTESTED
+  where a vendor attestation file (``--attestations``) names a control that accepts one.
 
 The suite's evidence bundle is written to ``<run_dir>/evidence/`` (only when something was tested),
 and the pass returns the journal record from which the scorecard's ``results.privacy`` is built.
@@ -29,32 +29,22 @@ from harness.privacy.budget import Budget
 from harness.privacy.context import new_seed
 from harness.privacy.runner import (
     PrivacyReport,
-    add_privacy_to_scorecard,
     control_registry,
     run_privacy_suite,
     untested_report,
 )
 from harness.privacy.sandbox import SandboxClient
-from vendor_adapters.base import Adapter
+from harness.scorecard.privacy_section import privacy_results
+from vendor_adapters.base import Adapter, PrivacyEndpoint
 from vendor_adapters.errors import ConfigurationError
-from vendor_adapters.registry import load_adapter_class
 
 EVIDENCE_DIR = "evidence"
 NOT_DEMONSTRATED = (
     "not demonstrated through an API: the vendor must implement the RFP evaluation API sandbox or provide attestations"
 )
-REFERENCE_DETAIL = (
-    "Checked on the reference vendor's own HTTP server (its implementation of the RFP evaluation API), "
-    "started by the harness on a loopback port for this run and stopped after it; the accuracy pass ran "
-    "the same vendor's recognizer in-process."
-)
 NO_API_DETAIL = (
     "the adapter drives the vendor's own API, which has no RFP evaluation API sandbox to test the controls "
     "through; every control is INCONCLUSIVE (not demonstrated) unless a vendor attestation covers it"
-)
-SANDBOX_DETAIL = (
-    "Checked through the vendor's RFP evaluation API sandbox, as the home agency's sandbox admin "
-    "(token from the environment variable named by token_env), after the accuracy pass."
 )
 
 
@@ -67,7 +57,7 @@ class PrivacyPlan:
     """How this run checks the privacy controls."""
 
     route: str
-    """``reference-server``, ``vendor-sandbox`` or ``no-api``."""
+    """The endpoint's route (``reference-server``, ``vendor-sandbox``) or ``no-api``."""
     reference_flaws: tuple[str, ...] = ()
     attestations_path: Path | None = None
     attestations_sha256: str | None = None
@@ -114,34 +104,24 @@ def plan_privacy(
             raise PrivacyOptionError("--reference-flaw, --attestations, --privacy-budget and --privacy-seed need the "
                                      "privacy pass; drop --no-privacy")
         return None
-    is_reference = _is_reference(adapter)
+    endpoint = adapter.privacy_endpoint()
     if reference_flaws:
-        if not is_reference:
+        if endpoint is None:
             raise PrivacyOptionError(
                 f"--reference-flaw applies to the reference vendor's own server only, not to vendor {vendor!r}"
             )
-        from harness.reference_server.flaws import UnknownFlawError, parse_flaws
-
         try:
-            parse_flaws(reference_flaws)
-        except UnknownFlawError as exc:
+            endpoint.check_flaws(reference_flaws)
+        except ValueError as exc:
             raise PrivacyOptionError(f"--reference-flaw: {exc}") from None
     sha = None
     if attestations is not None:
         sha = _attestation_sha256(attestations)
         _load(attestations, sha)
         attestations = attestations.resolve()
-    route = "reference-server" if is_reference else "vendor-sandbox" if adapter.capabilities.privacy_api else "no-api"
+    route = "no-api" if endpoint is None else endpoint.route
     return PrivacyPlan(route, tuple(dict.fromkeys(reference_flaws)), attestations, sha,
                        new_seed() if seed is None else seed, budget or Budget())
-
-
-def _is_reference(adapter: Adapter) -> bool:
-    """The built-in reference vendor (or a subclass): the harness can start its HTTP server."""
-    try:
-        return isinstance(adapter, load_adapter_class("reference"))
-    except ConfigurationError:
-        return False
 
 
 def _attestation_sha256(path: Path) -> str:
@@ -167,12 +147,10 @@ def run_privacy_pass(plan: PrivacyPlan, adapter: Adapter, run_dir: Path, log: IO
     conformance: list[dict[str, Any]] | None = None
     report: PrivacyReport | None = None
     detail = NOT_DEMONSTRATED
-    if plan.route == "reference-server":
-        _say(log, f"privacy: checking {len(control_registry())} controls on the reference server (loopback)")
-        report, detail = _on_reference_server(plan, attestations)
-    elif plan.route == "vendor-sandbox":
-        _say(log, f"privacy: checking {len(control_registry())} controls through the vendor's sandbox")
-        report, detail, conformance = _on_vendor_sandbox(plan, adapter, attestations)
+    endpoint = adapter.privacy_endpoint() if plan.route != "no-api" else None
+    if endpoint is not None:
+        _say(log, f"privacy: checking {len(control_registry())} controls ({endpoint.route})")
+        report, detail, conformance = _on_endpoint(endpoint, plan, attestations)
     if report is None:
         report = untested_report(detail, attestations)
         check = {"method": "not-tested", "detail": f"Not tested: {NO_API_DETAIL if plan.route == 'no-api' else detail}."}
@@ -180,7 +158,7 @@ def run_privacy_pass(plan: PrivacyPlan, adapter: Adapter, run_dir: Path, log: IO
         report.write_evidence(run_dir / EVIDENCE_DIR)  # first: it fills in the evidence digests
         check = {"method": plan.route, "detail": detail}
     check.update(reference_flaws=list(plan.reference_flaws), attestations_sha256=plan.attestations_sha256)
-    section = add_privacy_to_scorecard({}, report)["results"]["privacy"]
+    section = privacy_results(report)
     _say(log, f"privacy: {summary_line(section)}")
     return {"check": check, "section": section, "conformance": conformance}
 
@@ -190,41 +168,28 @@ def _say(log: IO[str] | None, line: str) -> None:
         print(line, file=log, flush=True)
 
 
-def _on_reference_server(
-    plan: PrivacyPlan, attestations: dict[str, Attestation]
-) -> tuple[PrivacyReport | None, str]:
-    from harness.reference_server.launcher import ServerStartError, running_reference_server
-
+def _on_endpoint(
+    endpoint: PrivacyEndpoint, plan: PrivacyPlan, attestations: dict[str, Attestation]
+) -> tuple[PrivacyReport | None, str, list[dict[str, Any]] | None]:
+    """Open the endpoint, drive the suite through the harness's own client, close both."""
     flaws = plan.reference_flaws
     try:
-        with running_reference_server(flaws=flaws) as server:
-            client = SandboxClient(server.base_url, server.admin_token)
+        with endpoint.open(flaws) as sandbox:
+            client = SandboxClient(sandbox.base_url, sandbox.admin_token, timeout=sandbox.timeout)
             try:
                 report = run_privacy_suite(client, attestations, seed=plan.seed, budget=plan.budget)
+                failures = [f.as_dict() for f in client.conformance_failures if f.direction == "response"]
             finally:
                 client.close()
-    except (ServerStartError, OSError) as exc:
-        return None, f"the reference server did not start ({exc})"
-    detail = REFERENCE_DETAIL
+    except (ConfigurationError, OSError) as exc:
+        return None, str(exc), None
+    detail = endpoint.detail
     if flaws:
         detail += (f" Started with deliberate flaw(s) {', '.join(flaws)} for a demonstration: these results do "
-                   "not describe the reference vendor as shipped.")
-    return report, detail
-
-
-def _on_vendor_sandbox(
-    plan: PrivacyPlan, adapter: Adapter, attestations: dict[str, Attestation]
-) -> tuple[PrivacyReport | None, str, list[dict[str, Any]] | None]:
-    try:
-        client = adapter.sandbox_client()  # type: ignore[attr-defined]
-    except ConfigurationError as exc:
-        return None, str(exc), None
-    try:
-        report = run_privacy_suite(client, attestations, seed=plan.seed, budget=plan.budget)
-        failures = [f.as_dict() for f in client.conformance_failures if f.direction == "response"]
-    finally:
-        client.close()
-    return report, SANDBOX_DETAIL, [conformance_finding(f, "privacy-sandbox") for f in failures]
+                   "not describe the vendor as shipped.")
+    if not endpoint.conformance:
+        return report, detail, None
+    return report, detail, [conformance_finding(f, "privacy-sandbox") for f in failures]
 
 
 def conformance_finding(failure: dict[str, Any], source: str) -> dict[str, Any]:

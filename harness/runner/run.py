@@ -435,7 +435,8 @@ def execute(prepared: PreparedRun, *, progress_stream: IO[str] | None = None) ->
         prepared.adapter.close()
         raise RunError(f"{exc}; nothing was sent") from None
     label = f"{prepared.vendor.name} on {prepared.corpus.name}"
-    pool = CallPool(prepared.vendor.factory(), prepared.adapter, prepared.strategy.concurrency)
+    pool = CallPool(prepared.vendor.factory(), prepared.adapter,
+                    min(prepared.strategy.concurrency, max(1, len(todo))))  # no idle worker loading an engine
     try:
         with run_progress(len(prepared.samples), len(prepared.samples) - len(todo), label, progress_stream) as bar:
 

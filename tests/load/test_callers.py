@@ -108,7 +108,7 @@ def test_the_event_loop_is_uvloop_when_installed_and_can_be_refused() -> None:
 @pytest.mark.parametrize("reuse", [True, False])
 def test_load_results_record_the_event_loop_and_request_reuse(stub: StubServer, reuse: bool) -> None:
     plan = LoadPlan(scenarios=("single-stream",), queries=5, reuse_requests=reuse)
-    factory = AdapterFactory("stub", {"url": f"{stub.url}/recognize"})
+    factory = AdapterFactory("harness.load.stub_adapter:StubAdapter", {"url": f"{stub.url}/recognize"})
     adapter = factory()
     with CallPool(factory, adapter, workers=1) as pool:
         [result] = run_load(plan, adapter, IMAGES, pool)

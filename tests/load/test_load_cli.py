@@ -28,7 +28,7 @@ def stub() -> Iterator[StubServer]:
 
 def write_vendors(tmp_path: Path, url: str) -> Path:
     path = tmp_path / "vendors.toml"
-    path.write_text(f'[vendors.bench]\nadapter = "stub"\nurl = "{url}"\n', encoding="utf-8")
+    path.write_text(f'[vendors.bench]\nadapter = "harness.load.stub_adapter:StubAdapter"\nurl = "{url}"\n', encoding="utf-8")
     return path
 
 
@@ -75,7 +75,7 @@ def test_load_command_rejects_bad_options(tmp_path: Path, stub: StubServer, argv
 
 
 def test_pool_caller_runs_an_adapter_through_the_call_pool(stub: StubServer) -> None:
-    factory = AdapterFactory("stub", {"url": f"{stub.url}/recognize"})
+    factory = AdapterFactory("harness.load.stub_adapter:StubAdapter", {"url": f"{stub.url}/recognize"})
     targets = [ImageTarget(Image(b"x" * 200))]
     with CallPool(factory, factory(), workers=2) as pool:
         assert pool.width == 1  # not cpu_bound: the run's one adapter, one call at a time

@@ -10,10 +10,11 @@ import pytest
 
 from harness.privacy.controls import CONTROLS
 from harness.privacy.explorer import Budget
-from harness.privacy.runner import CONFORMANCE_ID, PrivacyReport, add_privacy_to_scorecard, run_privacy_suite
+from harness.privacy.runner import CONFORMANCE_ID, PrivacyReport, run_privacy_suite
 from harness.privacy.sandbox import SandboxClient
 from harness.reference_server.flaws import FLAWS
 from harness.reference_server.launcher import running_reference_server
+from harness.scorecard.privacy_section import privacy_results
 
 PLANTED_SECRET = "PBSECRET-ZZtop-0123456789-planted-admin-token"
 
@@ -82,7 +83,7 @@ def test_failure_message_says_what_was_observed() -> None:
 def test_no_secret_in_any_output_file(clean_run, tmp_path: Path) -> None:
     report, client = clean_run
     bundle = report.write_evidence(tmp_path / "evidence")
-    card = add_privacy_to_scorecard({"results": {}}, report)
+    card = {"results": {"privacy": privacy_results(report)}}
     (tmp_path / "scorecard.json").write_text(json.dumps(card))
     tokens = [PLANTED_SECRET, *(s for s in client.redactor._secrets if s != PLANTED_SECRET)]
     assert len(tokens) > 20  # the admin token and every actor's token

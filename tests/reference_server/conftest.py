@@ -15,8 +15,8 @@ from openapi_core import Config, OpenAPI
 from openapi_core.deserializing.media_types.util import json_loads
 
 from harness.api import load_spec
-from harness.api.openapi_bridge import HttpxOpenAPIRequest, HttpxOpenAPIResponse
 from harness.reference_server import running_reference_server
+from vendor_adapters.openapi_check import HttpxOpenAPIRequest, HttpxOpenAPIResponse
 
 _serial = itertools.count(1)
 

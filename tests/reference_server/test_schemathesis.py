@@ -16,8 +16,8 @@ import httpx
 import numpy as np
 import pytest
 
-from harness.api.openapi_bridge import SPEC_PATH
 from harness.reference_server import running_reference_server
+from vendor_adapters.openapi_check import SPEC_PATH
 
 CONFIG = SPEC_PATH.with_name("schemathesis.toml")
 

@@ -59,7 +59,7 @@ def stub() -> Iterator[StubServer]:
 def vendors_toml(folder: Path, url: str, **keys: float) -> Path:
     path = folder / "vendors.toml"
     extra = "".join(f"{k} = {v}\n" for k, v in keys.items())
-    path.write_text(f'[vendors.stub]\nadapter = "stub"\nurl = "{url}"\n{extra}', encoding="utf-8")
+    path.write_text(f'[vendors.stub]\nadapter = "harness.load.stub_adapter:StubAdapter"\nurl = "{url}"\n{extra}', encoding="utf-8")
     return path
 
 

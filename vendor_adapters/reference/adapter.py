@@ -17,11 +17,21 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 from importlib.metadata import version
 from typing import Any, ClassVar
 
-from vendor_adapters.base import Adapter, Capabilities, Image, Recognition, VendorInfo, raise_unknown_options
+from vendor_adapters.base import (
+    Adapter,
+    Capabilities,
+    Image,
+    PrivacyEndpoint,
+    PrivacySandbox,
+    Recognition,
+    VendorInfo,
+    raise_unknown_options,
+)
 from vendor_adapters.errors import ConfigurationError, ImageRejected
 from vendor_adapters.reference.recognizer import (
     DEFAULT_MAX_SIDE,
@@ -33,6 +43,11 @@ from vendor_adapters.reference.recognizer import (
 
 DECLARED_THRESHOLD = 0.5
 """Confidence at or above which a read should be acted on; see docs/reference-recognizer.md."""
+SERVER_DETAIL = (
+    "Checked on the reference vendor's own HTTP server (its implementation of the RFP evaluation API), "
+    "started by the harness on a loopback port for this run and stopped after it; the accuracy pass ran "
+    "the same vendor's recognizer in-process."
+)
 
 
 class ReferenceAdapter(Adapter):
@@ -89,3 +104,29 @@ class ReferenceAdapter(Adapter):
             declared_threshold=DECLARED_THRESHOLD,
             extra={"region": self.region or "none", "max_side": str(self.max_side)},
         )
+
+    def privacy_endpoint(self) -> PrivacyEndpoint:
+        """The reference vendor's own HTTP server (its RFP evaluation API), started fresh on a free
+        loopback port when opened and stopped after; it accepts ``--reference-flaw`` flaws."""
+        return PrivacyEndpoint("reference-server", SERVER_DETAIL, _running_server, _check_flaws, conformance=False)
+
+
+def _check_flaws(flaws: Sequence[str]) -> None:
+    from harness.reference_server.flaws import UnknownFlawError, parse_flaws
+
+    try:
+        parse_flaws(flaws)
+    except UnknownFlawError as exc:
+        raise ValueError(str(exc)) from None
+
+
+@contextmanager
+def _running_server(flaws: tuple[str, ...]) -> Iterator[PrivacySandbox]:
+    from harness.reference_server.launcher import ServerStartError, running_reference_server
+
+    with ExitStack() as stack:
+        try:
+            handle = stack.enter_context(running_reference_server(flaws=flaws))
+        except (ServerStartError, OSError) as exc:
+            raise OSError(f"the reference server did not start ({exc})") from None
+        yield PrivacySandbox(handle.base_url, handle.admin_token, timeout=15.0)

@@ -1,5 +1,8 @@
 """httpx <-> openapi-core: validate every exchange with the RFP evaluation API against its spec.
 
+Part of the adapter interface (adapters that speak the RFP evaluation API and the harness's sandbox
+client both use it); it imports nothing from the harness.
+
 openapi-core ships integrations for requests, aiohttp, Starlette and others, but not httpx. This
 module adapts ``httpx.Request`` / ``httpx.Response`` to openapi-core's request and response
 protocols (``openapi_core.protocols.Request`` / ``Response``) and wraps the validators in a
@@ -40,7 +43,9 @@ from openapi_core.validation.response.exceptions import HeaderValidationError, M
 from openapi_core.validation.schemas.exceptions import InvalidSchemaValue
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-SPEC_PATH = Path(__file__).with_name("rfp-evaluation-api.yaml")
+from vendor_adapters import RFP_API_SPEC
+
+SPEC_PATH = RFP_API_SPEC
 """The published RFP evaluation API (OpenAPI 3.1), shipped as package data."""
 
 
