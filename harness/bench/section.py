@@ -14,15 +14,10 @@ from typing import Any
 
 from harness.bench.journal import BenchRecords
 from harness.bench.metrics import NTP_TOLERANCE_S, bench_hours, score
+from harness.metrics.roadside import SUMMARY_FIGURES
 from harness.redact import redact_text
 
 SECTION_FORMAT = 1
-SUMMARY_FIGURES = (
-    "capture_rate", "exact_read_rate", "duplicates_per_pass", "phantoms_per_hour",
-    "latency_p50_s", "latency_p95_s", "latency_p99_s", "clock_offset_s", "clock_spread_s",
-)
-"""Figures the section also gives for the bench as a whole (the worst camera and route): what a
-rubric's ``roadside.<figure>`` requirement judges."""
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 ATTESTED_FACTS = ("on_device_image_retention", "on_device_encryption")
 

@@ -449,7 +449,7 @@ def _roadside_cell(figure: Any) -> dict[str, Any]:
 def roadside_rows(bids: list[Bid]) -> list[dict[str, Any]]:
     """The camera bench's figures for the bench as a whole (its worst camera and route); none when no
     bid was benched."""
-    from harness.bench.report import ROUTE_COLUMNS
+    from harness.metrics.roadside import ROUTE_COLUMNS
 
     sections = [b.card.results.roadside or {} for b in bids]
     if not any(sections):

@@ -8,7 +8,7 @@ one call summary, ``accuracy.errors.<availability|error_rate>``):
 - ``load.<scenario>.<field>``, ``load.<scenario>.latency_ms.<stat>``, ``load.<scenario>.errors.<kind>``:
   a load scenario's figures (numbers), and ``load.<scenario>.bound_met`` (true/false);
 - ``roadside.<figure>``: the camera bench's figures for the bench as a whole, its worst camera and
-  route (numbers; figures from :data:`harness.bench.section.SUMMARY_FIGURES`).
+  route (numbers; figures from :data:`harness.metrics.roadside.SUMMARY_FIGURES`).
 
 The rubric resolves paths here only; this module is the one that knows where those vocabularies live.
 """
@@ -82,7 +82,7 @@ def check_metric_path(path: str) -> None:
 
 
 def _check_roadside_path(path: str) -> None:
-    from harness.bench.section import SUMMARY_FIGURES
+    from harness.metrics.roadside import SUMMARY_FIGURES
 
     if path.removeprefix(ROADSIDE_PREFIX) not in SUMMARY_FIGURES:
         raise UnknownMetricPath(

@@ -348,7 +348,7 @@ _CONFORMANCE_SHOWN = 50
 
 
 def _roadside(card: Scorecard) -> str | None:
-    from harness.bench.report import roadside_markdown
+    from harness.report.roadside import roadside_markdown
 
     return roadside_markdown(card.results.roadside)
 

@@ -1,5 +1,5 @@
-"""The "At the roadside" section of a scorecard, rendered (Markdown; the HTML report renders the same
-rows). Input is ``results.roadside`` (:func:`harness.bench.section.roadside_section`): figures and
+"""The "At the roadside" section of a scorecard in Markdown (the HTML report renders the same rows).
+Input is ``results.roadside`` (:func:`harness.bench.section.roadside_section`): figures and
 counts only, so nothing here can carry plate text; every string is still escaped.
 """
 
@@ -8,18 +8,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from harness.metrics.roadside import ROUTE_COLUMNS
+from harness.report.markdown import escape, table
+from harness.report.numbers import interval, number
+
 ROADSIDE_HEADING = "## At the roadside"
-ROUTE_COLUMNS = (
-    ("capture_rate", "Capture rate"),
-    ("exact_read_rate", "Exact read per pass"),
-    ("duplicates_per_pass", "Duplicates per pass"),
-    ("phantoms_per_hour", "Phantoms per hour"),
-    ("latency_p50_s", "Latency p50 (s)"),
-    ("latency_p95_s", "Latency p95 (s)"),
-    ("latency_p99_s", "Latency p99 (s)"),
-    ("clock_offset_s", "Clock offset (s)"),
-    ("clock_spread_s", "Clock spread, IQR (s)"),
-)
 
 
 def route_rows(section: Mapping[str, Any]) -> list[tuple[str, list[tuple[str, Mapping[str, Any] | None]]]]:
@@ -33,9 +26,6 @@ def route_rows(section: Mapping[str, Any]) -> list[tuple[str, list[tuple[str, Ma
 
 def roadside_markdown(roadside: Mapping[str, Any] | None) -> str | None:
     """The section in Markdown, or ``None`` when no bench was run."""
-    from harness.report.markdown import escape, table
-    from harness.report.numbers import interval, number
-
     def estimate(est: Mapping[str, Any] | None) -> tuple[str, str, str]:
         if not est:
             return "n/a", "", ""
