@@ -154,6 +154,9 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
               metavar="N", resume=Resume(lambda o: o["limit"])),
     RunOption("resume", ("--resume",), "continue an interrupted run; journaled samples are not sent again",
               "str | None", metavar="RUN_ID"),
+    RunOption("retry_failed", ("--retry-failed",), "with --resume: send the samples whose call failed again "
+              "(every attempt stays in the journal; the last one counts)", "bool", action="store_true",
+              default=False),
     RunOption("scorecard_dir", ("--scorecard-dir",), "where runs are written. Default: %(default)s", "Path",
               type=Path, default=DEFAULT_SCORECARD_DIR, metavar="DIR", convert=_in_folder),
     RunOption("concurrency", ("--concurrency",),

@@ -33,6 +33,7 @@ from harness.run_options import RunRequest, check_request, check_resume
 from harness.runner import RunError
 from harness.runner.executors import RunAborted, Strategy, choose_strategy
 from harness.runner.executors import execute as execute_calls
+from harness.runner.health import HealthGate, HealthGateTripped, diagnose
 from harness.runner.journal import (
     JOURNAL_FILE,
     Journal,
@@ -85,6 +86,8 @@ class PreparedRun:
     """How the privacy controls are checked after the calls; ``None``: they are not."""
     load: LoadPlan | None = None
     """The load scenarios run after the calls; ``None``: none."""
+    retry_failed: bool = False
+    """On resume: send the samples whose last call failed again."""
 
     @property
     def journal_path(self) -> Path:
@@ -92,11 +95,15 @@ class PreparedRun:
 
     @property
     def todo(self) -> list[Sample]:
-        """Samples without a final journaled call (none yet, or a retry still due when the run stopped)."""
+        """Samples without a final journaled call (none yet, or a retry still due when the run stopped),
+        and, with :attr:`retry_failed`, those whose last call failed."""
         if self.previous is None:
             return list(self.samples)
         done, extras = self.previous.outcomes, self.previous.extras
-        return [s for s in self.samples if s.id not in done or extras.get(s.id, {}).get("retried")]
+        return [
+            s for s in self.samples
+            if s.id not in done or extras.get(s.id, {}).get("retried") or (self.retry_failed and not done[s.id].ok)
+        ]
 
 
 @dataclass
@@ -142,6 +149,8 @@ def default_corpus() -> Path:
 def prepare(request: RunRequest) -> PreparedRun:
     """Validate everything and build the adapter; no image is sent. Raises :class:`RunError`."""
     check_request(request)  # requests built in code; the command lines parsed theirs already
+    if request.retry_failed and not request.resume:
+        raise RunError("--retry-failed goes with --resume RUN_ID: it sends a stopped run's failed samples again")
     vendor = resolve_vendor(request.vendor, request.vendors_file)
     class_path = vendor.class_path
     adapter = vendor.create()  # ConfigurationError: missing credential, bad option...
@@ -399,6 +408,7 @@ def _prepare_resume(request: RunRequest, vendor: VendorSpec, class_path: str, ad
         warnings=list(previous.warnings),
         privacy=_resumed_privacy(request, vendor, adapter, header),
         load=_plan_from_json(load, strategy),
+        retry_failed=request.retry_failed,
     )
 
 
@@ -422,6 +432,7 @@ def execute(prepared: PreparedRun, *, progress_stream: IO[str] | None = None) ->
         raise RunError(f"{exc}; nothing was sent") from None
     label = f"{prepared.vendor.name} on {prepared.corpus.name}"
     pool = CallPool(prepared.vendor.factory(), prepared.adapter, prepared.strategy.concurrency)
+    gate = HealthGate()
     try:
         with run_progress(len(prepared.samples), len(prepared.samples) - len(todo), label, progress_stream) as bar:
 
@@ -430,8 +441,14 @@ def execute(prepared: PreparedRun, *, progress_stream: IO[str] | None = None) ->
                 outcomes[outcome.sample_id] = outcome
                 if not extra.get("retried"):
                     bar.advance(outcome.ok)
+                    gate.observe(outcome)
 
-            execute_calls(prepared.strategy, pool, todo, record)
+            stats = execute_calls(prepared.strategy, pool, todo, record)
+        if stats.reused_resent:
+            journal.append({"type": "connections", "reused_resent": stats.reused_resent})
+        problem = diagnose(outcomes.values())
+        if problem is not None:  # no load scenario, privacy pass or scorecard on a red gate
+            raise HealthGateTripped(problem)
         found = adapter_conformance(prepared.adapter)
         if found is not None:
             journal.append({"type": "conformance", "failures": found})
@@ -449,6 +466,11 @@ def execute(prepared: PreparedRun, *, progress_stream: IO[str] | None = None) ->
             journal.append(privacy)
         ended_at = utc_now()
         journal.append({"type": "end", "at": ended_at})
+    except HealthGateTripped as exc:
+        raise RunError(
+            f"run stopped: {exc}. No scorecard was written; the journal keeps every call. After the fix, "
+            f"send the failed samples again with --resume {prepared.header['run_id']} --retry-failed"
+        ) from None
     except RunAborted as exc:
         raise RunError(f"{exc}; the journal keeps every finished call: {resume_hint}") from None
     except JournalWriteError as exc:
