@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from fault_vendor import Faults, FaultVendor
 
 from harness.cli.main import main
 from harness.corpus.model import Corpus
@@ -20,7 +21,6 @@ from harness.corpus.validate import load_corpus
 from harness.load.stub_server import closed_port
 from harness.runner.journal import read_journal
 from harness.runner.run import SCORECARD_JSON, RunError, RunRequest, RunResult, run
-from fault_vendor import Faults, FaultVendor
 
 N = 12
 
@@ -93,9 +93,9 @@ def test_an_image_removed_mid_run_stops_it_without_charging_the_vendor(
     corpus = load_corpus(tmp_path / "corpus")
     victim = corpus.samples[N - 1].path
     kept = victim.read_bytes()
-    with FaultVendor(Faults(hooks={4: victim.unlink})) as vendor:
-        with pytest.raises(RunError, match=r"cannot read the image.*the journal keeps every finished call"):
-            run(request(tmp_path, corpus, vendor.url))
+    with (FaultVendor(Faults(hooks={4: victim.unlink})) as vendor,
+          pytest.raises(RunError, match=r"cannot read the image.*the journal keeps every finished call")):
+        run(request(tmp_path, corpus, vendor.url))
     (run_dir,) = (tmp_path / "sc" / "faulty").iterdir()
     journaled = read_journal(run_dir / "journal.jsonl").outcomes
     assert journaled and all(o.ok for o in journaled.values())  # nothing charged to the vendor
