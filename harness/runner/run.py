@@ -23,7 +23,7 @@ from typing import IO, Any
 
 from harness import __version__
 from harness.calls.pool import CallPool, PoolStartError
-from harness.calls.single import utc_now
+from harness.calls.single import HarnessFault, utc_now
 from harness.corpus.model import Corpus, CorpusError, Sample
 from harness.load.plan import LoadPlan
 from harness.metrics.spec import DEFAULT_IOU_THRESHOLD
@@ -512,6 +512,8 @@ def _run_load(prepared: PreparedRun, pool: CallPool, progress_stream: IO[str] | 
         entries = run_load_pass(plan, pool, prepared.samples)
     except (BrokenExecutor, PoolStartError):
         raise RunAborted(f"the worker processes could not build the adapter {prepared.class_path} for the load scenarios") from None
+    except HarnessFault as exc:
+        raise RunAborted(f"the harness failed in the load scenarios, not the vendor: {exc}") from None
     interval = prepared.adapter.client_rate_limit()
     for item in entries:
         if interval and item["scenario"] == "server" and item["target_qps"] and item["target_qps"] * interval > 1:
