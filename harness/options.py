@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 
 def positive_int(text: str) -> int:
@@ -45,3 +46,13 @@ def _whole(text: str) -> int:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+
+
+def privacy_budget(text: str) -> Any:
+    """``--privacy-budget``: ``300`` (actions), ``60s`` (seconds) or ``300,60s``; ``0`` turns exploration off."""
+    from harness.privacy.budget import Budget
+
+    try:
+        return Budget.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--privacy-budget: ")) from None

@@ -117,6 +117,8 @@ class RequirementItem(pytest.Item):
     def runtest(self) -> None:
         if self.verdict is None:
             raise RequirementNotMet(f"{self.name} {self.title}: no verdict (the run did not finish)")
+        if not self.verdict.get("applicable", True):
+            pytest.skip(f"{self.name} {self.title}: {self.verdict['reason']}")
         if not self.verdict["passed"]:
             v = self.verdict
             kind = "mandatory" if v["mandatory"] else f"weight {v['weight']:g}"

@@ -51,6 +51,12 @@ corpus does not have, or privacy controls that were not run) is *not met*, and s
 never equals PASS: a signed statement is not a demonstration. The weighted score is the sum of the
 weights of met weighted requirements divided by the sum of all weights; mandatory requirements
 carry no weight but decide eligibility.
+
+Roadside figures of the camera bench (docs/bench.md) are judged through ``roadside.<figure>``
+(``roadside.capture_rate``, ``roadside.latency_p95_s``...): the worst of the bench's cameras and
+routes. When no bench was run they are *not applicable*: the verdict says so and the requirement
+counts neither for the weighted score nor for eligibility (a vendor bidding an image API is not
+charged for the camera bench).
 """
 
 from __future__ import annotations
@@ -69,6 +75,7 @@ from harness.metrics.paths import (
     check_metric_path,
     is_load_path,
     is_privacy_path,
+    is_roadside_path,
     result_codes,
     value_kind,
 )
@@ -285,7 +292,10 @@ def judge(rubric: Rubric, results: Mapping[str, Any]) -> tuple[list[dict[str, An
     for req in rubric.requirements:
         value = lookup(results, req.metric)
         observed: bool | float | str | None = None
-        if value is _MISSING and is_privacy_path(req.metric) and not results.get("privacy"):
+        applicable = True
+        if is_roadside_path(req.metric) and not results.get("roadside"):
+            applicable, passed, reason = False, False, "not applicable: no camera bench was run"
+        elif value is _MISSING and is_privacy_path(req.metric) and not results.get("privacy"):
             passed, reason = False, "not met: not demonstrated (the privacy controls were not run in this run)"
         elif value is _MISSING and is_load_path(req.metric):
             scenario = req.metric.split(".")[1]
@@ -310,11 +320,12 @@ def judge(rubric: Rubric, results: Mapping[str, Any]) -> tuple[list[dict[str, An
                 "observed": observed,
                 "passed": passed,
                 "reason": reason,
+                "applicable": applicable,
             }
         )
-    total = sum(r.weight for r in rubric.requirements)
+    total = sum(v["weight"] for v in verdicts if v["applicable"])
     points = sum(v["weight"] for v in verdicts if v["passed"] and not v["mandatory"])
-    mandatory_passed = all(v["passed"] for v in verdicts if v["mandatory"])
+    mandatory_passed = all(v["passed"] for v in verdicts if v["mandatory"] and v["applicable"])
     score = {
         "weighted": points / total if total else None,
         "points": points,

@@ -26,7 +26,7 @@ from typing import Any
 
 from harness.load import SCENARIOS
 from harness.metrics.spec import DEFAULT_IOU_THRESHOLD, DEFAULT_TOP_N
-from harness.options import fraction, non_negative_int, positive_float, positive_int
+from harness.options import fraction, non_negative_int, positive_float, positive_int, privacy_budget
 from harness.runner import DEFAULT_SCORECARD_DIR, MIN_FREE_BYTES, RunError
 from harness.vendors_config import default_vendors_file
 
@@ -35,6 +35,7 @@ GROUPS: dict[str, str] = {
     "network": "network vendors (recorded in the scorecard)",
     "load": "load scenarios (after the accuracy pass; defaults from the rubric's [load] table)",
     "privacy": "privacy controls (checked after the accuracy pass)",
+    "bench": "camera bench (after the privacy controls; docs/bench.md)",
 }
 """Argparse group titles by key (``""``: the command's own arguments)."""
 
@@ -119,6 +120,10 @@ def _tuple(value: Sequence[str] | None, _cwd: Path | None) -> tuple[str, ...]:
 
 def _in_folder(value: Path, cwd: Path | None) -> Path:
     return value if cwd is None else cwd / value
+
+
+def _in_folder_optional(value: Path | None, cwd: Path | None) -> Path | None:
+    return value if value is None or cwd is None else cwd / value
 
 
 def _vendors_file(value: Path | None, cwd: Path | None) -> Path | None:
@@ -211,6 +216,18 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
     RunOption("reference_flaws", ("--reference-flaw",),
               "start the reference vendor's server with this deliberate flaw (repeatable; for demonstrations)",
               "tuple[str, ...]", action="append", metavar="NAME", group="privacy", convert=_tuple),
+    RunOption("privacy_budget", ("--privacy-budget",),
+              "the exploration after the fixed controls (random action sequences judged by the policy model): "
+              "N actions, Ss seconds or both (300,60s), whichever ends first; 0 turns it off. Default: 300,60s",
+              "Budget | None", type=privacy_budget, metavar="BUDGET", group="privacy"),
+    RunOption("privacy_seed", ("--privacy-seed",),
+              "seed of the privacy traffic and exploration (recorded in the scorecard; give it again to reproduce). "
+              "Default: a fresh one", "int | None", type=non_negative_int, metavar="N", group="privacy"),
+    RunOption("bench", ("--bench",),
+              "camera bench: a plan (run on the simulated bench in the run's folder: virtual camera, simulated "
+              "edge device, collector) or the folder of a bench run with real cameras (scored); adds 'At the "
+              "roadside' to the scorecard", "Path | None", type=Path, metavar="PLAN|DIR", group="bench",
+              convert=_in_folder_optional, resume=Resume(lambda o: o.get("bench"), lambda v: None if v is None else str(v))),
 )
 """Every run option. The privacy options are compared on resume as one plan (``runner.run``), not row by row."""
 

@@ -155,7 +155,7 @@ class EvalApiAdapter(HttpAdapter):
                    **{f"capability.{k}": str(v).lower() for k, v in caps.items()}},
         )
 
-    def sandbox_client(self, canary_prefix: str) -> Any:
+    def sandbox_client(self) -> Any:
         """A :class:`harness.privacy.sandbox.SandboxClient` acting with the sandbox admin token.
 
         Raises :class:`ConfigurationError` when no ``token_env`` is configured (the privacy suite
@@ -165,7 +165,7 @@ class EvalApiAdapter(HttpAdapter):
         if not self.token_env:
             raise ConfigurationError(NO_SANDBOX_TOKEN)
         token = credential(self._env, self.token_env, self.name)
-        return SandboxClient(self.base_url, token, canary_prefix=canary_prefix, validator=self.validator,
+        return SandboxClient(self.base_url, token, validator=self.validator,
                              timeout=self.timeout)
 
 

@@ -10,6 +10,7 @@ KIND_LABELS = {
     "instate": "in-state, no agreement",
     "out_of_state": "out-of-state",
     "federal": "federal",
+    "vendor_support": "vendor support",
     "unknown": "unknown kind",
 }
 MAX_LISTED = 25

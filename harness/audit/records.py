@@ -20,7 +20,7 @@ from typing import Any
 
 from harness.errors import UserError
 
-AGENCY_KINDS: tuple[str, ...] = ("home", "partner", "instate", "out_of_state", "federal")
+AGENCY_KINDS: tuple[str, ...] = ("home", "partner", "instate", "out_of_state", "federal", "vendor_support")
 """Agency kinds of the RFP evaluation API (``home`` = the contracting agency)."""
 
 COLUMN_ALIASES: dict[str, str] = {

@@ -16,6 +16,7 @@ from harness import __version__
 from harness.cli import (
     adapter_cmd,
     audit_cmd,
+    bench_cmd,
     corpus_cmd,
     load_cmd,
     run_cmd,
@@ -36,6 +37,7 @@ COMMANDS: tuple[tuple[str, Register], ...] = (
     ("load", load_cmd.register),
     ("adapter", adapter_cmd.register),
     ("verify, rescore, compare, report, keygen, sign", scorecard_cmd.register),
+    ("bench", bench_cmd.register),
 )
 """(the commands it adds, its ``register``), in the order ``platebench --help`` lists them."""
 

@@ -19,7 +19,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from harness.compare.inputs import Bid
-from harness.compare.rows import AREAS
+from harness.compare.rows import AREAS, OPTIONAL_AREAS
 from harness.report.html import cell_text, ci_text, fmt, redacted_plots, render_comparison_html, write_plots
 from harness.scorecard.markdown import escape, table
 
@@ -320,6 +320,8 @@ def write_xlsx(cmp: Mapping[str, Any], path: Path) -> Path:
         for col, (value, f) in enumerate(zip(values, formats, strict=True), start=1):
             _put(sig, r, col, value, f)
     for area in AREAS:
+        if area in OPTIONAL_AREAS and not cmp["rows"].get(area):
+            continue  # no bid was benched: no empty "Roadside" sheet
         _area_sheet(wb, cmp, area, labels)
     wb.save(path)
     return path

@@ -20,7 +20,9 @@ from harness.metrics.spec import METRICS
 from harness.redact import redact_text
 from harness.rubric import format_threshold
 
-AREAS = ("requirements", "accuracy", "latency", "load", "privacy")
+AREAS = ("requirements", "accuracy", "latency", "load", "privacy", "roadside")
+OPTIONAL_AREAS = ("roadside",)
+"""Areas left out of the spreadsheets when no compared scorecard has them."""
 
 PLAIN: dict[str, str] = {
     "exact_read_plate": "Share of plates whose number was read exactly right.",
@@ -102,6 +104,12 @@ def _row(
     }
 
 
+def _verdict_text(req: Mapping[str, Any]) -> str:
+    if not req.get("applicable", True):
+        return "N/A"
+    return "PASS" if req["passed"] else "FAIL"
+
+
 def requirement_rows(bids: list[Bid], plates: tuple[str, ...]) -> list[dict[str, Any]]:
     """Every rubric line (from the first scorecard's rubric), mandatory gates first."""
     order: list[dict[str, Any]] = []
@@ -120,7 +128,7 @@ def requirement_rows(bids: list[Bid], plates: tuple[str, ...]) -> list[dict[str,
             cells.append(
                 _cell()
                 if mine is None
-                else _cell(mine["observed"], passed=mine["passed"], text="PASS" if mine["passed"] else "FAIL")
+                else _cell(mine["observed"], passed=mine["passed"], text=_verdict_text(mine))
             )
         rule = f"{req['metric']} {req['comparator']} {format_threshold(req['threshold'])}"
         kind = "gate" if req["mandatory"] else "weighted"
@@ -358,6 +366,33 @@ def privacy_rows(bids: list[Bid], plates: tuple[str, ...]) -> list[dict[str, Any
     return rows
 
 
+def roadside_rows(bids: list[Bid]) -> list[dict[str, Any]]:
+    """The camera bench's figures for the bench as a whole (its worst camera and route); none when no
+    bid was benched."""
+    from harness.bench.report import ROUTE_COLUMNS
+
+    if not any(b.results.get("roadside") for b in bids):
+        return []
+    explain = {
+        "capture_rate": "Share of the vehicles shown to the camera that it reported at all.",
+        "exact_read_rate": "Share of the vehicles shown whose plate the camera reported exactly right.",
+        "duplicates_per_pass": "Extra reports of the same vehicle, per vehicle (lower is better).",
+        "phantoms_per_hour": "Reports of plates nobody showed, per hour (lower is better).",
+        "latency_p50_s": "Half of the reports arrived within this many seconds of the plate passing.",
+        "latency_p95_s": "95% of the reports arrived within this many seconds of the plate passing.",
+        "latency_p99_s": "99% of the reports arrived within this many seconds of the plate passing.",
+        "clock_offset_s": "How far the camera's clock is from the true time (seconds; 0 is best).",
+        "clock_spread_s": "How much that offset varies between reports (seconds, lower is better).",
+    }
+    rows = []
+    for key, title in ROUTE_COLUMNS:
+        cells = [_estimate_cell((b.results.get("roadside") or {}).get(key)) for b in bids]
+        first = next(((b.results.get("roadside") or {}).get(key) for b in bids if (b.results.get("roadside") or {}).get(key)), None)
+        rows.append(_row("roadside", key, f"{title}, worst camera", explain[key], (first or {}).get("unit", ""), cells,
+                         higher_is_better=(first or {}).get("higher_is_better")))
+    return rows
+
+
 def all_rows(bids: list[Bid], plates: tuple[str, ...] = ()) -> dict[str, list[dict[str, Any]]]:
     """Rows by area; ``requirements`` starts with the gates, then weighted lines, then the verdict."""
     return {
@@ -366,4 +401,5 @@ def all_rows(bids: list[Bid], plates: tuple[str, ...] = ()) -> dict[str, list[di
         "latency": latency_rows(bids),
         "load": load_rows(bids, plates),
         "privacy": privacy_rows(bids, plates),
+        "roadside": roadside_rows(bids),
     }

@@ -1,12 +1,14 @@
 """Every path a rubric requirement may name in a scorecard's ``results``, and what kind of value it holds.
 
-Three families besides the metric paths of :func:`harness.metrics.spec.resolve_path`:
+Four families besides the metric paths of :func:`harness.metrics.spec.resolve_path`:
 
 - ``errors.<availability|calls|ok>``: the scorecard's own call summary (numbers);
 - ``privacy.controls.<control id>.result``: a privacy control's result code (``PASS``...), control ids
   from the privacy suite's registry;
 - ``load.<scenario>.<field>``, ``load.<scenario>.latency_ms.<stat>``, ``load.<scenario>.errors.<kind>``:
-  a load scenario's figures (numbers), and ``load.<scenario>.bound_met`` (true/false).
+  a load scenario's figures (numbers), and ``load.<scenario>.bound_met`` (true/false);
+- ``roadside.<figure>``: the camera bench's figures for the bench as a whole, its worst camera and
+  route (numbers; figures from :data:`harness.bench.section.SUMMARY_FIGURES`).
 
 The rubric resolves paths here only; this module is the one that knows where those vocabularies live.
 """
@@ -31,6 +33,8 @@ LOAD_FIELDS = ("achieved_qps", "target_qps", "n", "duration_s", "timeouts", "ava
 """Plain fields of a ``results.load`` entry a requirement can name (plus ``latency_ms.<stat>``, ``errors.<kind>``)."""
 LOAD_LATENCY_STATS = ("p50", "p90", "p95", "p99", "min", "mean", "max")
 
+ROADSIDE_PREFIX = "roadside."
+
 
 def is_privacy_path(path: str) -> bool:
     """True for ``privacy.*`` paths (judged by result code, not by number)."""
@@ -40,6 +44,11 @@ def is_privacy_path(path: str) -> bool:
 def is_load_path(path: str) -> bool:
     """True for ``load.<scenario>.<field>`` paths."""
     return path.startswith(LOAD_PREFIX)
+
+
+def is_roadside_path(path: str) -> bool:
+    """True for ``roadside.<figure>`` paths (camera bench figures)."""
+    return path.startswith(ROADSIDE_PREFIX)
 
 
 def privacy_control(path: str) -> str:
@@ -71,8 +80,20 @@ def check_metric_path(path: str) -> None:
         _check_privacy_path(path)
     elif is_load_path(path):
         _check_load_path(path)
+    elif is_roadside_path(path):
+        _check_roadside_path(path)
     else:
         resolve_path(path)
+
+
+def _check_roadside_path(path: str) -> None:
+    from harness.bench.section import SUMMARY_FIGURES
+
+    if path.removeprefix(ROADSIDE_PREFIX) not in SUMMARY_FIGURES:
+        raise UnknownMetricPath(
+            f"unknown roadside path {path!r}; roadside paths are roadside.<figure> with figure one of "
+            f"{', '.join(SUMMARY_FIGURES)}"
+        )
 
 
 def _check_privacy_path(path: str) -> None:

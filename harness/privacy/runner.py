@@ -2,8 +2,8 @@
 
 ::
 
-    client = SandboxClient(base_url, admin_token, canary_prefix=canary_prefix(nonce))
-    report = run_privacy_suite(client, attestations=load_attestations(path), nonce=nonce)
+    client = SandboxClient(base_url, admin_token)
+    report = run_privacy_suite(client, attestations=load_attestations(path), seed=seed)
     bundle_sha = report.write_evidence(run_dir / "evidence")
     add_privacy_to_scorecard(card_dict, report)
 
@@ -25,8 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from harness import __version__
+from harness.policy import Policy, default_policy
 from harness.privacy.attestations import Attestation
-from harness.privacy.context import ControlContext, NotOffered, SetupFailed, canary_prefix, new_nonce
+from harness.privacy.context import ControlContext, NotOffered, SetupFailed, new_seed
 from harness.privacy.controls import (
     ATTESTED,
     CONTROLS,
@@ -36,11 +37,12 @@ from harness.privacy.controls import (
     PASS,
     Control,
 )
-from harness.privacy.sandbox import SandboxClient, SandboxUnavailable
+from harness.privacy.explorer import Budget, Explorer, exploration_evidence, merge_exploration
+from harness.privacy.sandbox import Actor, SandboxClient, SandboxUnavailable
+from harness.privacy.traffic import Traffic
 
 CONFORMANCE_ID = "API-CONF-01"
 CONFORMANCE_TITLE = "Every sandbox response conforms to the published RFP evaluation API"
-PREFERRED_OFFENSE = "motor_vehicle_theft"
 
 
 def control_registry() -> dict[str, str]:
@@ -72,13 +74,16 @@ class ControlReport:
 class PrivacyReport:
     """The suite's outcome: every control's result, and evidence not yet written to disk."""
 
-    nonce: str
+    seed: int | None
+    """The seed the run's traffic was drawn from (``None``: nothing was sent)."""
     started_at: str
     ended_at: str
     controls: list[ControlReport]
     suite: dict[str, Any] = field(default_factory=dict)
     secrets: tuple[str, ...] = field(default=(), repr=False)
     evidence_bundle_sha256: str | None = None
+    exploration: dict[str, Any] | None = None
+    """The explorer's summary and findings (``exploration.json`` in the bundle), when it ran."""
 
     def by_id(self) -> dict[str, ControlReport]:
         return {c.id: c for c in self.controls}
@@ -89,6 +94,8 @@ class PrivacyReport:
         lines = []
         files = [(f"{c.id}.json", c.evidence, c) for c in self.controls]
         files.append(("suite.json", self.suite, None))
+        if self.exploration is not None:
+            files.append(("exploration.json", self.exploration, None))
         for name, doc, owner in files:
             data = self._scrub(json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n").encode()
             _atomic_write(directory / name, data)
@@ -109,7 +116,8 @@ class PrivacyReport:
     def scorecard_section(self) -> dict[str, Any]:
         """``results.privacy`` of the scorecard (``harness.scorecard.model.PrivacyResults``)."""
         return {"controls": [c.scorecard_entry() for c in self.controls],
-                "evidence_bundle_sha256": self.evidence_bundle_sha256}
+                "evidence_bundle_sha256": self.evidence_bundle_sha256, "seed": self.seed,
+                "exploration": self.exploration["summary"] if self.exploration else None}
 
     def summary(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -136,19 +144,27 @@ def add_privacy_to_scorecard(card: dict[str, Any], report: PrivacyReport) -> dic
     return card
 
 
-def _context(client: SandboxClient, nonce: str) -> ControlContext:
+def suite_context(client: SandboxClient, seed: int, policy: Policy | None = None) -> ControlContext:
+    """Who the admin token is (it must be the home agency's admin), the city's offense list, and the
+    run's traffic drawn from ``seed``."""
     me = client.me(client.admin)
     agency = me.get("agency") if me.ok else None
-    if not isinstance(agency, dict) or not agency.get("id"):
+    actor = me.get("actor") if me.ok else None
+    if not isinstance(agency, dict) or not agency.get("id") or not isinstance(actor, dict):
         raise SetupFailed(f"GET /v1/me with the sandbox admin token answered {me.describe()}")
     if agency.get("kind") != "home":
         raise SetupFailed("the sandbox admin token does not belong to the home agency")
     offenses = client.offense_types(client.admin)
-    codes = [o.get("code") for o in offenses.get("offense_types", []) if isinstance(o, dict)] if offenses.ok else []
+    codes = [str(o.get("code")) for o in offenses.get("offense_types", []) if isinstance(o, dict) and o.get("code")] \
+        if offenses.ok else []
     if not codes:
         raise SetupFailed(f"GET /v1/offense-types answered {offenses.describe()} with no offense types")
-    offense = PREFERRED_OFFENSE if PREFERRED_OFFENSE in codes else str(codes[0])
-    return ControlContext(client, nonce, str(agency["id"]), str(agency.get("state", "")), offense)
+    client.admin = Actor(client.admin.label, str(actor.get("id", "")), str(agency["id"]), "admin", client.admin.token,
+                         str(actor.get("name", "")))
+    state = str(agency.get("state", ""))
+    traffic = Traffic(seed, state, codes, prohibited_categories=(policy or default_policy()).prohibited_categories)
+    traffic.ledger = client.redactor.ledger
+    return ControlContext(client, traffic, str(agency["id"]), state, codes)
 
 
 def _run_one(control: Control, ctx: ControlContext | None, setup_error: str | None,
@@ -167,7 +183,7 @@ def _run_one(control: Control, ctx: ControlContext | None, setup_error: str | No
         result, message = INCONCLUSIVE, f"sandbox unreachable: {exc}"
     except Exception as exc:  # noqa: BLE001 - a harness bug must not end the suite; it is recorded
         result, message = INCONCLUSIVE, f"harness error while testing: {type(exc).__name__}: {exc}"
-    errors = [e for e in client.transcript[mark:] if e.status is not None and e.status >= 500]
+    errors = [e for e in client.transcript[mark:] if e.status is not None and e.status >= 500 and e.status != 501]
     if errors and result != FAIL:
         first = errors[0]
         result = INCONCLUSIVE
@@ -206,27 +222,28 @@ def untested_report(reason: str, attestations: dict[str, Attestation] | None = N
         else:
             result, message = INCONCLUSIVE, reason + (_NOT_ATTESTABLE if attestation is not None else "")
         reports.append(ControlReport(control_id, title, result, message, {}))
-    return PrivacyReport("", now, now, reports, {"results": {r.id: r.result for r in reports}})
+    return PrivacyReport(None, now, now, reports, {"results": {r.id: r.result for r in reports}})
 
 
 def run_privacy_suite(
     client: SandboxClient,
     attestations: dict[str, Attestation] | None = None,
     *,
-    nonce: str | None = None,
+    seed: int | None = None,
     controls: Sequence[Control] | None = None,
+    budget: Budget | None = None,
+    policy: Policy | None = None,
 ) -> PrivacyReport:
-    """Run every control (or ``controls``) in order against ``client``'s sandbox; never raises on
-    vendor behaviour. ``nonce`` must match the client's canary prefix (a fresh one by default)."""
-    nonce = nonce or client.redactor.canary_prefix.removeprefix("QX") or new_nonce()
-    if client.redactor.canary_prefix != canary_prefix(nonce):
-        raise ValueError("nonce does not match the client's canary prefix")
+    """Run every control (or ``controls``) in order against ``client``'s sandbox, then explore within
+    ``budget`` (none: no exploration); never raises on vendor behaviour. The traffic and the exploration
+    are drawn from ``seed`` (a fresh one by default, recorded); ``policy`` is the city's (Denver's by default)."""
+    seed = new_seed() if seed is None else seed
     attestations = attestations or {}
     started = _now()
     ctx: ControlContext | None = None
     setup_error = None
     try:
-        ctx = _context(client, nonce)
+        ctx = suite_context(client, seed, policy)
     except (SetupFailed, SandboxUnavailable) as exc:
         setup_error = str(exc)
     info = client.info() if setup_error is None else None
@@ -240,12 +257,19 @@ def run_privacy_suite(
                         "actors": control.actors, "attestable": control.attestable},
             "result": result, "message": message,
             "started_at": control_started, "ended_at": _now(),
-            "canary_prefix": canary_prefix(nonce),
+            "seed": seed,
             "observations": observations,
             "attestation": attested,
             "exchanges": client.exchanges_since(mark),
         }
         reports.append(ControlReport(control.id, control.title, result, message, evidence))
+    exploration = None
+    if budget is not None and setup_error is None and budget.actions > 0 and budget.seconds > 0:
+        explored = Explorer(client.base_url, client.admin.token, seed=seed, budget=budget,
+                            http=client.http, validator=client.validator, policy=policy).run()
+        client.conformance_failures.extend(explored.conformance)
+        merge_exploration(reports, explored)
+        exploration = exploration_evidence(explored)
     response_failures = [f for f in client.conformance_failures if f.direction == "response"]
     request_failures = [f for f in client.conformance_failures if f.direction == "request"]
     if setup_error is None:
@@ -264,7 +288,9 @@ def run_privacy_suite(
     }))
     suite = {
         "harness": {"platebench_version": __version__},
-        "nonce": nonce, "canary_prefix": canary_prefix(nonce),
+        "seed": seed,
+        "phrasing_library": ctx.traffic.library.version if ctx else None,
+        "planted": {"plates": len(client.redactor.ledger.plates), "patterns": len(client.redactor.ledger.patterns)},
         "vendor_info": info.body if info is not None and info.ok else None,
         "home_agency_id": ctx.home_agency_id if ctx else None,
         "started_at": started, "ended_at": _now(),
@@ -272,4 +298,4 @@ def run_privacy_suite(
         "harness_request_failures": [f.as_dict() for f in request_failures],
         "results": {r.id: r.result for r in reports},
     }
-    return PrivacyReport(nonce, started, _now(), reports, suite, tuple(client.redactor._secrets))
+    return PrivacyReport(seed, started, _now(), reports, suite, client.redactor.secrets, exploration=exploration)

@@ -4,8 +4,8 @@ Every exchange is validated against the published spec (responses that break it 
 :class:`~harness.api.openapi_bridge.ConformanceFailure` values) and appended to
 :attr:`SandboxClient.transcript` with secrets removed: the ``Authorization`` header becomes
 ``Bearer <actor label>``, token-like JSON members become ``<redacted>``, and every token the
-client knows is scrubbed from every string, in case a server echoes one back. Plate values that are
-not this run's canaries are replaced too, so evidence never carries a real plate.
+client knows is scrubbed from every string, in case a server echoes one back. Plate values become
+the harness's labels for the plates it planted, or ``<other plate>``: evidence never carries a plate.
 
 The client never raises on an HTTP status: each call returns an :class:`ApiResult` and the
 controls judge it. Transport failures raise :class:`SandboxUnavailable`.
@@ -24,9 +24,10 @@ from typing import Any
 import httpx
 
 from harness.api.openapi_bridge import ConformanceFailure, SpecValidator
+from harness.privacy.traffic import Ledger
 from harness.redact import REDACTED, SECRET_NAME
 
-NON_CANARY_PLATE = "<non-canary plate>"
+OTHER_PLATE = "<other plate>"
 
 
 class SandboxUnavailable(Exception):
@@ -43,6 +44,8 @@ class Actor:
     agency_id: str
     role: str
     token: str = field(repr=False)
+    name: str = ""
+    """The name the harness gave the actor in the sandbox (drawn, like a roster's)."""
 
 
 @dataclass(frozen=True)
@@ -75,15 +78,25 @@ class ApiResult:
 
 
 class Redactor:
-    """Removes tokens and non-canary plates from anything headed for evidence."""
+    """Removes tokens and plate text from anything headed for evidence.
 
-    def __init__(self, canary_prefix: str) -> None:
-        self.canary_prefix = canary_prefix
+    Plates the harness planted (its :class:`~harness.privacy.traffic.Ledger`) become their label
+    (``<planted P3>``), patterns it sent theirs (``<pattern W2 (prefix of P3)>``); any other plate or
+    pattern a sandbox returns becomes ``<other plate>``: planted plates are drawn in real formats, and
+    evidence never carries a plate.
+    """
+
+    def __init__(self, ledger: Ledger | None = None) -> None:
+        self.ledger = ledger or Ledger()
         self._secrets: dict[str, str] = {}
 
     def add_secret(self, secret: str, label: str) -> None:
         if secret:
             self._secrets[secret] = label
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(self._secrets)
 
     def label_for(self, secret: str | None) -> str:
         if not secret:
@@ -94,6 +107,9 @@ class Redactor:
         for secret, label in self._secrets.items():
             if secret in value:
                 value = value.replace(secret, f"<token of {label}>")
+        for plate, label in self.ledger.plates.items():
+            if plate in value:
+                value = value.replace(plate, f"<planted {label}>")
         return value
 
     def value(self, value: Any, key: str | None = None) -> Any:
@@ -104,8 +120,12 @@ class Redactor:
         if isinstance(value, list):
             return [self.value(v, key) for v in value]
         if isinstance(value, str):
-            if key in ("plate", "plate_pattern") and not value.upper().startswith(self.canary_prefix):
-                return NON_CANARY_PLATE
+            if key == "plate" or key == "plates":
+                label = self.ledger.label(value)
+                return f"<planted {label}>" if label else OTHER_PLATE
+            if key == "plate_pattern":
+                label = self.ledger.patterns.get(value.upper())
+                return f"<pattern {label}>" if label else OTHER_PLATE
             return self.text(value)
         return value
 
@@ -116,6 +136,8 @@ class Exchange:
 
     seq: int
     actor: str
+    actor_id: str | None
+    """The sandbox id of the acting actor (``None``: no token, or a token never issued)."""
     method: str
     path: str
     query: dict[str, str]
@@ -131,6 +153,8 @@ class Exchange:
 
 
 _MISSING = object()
+PURPOSE_FIELDS = ("offense_type", "reason", "case_number")
+"""The fields ``POST /v1/search`` requires to state a search's purpose (the spec's ``SearchRequest``)."""
 
 
 class SandboxClient:
@@ -141,20 +165,23 @@ class SandboxClient:
         base_url: str,
         admin_token: str,
         *,
-        canary_prefix: str,
+        ledger: Ledger | None = None,
         client: httpx.Client | None = None,
         validator: SpecValidator | None = None,
         timeout: float = 15.0,
+        checked_requests: set[tuple[Any, ...]] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.http = client or httpx.Client(timeout=httpx.Timeout(timeout))
         self.validator = validator or SpecValidator()
-        self.redactor = Redactor(canary_prefix)
+        self.redactor = Redactor(ledger)
         self.redactor.add_secret(admin_token, "home-admin (bootstrap)")
         self.admin = Actor("home-admin", "", "", "admin", admin_token)
         self.transcript: list[Exchange] = []
         self.conformance_failures: list[ConformanceFailure] = []
         self._seq = itertools.count()
+        self._checked_requests: set[tuple[Any, ...]] = set() if checked_requests is None else checked_requests
+        """Request shapes already validated (shared between clients of one run)."""
 
     def close(self) -> None:
         self.http.close()
@@ -185,7 +212,11 @@ class SandboxClient:
             method, self.base_url + path, headers=headers, params=params,
             json=None if body is _MISSING else body,
         )
-        if not deliberate:
+        shape = (method, path.count("/"), "/".join(path.split("/")[:3]), tuple(sorted(body)) if isinstance(body, dict)
+                 else type(body).__name__, tuple(sorted(params or {})))
+        if not deliberate and shape not in self._checked_requests:
+            # the harness's own requests are checked once per shape (a harness bug repeats with its shape)
+            self._checked_requests.add(shape)
             self.conformance_failures.extend(self.validator.request_failures(request))
         sent_at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         started = time.perf_counter()
@@ -206,6 +237,7 @@ class SandboxClient:
             Exchange(
                 seq=seq,
                 actor=label,
+                actor_id=(actor.id or None) if actor is not None and token is None else None,
                 method=method,
                 path=path,
                 query=self.redactor.value(dict(params or {})),
@@ -253,7 +285,16 @@ class SandboxClient:
         self.redactor.add_secret(token, label)
         # the token was in the response already recorded; scrub it from that exchange too
         self.transcript[result.exchange].response_body = self.redactor.value(result.body)
-        return Actor(label, str(result.get("id")), agency_id, role, token)
+        return Actor(label, str(result.get("id")), agency_id, role, token, name)
+
+    def create_actor_as(self, actor: Actor, agency_id: str, role: str, name: str) -> ApiResult:
+        """``POST /v1/sandbox/actors`` as someone other than the home admin (a token it hands out is scrubbed)."""
+        result = self.call("POST", "/v1/sandbox/actors", actor, body={"agency_id": agency_id, "role": role, "name": name})
+        token = result.get("token")
+        if isinstance(token, str) and token:
+            self.redactor.add_secret(token, f"account provisioned by {actor.label}")
+            self.transcript[result.exchange].response_body = self.redactor.value(result.body)
+        return result
 
     def deactivate_actor(self, actor_id: str) -> ApiResult:
         return self.call("DELETE", f"/v1/sandbox/actors/{actor_id}", self.admin)
@@ -273,8 +314,13 @@ class SandboxClient:
     def search(self, actor: Actor | None, *, token: str | None = None, deliberate: bool = False,
                **fields: str | None) -> ApiResult:
         """``POST /v1/search``; pass ``plate``, ``plate_pattern``, ``from_``, ``to``, ``offense_type``,
-        ``reason``, ``case_number`` (``None`` values are left out)."""
+        ``reason``, ``case_number`` (``None`` values are left out).
+
+        A search that leaves out a purpose field the spec requires is a deliberate probe of the
+        purpose rules (the vendor must refuse it), so it is not charged as a harness conformance slip.
+        """
         body = {("from" if k == "from_" else k): v for k, v in fields.items() if v is not None}
+        deliberate = deliberate or any(name not in body for name in PURPOSE_FIELDS)
         return self.call("POST", "/v1/search", actor, body=body, token=token, deliberate=deliberate)
 
     def get_read(self, actor: Actor | None, read_id: str, *, token: str | None = None,
@@ -284,8 +330,10 @@ class SandboxClient:
     # ------------------------------------------------------------------ oversight
 
     def audit_log(self, actor: Actor, since: str | None = None, until: str | None = None,
-                  *, token: str | None = None, deliberate: bool = False) -> ApiResult:
-        params = {k: v for k, v in (("since", since), ("until", until)) if v is not None}
+                  *, limit: int | None = None, cursor: str | None = None,
+                  token: str | None = None, deliberate: bool = False) -> ApiResult:
+        params = {k: str(v) for k, v in (("since", since), ("until", until), ("limit", limit), ("cursor", cursor))
+                  if v is not None}
         return self.call("GET", "/v1/audit-log", actor, params=params, token=token, deliberate=deliberate)
 
     def access_roster(self, actor: Actor) -> ApiResult:
@@ -309,11 +357,34 @@ class SandboxClient:
 
     # ------------------------------------------------------------------ termination
 
-    def termination_export(self) -> ApiResult:
-        return self.call("POST", "/v1/termination/export", self.admin)
+    def termination_export(self, *, actor: Actor | None = None) -> ApiResult:
+        return self.call("POST", "/v1/termination/export", actor or self.admin)
 
     def termination_delete(self) -> ApiResult:
         return self.call("POST", "/v1/termination/delete", self.admin)
+
+
+    # ------------------------------------------------------------------ audit immutability, reset, hotlists
+
+    def edit_audit_entry(self, actor: Actor | None, entry_id: str, changes: dict[str, Any], *,
+                         deliberate: bool = False) -> ApiResult:
+        return self.call("PATCH", f"/v1/audit-log/{entry_id}", actor, body=changes, deliberate=deliberate)
+
+    def delete_audit_entry(self, actor: Actor | None, entry_id: str, *, deliberate: bool = False) -> ApiResult:
+        return self.call("DELETE", f"/v1/audit-log/{entry_id}", actor, deliberate=deliberate)
+
+    def reset(self) -> ApiResult:
+        """``POST /v1/sandbox/reset``: the sandbox back to its initial state (the explorer's isolation)."""
+        return self.call("POST", "/v1/sandbox/reset", self.admin)
+
+    def create_hotlist(self, actor: Actor, body: dict[str, Any]) -> ApiResult:
+        return self.call("POST", "/v1/hotlists", actor, body=body)
+
+    def accept_hotlist(self, actor: Actor, hotlist_id: str) -> ApiResult:
+        return self.call("POST", f"/v1/hotlists/{hotlist_id}/accept", actor)
+
+    def alerts(self, actor: Actor) -> ApiResult:
+        return self.call("GET", "/v1/alerts", actor)
 
 
 def secrets_in(texts: Iterable[str], secrets: Iterable[str]) -> list[str]:

@@ -3,7 +3,8 @@
 A flaw exists so the conformance suite can be shown to fail when it should: started with
 ``--flaw NAME``, the server breaks exactly the controls listed here, and nothing else. The
 controls are those of the platebench catalogue; ``PC-AUTH-01`` is the authentication check
-(missing or foreign token rejected), which the catalogue has no id for.
+(missing or foreign token rejected), which the catalogue has no id for, and ``API-CONF-01`` the
+suite's conformance check (every exchange matches the published API).
 """
 
 from __future__ import annotations
@@ -113,6 +114,169 @@ FLAWS: dict[str, Flaw] = {
             "Denied attempts (refused searches, refused reads, refused shares, failed authentication) "
             "leave no audit entry; allowed actions are still logged.",
             ("PC-AUD-03",),
+        ),
+        Flaw(
+            "test-aware",
+            "The sharing rule is enforced only on requests that look like a test: a plate longer than 8 "
+            "characters, or a reason or case number naming a test, canary, probe, harness or sandbox. An "
+            "in-state agency's searcher sending realistic traffic without an agreement gets home reads.",
+            ("PC-SHR-01", "PC-SHR-02", "PC-SHR-03"),
+        ),
+        Flaw(
+            "purpose-whole-field-only",
+            "The prohibited-purpose filter judges only short fields (one or two words): 'ICE' is refused, "
+            "'assist ICE with a detainer pickup' is accepted.",
+            ("PC-PUR-03",),
+        ),
+        Flaw(
+            "purpose-keywords-only",
+            "The prohibited-purpose filter is a fixed list of English keywords (ice, immigration, "
+            "deportation, abortion, protest...) matched as whole words: dotted abbreviations, agency names, "
+            "synonyms, other languages and misspellings pass.",
+            ("PC-PUR-03",),
+        ),
+        Flaw(
+            "placeholder-case-numbers",
+            "Case-number placeholders ('N/A', 'TBD', 'none', '0000', '000-000') are accepted as case "
+            "numbers; a missing or otherwise malformed case number is still refused.",
+            ("PC-PUR-02",),
+        ),
+        Flaw(
+            "purpose-home-only",
+            "The purpose rules (prohibited purpose, reason, offense type, case number) are applied to the "
+            "home agency's searchers only: an outside agency's searcher under an agreement searches for any "
+            "purpose, or none.",
+            ("PC-PUR-01", "PC-PUR-02", "PC-PUR-03"),
+        ),
+        Flaw(
+            "outside-admin-provisions",
+            "An outside agency's admin may create actors in its own agency (POST /v1/sandbox/actors).",
+            ("PC-ACC-02",),
+        ),
+        Flaw(
+            "outside-admin-reads-audit",
+            "An outside agency's admin may read the whole audit log (GET /v1/audit-log).",
+            ("PC-ACC-02",),
+        ),
+        Flaw(
+            "outside-admin-terminates",
+            "An outside agency's admin may run the termination export (every home read and the audit log).",
+            ("PC-ACC-02",),
+        ),
+        Flaw(
+            "revocation-ignored-wildcard",
+            "A revoked agreement still grants wildcard (partial-plate) searches; full-plate searches and "
+            "fetches by id are refused at once.",
+            ("PC-SHR-03",),
+        ),
+        Flaw(
+            "revocation-ignored-fetch",
+            "A revoked agreement still grants GET /v1/reads/{id} of home reads; searches are refused at once.",
+            ("PC-SHR-03",),
+        ),
+        Flaw(
+            "revocation-ignored-alerts",
+            "A revoked agreement still lets the agency's hotlists alert on home reads and list those alerts.",
+            ("PC-SHR-08",),
+        ),
+        Flaw(
+            "expiry-ignored",
+            "An agreement's expires_at is listed (status 'expired') but not enforced: the agency keeps "
+            "searching and fetching home reads after it.",
+            ("PC-SHR-03",),
+        ),
+        Flaw(
+            "deactivated-token-works",
+            "A deactivated actor's token still authenticates (the roster shows it inactive).",
+            ("PC-AUTH-01",),
+        ),
+        Flaw(
+            "access-frozen-at-creation",
+            "An account created while its agency had an active agreement keeps home access after the "
+            "agreement is revoked or expires; accounts created before it follow it correctly.",
+            ("PC-SHR-03",),
+        ),
+        Flaw(
+            "extra-personal-data",
+            "Reads in search results and fetches carry registered_owner, owner_address and image_url members "
+            "the API does not define (which also breaks the published response schema).",
+            ("PC-MIN-01", "API-CONF-01"),
+        ),
+        Flaw(
+            "leaky-refusals",
+            "A sharing refusal (403 no_agreement / out_of_state_denied / federal_denied) says how many reads "
+            "matched and the camera that last saw the plate.",
+            ("PC-MIN-02",),
+        ),
+        Flaw(
+            "hotlist-overshare",
+            "An agency that accepted a hotlist gets alerts on home reads whether or not it holds an agreement.",
+            ("PC-SHR-08",),
+        ),
+        Flaw(
+            "audit-missing-fetch",
+            "Allowed fetches by id (GET /v1/reads/{id}) are not logged; searches and denials still are.",
+            ("PC-AUD-01",),
+        ),
+        Flaw(
+            "audit-page-drop",
+            "The paginated audit log (limit/cursor) skips the first entry of every page after the first; the "
+            "unpaginated log is complete.",
+            ("PC-AUD-06",),
+        ),
+        Flaw(
+            "audit-misattributed",
+            "Actions of outside agencies' actors are logged under the home bootstrap admin's identity.",
+            ("PC-AUD-02",),
+        ),
+        Flaw(
+            "audit-time-skew",
+            "Audit timestamps are Denver local time (UTC-7) labelled as UTC.",
+            ("PC-AUD-07",),
+        ),
+        Flaw(
+            "audit-time-no-zone",
+            "Audit timestamps carry no UTC designator or offset ('2026-03-01T14:05:00'), which also breaks "
+            "the published date-time format.",
+            ("PC-AUD-07", "API-CONF-01"),
+        ),
+        Flaw(
+            "audit-editable",
+            "PATCH and DELETE on /v1/audit-log/{id} by the home admin change or remove the entry, and are not "
+            "logged; other roles are still refused. The 200 answer is itself undocumented.",
+            ("PC-AUD-05", "API-CONF-01"),
+        ),
+        Flaw(
+            "audit-purged-on-termination",
+            "POST /v1/termination/delete also deletes the audit log.",
+            ("PC-RET-06",),
+        ),
+        Flaw(
+            "termination-export-incomplete",
+            "The termination export holds only the reads of the last 7 days (count consistent with it).",
+            ("PC-RET-05",),
+        ),
+        Flaw(
+            "roster-missing-deactivated",
+            "The access roster omits deactivated accounts, although their actions stay in the audit log.",
+            ("PC-ACC-05",),
+        ),
+        Flaw(
+            "retention-ignored-wildcard",
+            "Reads past retention are not deleted and wildcard searches still find them; full-plate searches, "
+            "fetches and the export apply retention.",
+            ("PC-RET-01",),
+        ),
+        Flaw(
+            "retention-ignored-export",
+            "Reads past retention are not deleted and the termination export still holds them; searches and "
+            "fetches apply retention.",
+            ("PC-RET-01",),
+        ),
+        Flaw(
+            "vendor-support-access",
+            "The vendor's support agency searches and fetches home reads without an agreement.",
+            ("PC-ACC-02",),
         ),
     )
 }

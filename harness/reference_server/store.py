@@ -44,7 +44,17 @@ CREATE TABLE IF NOT EXISTS audit (
     outcome TEXT NOT NULL, code TEXT, result_count INTEGER, search_id TEXT
 );
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS hotlists (
+    id TEXT PRIMARY KEY, agency_id TEXT NOT NULL REFERENCES agencies(id), name TEXT NOT NULL,
+    plates TEXT NOT NULL, offered TEXT NOT NULL, accepted TEXT NOT NULL, created_at REAL NOT NULL,
+    expires_at REAL
+);
+CREATE TABLE IF NOT EXISTS alerts (
+    id TEXT PRIMARY KEY, hotlist_id TEXT NOT NULL REFERENCES hotlists(id), read_id TEXT NOT NULL,
+    recipient_id TEXT NOT NULL REFERENCES agencies(id), at REAL NOT NULL
+);
 """
+RESETTABLE_TABLES = ("alerts", "hotlists", "audit", "agreements", "reads")
 
 
 def new_id(prefix: str) -> str:
@@ -110,6 +120,36 @@ class StoredRead:
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "plate": self.plate, "captured_at": format_time(self.captured_at),
                 "camera_id": self.camera_id, "agency_id": self.agency_id}
+
+
+@dataclass(frozen=True)
+class Hotlist:
+    id: str
+    agency_id: str
+    name: str
+    plates: tuple[str, ...]
+    offered: tuple[str, ...]
+    accepted: tuple[str, ...]
+    created_at: float
+    expires_at: float | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "agency_id": self.agency_id, "name": self.name, "plates": list(self.plates),
+                "created_at": format_time(self.created_at),
+                "expires_at": None if self.expires_at is None else format_time(self.expires_at),
+                "share_with": list(self.offered), "accepted_by": list(self.accepted)}
+
+
+@dataclass(frozen=True)
+class Alert:
+    id: str
+    hotlist_id: str
+    read_id: str
+    recipient_id: str
+    at: float
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "read_id": self.read_id, "hotlist_id": self.hotlist_id, "at": format_time(self.at)}
 
 
 @dataclass(frozen=True)
@@ -316,6 +356,57 @@ class Store:
             rows = self.query("SELECT * FROM agreements WHERE agency_id = ? ORDER BY created_at, id", (agency_id,))
         return [self._agreement(r) for r in rows]
 
+    def reset(self, keep_agency: str, keep_actor: str) -> None:
+        """Back to the initial sandbox: only the home agency and its bootstrap admin; the clock keeps its time."""
+        with self.transaction() as db:
+            for table in RESETTABLE_TABLES:
+                db.execute(f"DELETE FROM {table}")
+            db.execute("DELETE FROM actors WHERE id != ?", (keep_actor,))
+            db.execute("UPDATE actors SET active = 1 WHERE id = ?", (keep_actor,))
+            db.execute("DELETE FROM agencies WHERE id != ?", (keep_agency,))
+            db.execute("DELETE FROM settings WHERE key != 'clock_offset'")
+
+    # hotlists and alerts
+
+    @staticmethod
+    def _hotlist(row: sqlite3.Row) -> Hotlist:
+        return Hotlist(row["id"], row["agency_id"], row["name"], tuple(json.loads(row["plates"])),
+                       tuple(json.loads(row["offered"])), tuple(json.loads(row["accepted"])), row["created_at"],
+                       row["expires_at"])
+
+    def add_hotlist(self, agency: Agency, name: str, plates: list[str], offered: list[str],
+                    expires_at: float | None) -> Hotlist:
+        hotlist = Hotlist(new_id("hl"), agency.id, name, tuple(plates), tuple(offered), (), self.clock.now(), expires_at)
+        with self.transaction() as db:
+            db.execute("INSERT INTO hotlists VALUES (?, ?, ?, ?, ?, '[]', ?, ?)",
+                       (hotlist.id, agency.id, name, json.dumps(plates), json.dumps(offered), hotlist.created_at,
+                        expires_at))
+        return hotlist
+
+    def hotlist(self, hotlist_id: str) -> Hotlist | None:
+        rows = self.query("SELECT * FROM hotlists WHERE id = ?", (hotlist_id,))
+        return self._hotlist(rows[0]) if rows else None
+
+    def hotlists(self) -> list[Hotlist]:
+        return [self._hotlist(r) for r in self.query("SELECT * FROM hotlists ORDER BY created_at, id")]
+
+    def accept_hotlist(self, hotlist_id: str, agency_id: str) -> None:
+        with self.transaction() as db:
+            row = db.execute("SELECT accepted FROM hotlists WHERE id = ?", (hotlist_id,)).fetchone()
+            accepted = json.loads(row["accepted"])
+            if agency_id not in accepted:
+                db.execute("UPDATE hotlists SET accepted = ? WHERE id = ?",
+                           (json.dumps([*accepted, agency_id]), hotlist_id))
+
+    def add_alert(self, hotlist_id: str, read_id: str, recipient_id: str) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT INTO alerts VALUES (?, ?, ?, ?, ?)",
+                       (new_id("al"), hotlist_id, read_id, recipient_id, self.clock.now()))
+
+    def alerts(self, recipient_id: str) -> list[Alert]:
+        rows = self.query("SELECT * FROM alerts WHERE recipient_id = ? ORDER BY at, id", (recipient_id,))
+        return [Alert(r["id"], r["hotlist_id"], r["read_id"], r["recipient_id"], r["at"]) for r in rows]
+
     def revoke_agreement(self, agreement_id: str, at: float) -> None:
         with self.transaction() as db:
             db.execute("UPDATE agreements SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", (at, agreement_id))
@@ -338,9 +429,30 @@ class Store:
             )
         return entry_id
 
-    def audit_entries(self, since: float | None = None, until: float | None = None) -> list[dict[str, Any]]:
-        """Entries in append order (``at`` as UNIX seconds, ``query`` a dict)."""
+    def delete_audit(self, entry_id: str | None = None) -> int:
+        """Remove one entry, or all of them: only the flaws ``audit-editable`` and ``audit-purged-on-termination`` do."""
+        with self.transaction() as db:
+            if entry_id is None:
+                return db.execute("DELETE FROM audit").rowcount
+            return db.execute("DELETE FROM audit WHERE id = ?", (entry_id,)).rowcount
+
+    def edit_audit(self, entry_id: str, changes: dict[str, Any]) -> int:
+        """Overwrite text members of one entry (only the flaw ``audit-editable`` does)."""
+        editable = ("reason", "case_number", "offense_type", "outcome", "code", "actor_name", "agency_name")
+        chosen = {k: str(v) for k, v in changes.items() if k in editable}
+        if not chosen:
+            return 0
+        with self.transaction() as db:
+            sets = ", ".join(f"{k} = ?" for k in chosen)
+            return db.execute(f"UPDATE audit SET {sets} WHERE id = ?", (*chosen.values(), entry_id)).rowcount
+
+    def audit_entries(self, since: float | None = None, until: float | None = None, *, after_seq: int | None = None,
+                      limit: int | None = None) -> list[dict[str, Any]]:
+        """Entries in append order (``at`` as UNIX seconds, ``query`` a dict, ``seq`` the append position)."""
         where, params = [], []
+        if after_seq is not None:
+            where.append("seq > ?")
+            params.append(after_seq)
         if since is not None:
             where.append("at >= ?")
             params.append(since)
@@ -348,10 +460,11 @@ class Store:
             where.append("at < ?")
             params.append(until)
         sql = "SELECT * FROM audit" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY seq"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
         entries = []
         for row in self.query(sql, tuple(params)):
             entry = dict(zip(row.keys(), tuple(row), strict=True))
-            del entry["seq"]
             entry["query"] = json.loads(entry["query"])
             entries.append(entry)
         return entries

@@ -8,6 +8,7 @@ Layout of ``DIR/<vendor>/<run_id>/journal.jsonl`` (mode 0600: reads hold plate n
     {"type": "conformance", "failures": [...]}    evalapi-style adapters: spec failures of the calls
     {"type": "load", "plan": {...}, "results": [...]}   the load scenarios (``results.load`` entries)
     {"type": "privacy", "check": {...}, "section": {...}, "conformance": ...}     the privacy pass
+    {"type": "bench", "source": ..., "journal_sha256": ..., "section": {...}}   the camera bench (--bench)
     {"type": "end", "at": "..."}                                                 when all calls are done
 
 Each record is written with ``write`` + ``flush`` + ``os.fsync`` before the next call's outcome
@@ -69,6 +70,8 @@ class JournalContents:
     """The load scenarios' record (``plan``, ``results``), once they ran."""
     privacy: dict[str, Any] | None = None
     """The privacy pass's record (``check``, ``section``, ``conformance``), once it ran."""
+    bench: dict[str, Any] | None = None
+    """The camera bench's record (``source``, ``journal_sha256``, ``section``), once it ran."""
     conformance: list[dict[str, Any]] | None = None
     """Spec-conformance failures of the calls, over every ``conformance`` record; ``None`` if none."""
     good_bytes: int = 0
@@ -198,6 +201,8 @@ def read_journal(path: Path) -> JournalContents:
             contents.load = record
         elif kind == "privacy":
             contents.privacy = record
+        elif kind == "bench":
+            contents.bench = record
         elif kind == "conformance":
             contents.conformance = [*(contents.conformance or []), *record.get("failures", [])]
         offset += len(line) + 1

@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from harness.privacy.attestations import Attestation, AttestationError, load_attestations
-from harness.privacy.context import canary_prefix, new_nonce
+from harness.privacy.budget import Budget
+from harness.privacy.context import new_seed
 from harness.privacy.runner import (
     PrivacyReport,
     add_privacy_to_scorecard,
@@ -70,6 +71,10 @@ class PrivacyPlan:
     reference_flaws: tuple[str, ...] = ()
     attestations_path: Path | None = None
     attestations_sha256: str | None = None
+    seed: int | None = None
+    """Seed of the traffic and the exploration (drawn at planning, so a resumed run uses the same)."""
+    budget: Budget = field(default_factory=Budget)
+    """The exploration's budget (``Budget(0, ...)``: no exploration)."""
 
     def to_header(self) -> dict[str, Any]:
         """The journal header's ``privacy`` member."""
@@ -78,6 +83,8 @@ class PrivacyPlan:
             "reference_flaws": list(self.reference_flaws),
             "attestations_path": None if self.attestations_path is None else str(self.attestations_path),
             "attestations_sha256": self.attestations_sha256,
+            "seed": self.seed,
+            "budget": self.budget.as_dict(),
         }
 
     def attestations(self) -> dict[str, Attestation]:
@@ -90,18 +97,22 @@ class PrivacyPlan:
         if not isinstance(data, dict) or "route" not in data:
             return None
         path = data.get("attestations_path")
+        budget = data.get("budget") or {}
         return cls(data["route"], tuple(data.get("reference_flaws", ())), Path(path) if path else None,
-                   data.get("attestations_sha256"))
+                   data.get("attestations_sha256"), data.get("seed"),
+                   Budget(int(budget.get("actions", Budget.actions)), float(budget.get("seconds", Budget.seconds))))
 
 
 def plan_privacy(
     *, enabled: bool, adapter: Adapter, vendor: str,
     reference_flaws: Sequence[str] = (), attestations: Path | None = None,
+    budget: Budget | None = None, seed: int | None = None,
 ) -> PrivacyPlan | None:
     """Decide how the controls will be checked; every option mistake is a :class:`PrivacyOptionError` now."""
     if not enabled:
-        if reference_flaws or attestations:
-            raise PrivacyOptionError("--reference-flaw and --attestations need the privacy pass; drop --no-privacy")
+        if reference_flaws or attestations or budget is not None or seed is not None:
+            raise PrivacyOptionError("--reference-flaw, --attestations, --privacy-budget and --privacy-seed need the "
+                                     "privacy pass; drop --no-privacy")
         return None
     is_reference = _is_reference(adapter)
     if reference_flaws:
@@ -121,7 +132,8 @@ def plan_privacy(
         _load(attestations, sha)
         attestations = attestations.resolve()
     route = "reference-server" if is_reference else "vendor-sandbox" if adapter.capabilities.privacy_api else "no-api"
-    return PrivacyPlan(route, tuple(dict.fromkeys(reference_flaws)), attestations, sha)
+    return PrivacyPlan(route, tuple(dict.fromkeys(reference_flaws)), attestations, sha,
+                       new_seed() if seed is None else seed, budget or Budget())
 
 
 def _is_reference(adapter: Adapter) -> bool:
@@ -157,10 +169,10 @@ def run_privacy_pass(plan: PrivacyPlan, adapter: Adapter, run_dir: Path, log: IO
     detail = NOT_DEMONSTRATED
     if plan.route == "reference-server":
         _say(log, f"privacy: checking {len(control_registry())} controls on the reference server (loopback)")
-        report, detail = _on_reference_server(plan.reference_flaws, attestations)
+        report, detail = _on_reference_server(plan, attestations)
     elif plan.route == "vendor-sandbox":
         _say(log, f"privacy: checking {len(control_registry())} controls through the vendor's sandbox")
-        report, detail, conformance = _on_vendor_sandbox(adapter, attestations)
+        report, detail, conformance = _on_vendor_sandbox(plan, adapter, attestations)
     if report is None:
         report = untested_report(detail, attestations)
         check = {"method": "not-tested", "detail": f"Not tested: {NO_API_DETAIL if plan.route == 'no-api' else detail}."}
@@ -179,16 +191,16 @@ def _say(log: IO[str] | None, line: str) -> None:
 
 
 def _on_reference_server(
-    flaws: tuple[str, ...], attestations: dict[str, Attestation]
+    plan: PrivacyPlan, attestations: dict[str, Attestation]
 ) -> tuple[PrivacyReport | None, str]:
     from harness.reference_server.launcher import ServerStartError, running_reference_server
 
-    nonce = new_nonce()
+    flaws = plan.reference_flaws
     try:
         with running_reference_server(flaws=flaws) as server:
-            client = SandboxClient(server.base_url, server.admin_token, canary_prefix=canary_prefix(nonce))
+            client = SandboxClient(server.base_url, server.admin_token)
             try:
-                report = run_privacy_suite(client, attestations, nonce=nonce)
+                report = run_privacy_suite(client, attestations, seed=plan.seed, budget=plan.budget)
             finally:
                 client.close()
     except (ServerStartError, OSError) as exc:
@@ -201,15 +213,14 @@ def _on_reference_server(
 
 
 def _on_vendor_sandbox(
-    adapter: Adapter, attestations: dict[str, Attestation]
+    plan: PrivacyPlan, adapter: Adapter, attestations: dict[str, Attestation]
 ) -> tuple[PrivacyReport | None, str, list[dict[str, Any]] | None]:
-    nonce = new_nonce()
     try:
-        client = adapter.sandbox_client(canary_prefix(nonce))  # type: ignore[attr-defined]
+        client = adapter.sandbox_client()  # type: ignore[attr-defined]
     except ConfigurationError as exc:
         return None, str(exc), None
     try:
-        report = run_privacy_suite(client, attestations, nonce=nonce)
+        report = run_privacy_suite(client, attestations, seed=plan.seed, budget=plan.budget)
         failures = [f.as_dict() for f in client.conformance_failures if f.direction == "response"]
     finally:
         client.close()

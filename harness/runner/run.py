@@ -88,6 +88,8 @@ class PreparedRun:
     """The load scenarios run after the calls; ``None``: none."""
     retry_failed: bool = False
     """On resume: send the samples whose last call failed again."""
+    bench: Path | None = None
+    """The camera bench (a plan to simulate or a recorded bench folder); ``None``: none."""
 
     @property
     def journal_path(self) -> Path:
@@ -263,6 +265,7 @@ def _options(request: RunRequest, strategy: Strategy, load: LoadPlan | None, ada
         "transport": strategy.transport.to_json() if network else None,
         "retry": strategy.retry.to_json() if network else None,
         "load": _plan_json(load),
+        "bench": None if request.bench is None else str(request.bench),
     }
 
 
@@ -287,6 +290,10 @@ def _prepare_new(request: RunRequest, vendor: VendorSpec, class_path: str, adapt
     strategy = choose_strategy(adapter, request.concurrency, _transport(request, vendor), _retry(request.retries))
     load = _plan_load(request, rubric, adapter, strategy)
     privacy = _plan_privacy(request, vendor, adapter)
+    if request.bench is not None:
+        from harness.bench.run_pass import check_bench_argument  # the bench's stack only when asked for
+
+        check_bench_argument(request.bench)
     samples = list(corpus.samples[: request.limit])
     check_output_dir(request.scorecard_dir, _need_bytes(request, len(samples)))
     run_id = new_run_id()
@@ -326,6 +333,7 @@ def _prepare_new(request: RunRequest, vendor: VendorSpec, class_path: str, adapt
         samples=samples,
         privacy=privacy,
         load=load,
+        bench=request.bench,
     )
 
 
@@ -333,6 +341,7 @@ def _plan_privacy(request: RunRequest, vendor: VendorSpec, adapter: Adapter) -> 
     return plan_privacy(
         enabled=request.privacy is not False, adapter=adapter, vendor=vendor.name,
         reference_flaws=request.reference_flaws, attestations=request.attestations,
+        budget=request.privacy_budget, seed=request.privacy_seed,
     )
 
 
@@ -340,7 +349,8 @@ def _resumed_privacy(request: RunRequest, vendor: VendorSpec, adapter: Adapter,
                      header: dict[str, Any]) -> PrivacyPlan | None:
     """The privacy plan the run recorded; privacy options given again must say the same."""
     recorded = PrivacyPlan.from_header(header.get("privacy"))
-    if request.privacy is not None or request.reference_flaws or request.attestations:
+    if request.privacy is not None or request.reference_flaws or request.attestations \
+            or request.privacy_budget is not None or request.privacy_seed is not None:
         wanted = _plan_privacy(request, vendor, adapter)
         if (wanted and wanted.to_header()) != (recorded and recorded.to_header()):
             raise RunError(
@@ -409,6 +419,7 @@ def _prepare_resume(request: RunRequest, vendor: VendorSpec, class_path: str, ad
         privacy=_resumed_privacy(request, vendor, adapter, header),
         load=_plan_from_json(load, strategy),
         retry_failed=request.retry_failed,
+        bench=Path(options["bench"]) if options.get("bench") else None,
     )
 
 
@@ -464,6 +475,10 @@ def execute(prepared: PreparedRun, *, progress_stream: IO[str] | None = None) ->
             privacy = {"type": "privacy", **run_privacy_pass(prepared.privacy, prepared.adapter, prepared.run_dir,
                                                              progress_stream)}
             journal.append(privacy)
+        bench = prepared.previous.bench if prepared.previous else None
+        if prepared.bench is not None and bench is None:
+            bench = _run_bench(prepared, progress_stream)
+            journal.append(bench)
         ended_at = utc_now()
         journal.append({"type": "end", "at": ended_at})
     except HealthGateTripped as exc:
@@ -493,8 +508,22 @@ def execute(prepared: PreparedRun, *, progress_stream: IO[str] | None = None) ->
         privacy=privacy,
         conformance=_with_sandbox_findings(conformance, privacy),
         load=load["results"] if load else None,
+        roadside=bench["section"] if bench else None,
     )
     return _write(prepared.run_dir, document, prepared.warnings)
+
+
+def _run_bench(prepared: PreparedRun, progress_stream: IO[str] | None) -> dict[str, Any]:
+    """The camera bench stage (see :mod:`harness.bench.run_pass`)."""
+    from harness.bench.run_pass import BenchError, run_bench_pass
+
+    assert prepared.bench is not None
+    if progress_stream is not None:
+        print(f"camera bench: {prepared.bench}", file=progress_stream, flush=True)
+    try:
+        return run_bench_pass(prepared.bench, prepared.run_dir, prepared.corpus.by_id())
+    except BenchError as exc:
+        raise RunAborted(str(exc)) from None
 
 
 def _run_load(prepared: PreparedRun, pool: CallPool, progress_stream: IO[str] | None) -> list[dict[str, Any]]:
@@ -554,6 +583,7 @@ def rescore(run_dir: Path, *, corpus_path: Path | None = None, rubric_path: Path
         privacy=contents.privacy,
         conformance=_with_sandbox_findings(contents.conformance, contents.privacy),
         load=contents.load["results"] if contents.load else None,
+        roadside=contents.bench["section"] if contents.bench else None,
     )
     return _write(run_dir, document, contents.warnings)
 

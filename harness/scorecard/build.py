@@ -46,6 +46,7 @@ def build_scorecard(
     privacy: Mapping[str, Any] | None = None,
     conformance: Sequence[Mapping[str, Any]] | None = None,
     load: Sequence[Mapping[str, Any]] | None = None,
+    roadside: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The sealed scorecard document of a run.
 
@@ -54,7 +55,8 @@ def build_scorecard(
     ``privacy`` is the privacy pass's journal record (``check`` goes to ``provenance.privacy``,
     ``section`` to ``results.privacy``, before the rubric is judged); ``conformance`` the
     spec-conformance findings (``results.conformance``), for adapters that speak the RFP API;
-    ``load`` the load scenarios' entries (``results.load``), when any ran.
+    ``load`` the load scenarios' entries (``results.load``), when any ran; ``roadside`` the camera
+    bench's section (``results.roadside``, :func:`harness.bench.section.roadside_section`), when one ran.
     The machine is the one that made the calls (from the header); the platebench version and git
     commit are those of the software that computed the figures (the same, unless re-scored later).
     """
@@ -75,6 +77,8 @@ def build_scorecard(
     }
     if load is not None:
         results["load"] = [dict(entry) for entry in load]
+    if roadside is not None:
+        results["roadside"] = dict(roadside)
     if privacy is not None:
         results["privacy"] = privacy["section"]
     if conformance is not None:

@@ -346,12 +346,24 @@ def _conformance(doc: Doc) -> str | None:
     )
 
 
+def _verdict(r: Mapping[str, Any]) -> str:
+    if not r.get("applicable", True):
+        return "N/A"
+    return "**PASS**" if r["passed"] else "**FAIL**"
+
+
+def _roadside(doc: Doc) -> str | None:
+    from harness.bench.report import roadside_markdown
+
+    return roadside_markdown(doc["results"].get("roadside"))
+
+
 def _requirements(doc: Doc) -> str:
     rows = [
         [
             escape(r["id"]), escape(r["title"]), "mandatory" if r["mandatory"] else f"weight {r['weight']:g}",
             f"{code(r['metric'])} {escape(r['comparator'])} {escape(format_threshold(r['threshold']))}",
-            number(r["observed"]), "**PASS**" if r["passed"] else "**FAIL**", _text(r["reason"]),
+            number(r["observed"]), _verdict(r), _text(r["reason"]),
         ]
         for r in doc["results"]["requirements"]
     ]
@@ -382,7 +394,7 @@ def _integrity(doc: Doc) -> str:
 for _name, _render in (
     ("heading", _heading), ("provenance", _provenance), ("accuracy", _accuracy), ("by_tag", _by_tag),
     ("by_jurisdiction", _by_jurisdiction), ("calibration", _calibration), ("latency", _latency),
-    ("load", _load), ("errors", _errors), ("privacy", _privacy), ("conformance", _conformance),
+    ("load", _load), ("errors", _errors), ("privacy", _privacy), ("roadside", _roadside), ("conformance", _conformance),
     ("requirements", _requirements),
     ("samples", _samples), ("integrity", _integrity),
 ):

@@ -122,6 +122,9 @@ class RunOptions(_Model):
     """The load plan as run (scenarios, rate, duration or queries, bound, percentile, seed...)."""
     resumed: bool = False
     """True when the run was continued from a journal after an interruption."""
+    bench: str | None = None
+    """The camera bench of ``--bench`` as given: a plan run on the simulated bench, or the folder of a
+    bench run with real cameras (``None``: no bench; its plan and journal hashes are in ``results.roadside``)."""
 
 
 class Machine(_Model):
@@ -229,11 +232,32 @@ class ControlOutcome(_Model):
     evidence_sha256: str | None = None
 
 
+class PrivacyExploration(_Model):
+    """The second pass: random action sequences judged by the policy model (``docs/privacy-exploration.md``)."""
+
+    seed: int
+    budget: dict[str, float]
+    """``actions`` and ``seconds``: the exploration stopped at whichever came first."""
+    examples: int
+    actions: int
+    seconds: float
+    model: str
+    """The policy the model was configured with (name and version)."""
+    diverged_controls: list[str]
+    """Controls a divergence failed; each control's evidence holds its shortest reproducing sequence."""
+    unavailable: str | None = None
+    """Why the exploration could not run (e.g. the sandbox offers no reset), if it could not."""
+
+
 class PrivacyResults(_Model):
     """Privacy controls checked through the vendor's sandbox."""
 
     controls: list[ControlOutcome]
     evidence_bundle_sha256: str | None = None
+    seed: int | None = None
+    """The seed the suite's test traffic (and its exploration) was drawn from: the same seed draws the
+    same plates, names, case numbers and phrasings again."""
+    exploration: PrivacyExploration | None = None
 
 
 class ConformanceFinding(_Model):
@@ -271,6 +295,9 @@ class RequirementResult(_Model):
     passed: bool
     reason: str
     """Why it passed or not, in words (e.g. ``0.912 >= 0.9``, ``not met: not measured``)."""
+    applicable: bool = True
+    """False when the requirement does not apply to this run (a roadside figure and no camera bench):
+    it then counts neither for the score nor for eligibility."""
 
 
 class Score(_Model):
@@ -300,6 +327,9 @@ class Results(_Model):
     conformance: list[ConformanceFinding] | None = None
     """Spec-conformance failures of a vendor driven through the RFP evaluation API (``evalapi``);
     absent for adapters that do not speak it, empty when every response conformed."""
+    roadside: dict[str, Any] | None = None
+    """The camera bench's section "At the roadside" (``harness.bench.section``): figures per camera and
+    route, counts of pushes, device facts; absent when no bench was run."""
     requirements: list[RequirementResult]
     score: Score
 

@@ -17,7 +17,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from harness.privacy.attestations import AttestationError, load_attestations
-from harness.privacy.context import canary_prefix
 from harness.privacy.runner import run_privacy_suite
 from harness.privacy.sandbox import SandboxClient
 from vendor_adapters.base import Image
@@ -113,8 +112,8 @@ def test_suite_without_a_sandbox_is_inconclusive_and_attestations_apply_only_whe
     from harness.privacy.controls import CONTROLS
 
     attestations = load_attestations(attest, {c.id for c in CONTROLS})
-    client = SandboxClient(broken_server, "pb-admin-token-not-used-0000", canary_prefix=canary_prefix("TEST"))
-    report = run_privacy_suite(client, attestations, nonce="TEST")
+    client = SandboxClient(broken_server, "an-admin-token-never-used-0000")
+    report = run_privacy_suite(client, attestations, seed=1)
     results = {c.id: c for c in report.controls}
     assert results["PC-AUD-03"].result == "ATTESTED" and "A. Officer, CISO on 2026-03-01" in results["PC-AUD-03"].message
     assert results["PC-SHR-01"].result == "INCONCLUSIVE"

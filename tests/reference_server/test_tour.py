@@ -22,12 +22,14 @@ def test_public_endpoints_and_identity(sandbox: Sandbox) -> None:
 
 
 def test_sandbox_setup_rules(sandbox: Sandbox) -> None:
-    assert sandbox.admin("POST", "/v1/sandbox/agencies", json={"name": "x", "kind": "home", "state": "CO"}).json()["code"] == "conflict"
+    home = sandbox.admin("POST", "/v1/sandbox/agencies", json={"name": "x", "kind": "home", "state": "CO"})
+    assert (home.status_code, home.json()["code"]) == (400, "invalid_request")  # the spec's enum excludes home
     wrong_state = sandbox.admin("POST", "/v1/sandbox/agencies", json={"name": "x", "kind": "instate", "state": "TX"})
-    assert wrong_state.status_code == 400
+    assert (wrong_state.status_code, wrong_state.json()["code"]) == (400, "agency_state_mismatch")
     unknown_field = sandbox.admin("POST", "/v1/sandbox/agencies", json={"name": "x", "kind": "partner", "state": "CO", "extra": 1})
     assert unknown_field.json()["code"] == "invalid_request"
-    assert sandbox.admin("POST", "/v1/sandbox/actors", json={"agency_id": "ag_none", "role": "searcher", "name": "n"}).json()["code"] == "unknown_agency"
+    unknown = sandbox.admin("POST", "/v1/sandbox/actors", json={"agency_id": "ag_none", "role": "searcher", "name": "n"})
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "unknown_agency")
     before = sandbox.now()
     after = sandbox.admin("POST", "/v1/sandbox/clock", json={"advance_seconds": 3600}).json()["now"]
     assert (sandbox.now() - before) >= timedelta(hours=1) and after
@@ -162,8 +164,9 @@ def test_oversight_endpoints_are_home_admin_or_auditor_only(sandbox: Sandbox) ->
     assert sandbox.call("PUT", "/v1/retention", auditor, json={"days": 5}).status_code == 403
     assert sandbox.call("POST", "/v1/termination/delete", auditor).status_code == 403
     assert sandbox.call("POST", "/v1/hotlists", searcher, json={"name": "h", "plates": ["A"], "reason": "r",
-                                                                "case_number": "C-1"}).json()["code"] == "not_offered"
-    assert sandbox.call("GET", "/v1/alerts", searcher).status_code == 501
+                                                                "case_number": "C-1"}).json()["code"] == "forbidden"
+    assert sandbox.call("GET", "/v1/alerts", searcher).json() == {"alerts": []}
+    assert sandbox.call("GET", "/v1/alerts", auditor).json()["code"] == "forbidden"
 
 
 def test_authentication_rejects_missing_and_unknown_tokens(sandbox: Sandbox) -> None:

@@ -63,7 +63,7 @@ def test_reference_run_checks_every_control_on_its_own_server_with_evidence_and_
     tmp_path: Path, small_corpus: Corpus, started_servers: list[ServerHandle], capsys: pytest.CaptureFixture[str]
 ) -> None:
     code = main(["run", "--no-load", "--vendor", "reference", "--corpus", str(small_corpus.root), "--limit", "3",
-                 "--scorecard-dir", str(tmp_path / "sc")])
+                 "--scorecard-dir", str(tmp_path / "sc"), "--privacy-budget", "40,30s", "--privacy-seed", "7"])
     out = capsys.readouterr().out
     assert code == 0
     path = Path(out.strip().splitlines()[-1])
@@ -74,7 +74,9 @@ def test_reference_run_checks_every_control_on_its_own_server_with_evidence_and_
     assert "in-process" in doc["provenance"]["privacy"]["detail"]
     assert all(_verdicts(doc)[rid]["passed"] for rid in PRIVACY_GATES)
     assert "conformance" not in doc["results"]  # the accuracy pass did not go through the RFP API
-    assert "privacy controls: 19 PASS, 0 FAIL (reference-server)" in out
+    assert f"privacy controls: {len(ALL_CONTROLS)} PASS, 0 FAIL (reference-server)" in out
+    assert doc["results"]["privacy"]["seed"] == 7
+    assert doc["results"]["privacy"]["exploration"]["budget"] == {"actions": 40, "seconds": 30.0}
     assert f"evidence: {run_dir / 'evidence'}" in out
     # The evidence bundle: one file per control, its digest in the scorecard, the manifest's in the bundle hash.
     evidence = run_dir / "evidence"
@@ -84,7 +86,8 @@ def test_reference_run_checks_every_control_on_its_own_server_with_evidence_and_
         assert hashlib.sha256((evidence / f"{control['id']}.json").read_bytes()).hexdigest() == control["evidence_sha256"]
     assert verify_path(run_dir) == []
     markdown = (run_dir / "scorecard.md").read_text(encoding="utf-8")
-    assert "## Does it protect the city's data?" in markdown and "**19 controls: 19 PASS.**" in markdown
+    n = len(ALL_CONTROLS)
+    assert "## Does it protect the city's data?" in markdown and f"**{n} controls: {n} PASS.**" in markdown
     # The harness started exactly one server; its admin token is nowhere in the run folder.
     assert len(started_servers) == 1 and started_servers[0].flaws == frozenset()
     assert _files_containing(run_dir, started_servers[0].admin_token) == []
@@ -95,8 +98,10 @@ def test_reference_run_checks_every_control_on_its_own_server_with_evidence_and_
 def test_share_all_flaw_fails_the_sharing_controls_and_their_mandatory_requirements(
     tmp_path: Path, small_corpus: Corpus
 ) -> None:
+    from harness.privacy.budget import Budget
+
     result = run(RunRequest(load=False, vendor="reference", corpus_path=small_corpus.root, limit=1, scorecard_dir=tmp_path / "sc",
-                            reference_flaws=("share-all",)))
+                            reference_flaws=("share-all",), privacy_budget=Budget(0, 0)))
     doc = result.document
     failed = {cid for cid, code in _results(doc).items() if code != "PASS"}
     assert failed == {"PC-SHR-01", "PC-SHR-02", "PC-SHR-03"}

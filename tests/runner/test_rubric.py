@@ -87,7 +87,8 @@ def privacy_req(rid: str, control: str, threshold: str = '"PASS"', comparator: s
 def test_default_rubric_gates_the_denver_must_pass_controls() -> None:
     gates = {r.metric for r in load_rubric().requirements if r.mandatory and r.metric.startswith("privacy.")}
     denver = {"PC-SHR-01", "PC-SHR-02", "PC-SHR-03", "PC-SHR-04", "PC-SHR-05", "PC-SHR-07", "PC-PUR-01", "PC-PUR-02",
-              "PC-PUR-03", "PC-AUD-01", "PC-AUD-02", "PC-AUD-03", "PC-RET-01", "PC-RET-05", "PC-ACC-04", "PC-AUTH-01"}
+              "PC-PUR-03", "PC-AUD-01", "PC-AUD-02", "PC-AUD-03", "PC-RET-01", "PC-RET-05", "PC-ACC-04", "PC-AUTH-01",
+              "PC-MIN-01", "PC-MIN-02", "PC-AUD-05"}
     assert gates == {f"privacy.controls.{c}.result" for c in denver}
     assert all(r.threshold == "PASS" for r in load_rubric().requirements if r.metric.startswith("privacy."))
 
