@@ -227,7 +227,7 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
               "camera bench: a plan (run on the simulated bench in the run's folder: virtual camera, simulated "
               "edge device, collector) or the folder of a bench run with real cameras (scored); adds 'At the "
               "roadside' to the scorecard", "Path | None", type=Path, metavar="PLAN|DIR", group="bench",
-              convert=_in_folder_optional, resume=Resume(lambda o: o.get("bench"), lambda v: None if v is None else str(v))),
+              convert=_in_folder_optional, resume=Resume(lambda o: o.get("bench"), lambda r: None if r.bench is None else str(r.bench))),
 )
 """Every run option. The privacy options are compared on resume as one plan (``runner.run``), not row by row."""
 
