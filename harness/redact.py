@@ -7,6 +7,11 @@
   ``key: value`` and JSON ``"key": "value"`` forms, and as mapping keys) become ``<redacted>``;
 - **URLs**: user info (``https://user:pass@host``) and secret query parameters become ``<redacted>``.
 
+Known secret *values* (the credentials a vendor's configuration names with ``*_env`` keys) are
+remembered when an adapter is built (:func:`remember_config_secrets`) and :func:`scrub` replaces
+them wherever they appear, whatever the text around them: every error message recorded for a call
+and every error line printed goes through it, so a vendor echoing the token cannot leak it.
+
 Renderers call :func:`redact_text` on every string that came from a vendor, a corpus or a rubric
 (or :func:`redact_value` on whole structures); :func:`find_leaks` searches finished outputs
 (text, HTML, JSON, CSV, SVG, XLSX/ZIP members, PDF text) for known secrets.
@@ -81,6 +86,26 @@ def _plate_pattern(plates: tuple[str, ...]) -> re.Pattern[str] | None:
     sep = r"[\s.\-]?"
     alternatives = [sep.join(re.escape(ch) for ch in t) for t in texts]
     return re.compile(r"(?i)(?<![A-Z0-9])(?:" + "|".join(alternatives) + r")(?![A-Z0-9])")
+
+
+MIN_SECRET_LENGTH = 4
+"""Shorter known secret values are not scrubbed from free text (they would match too much)."""
+_known_secrets: set[str] = set()
+
+
+def remember_config_secrets(config: Mapping[str, Any], env: Mapping[str, str]) -> None:
+    """Remember the values of the environment variables a vendor's table names (``token_env = "X"``)."""
+    for key, name in config.items():
+        if key.endswith("_env") and isinstance(name, str) and len(env.get(name, "")) >= MIN_SECRET_LENGTH:
+            _known_secrets.add(env[name])
+
+
+def scrub(text: str) -> str:
+    """``text`` with every remembered secret value and every credential-looking pattern redacted."""
+    for secret in sorted(_known_secrets, key=len, reverse=True):
+        for variant in {secret, html_escape(secret), quote(secret, safe="")}:
+            text = text.replace(variant, REDACTED)
+    return redact_text(text)
 
 
 def redact_text(text: str, plates: Iterable[str] = ()) -> str:

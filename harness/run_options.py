@@ -170,6 +170,9 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
               metavar="N", resume=Resume(lambda o: o["limit"])),
     RunOption("resume", ("--resume",), "continue an interrupted run; journaled samples are not sent again",
               "str | None", metavar="RUN_ID"),
+    RunOption("retry_failed", ("--retry-failed",), "with --resume: send the samples whose call failed again "
+              "(every attempt stays in the journal; the last one counts)", "bool", action="store_true",
+              default=False),
     RunOption("scorecard_dir", ("--scorecard-dir",), "where runs are written. Default: %(default)s", "Path",
               type=Path, default=DEFAULT_SCORECARD_DIR, metavar="DIR", convert=_in_folder),
     RunOption("concurrency", ("--concurrency",),
@@ -235,7 +238,7 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
               "camera bench: a plan (run on the simulated bench in the run's folder: virtual camera, simulated "
               "edge device, collector) or the folder of a bench run with real cameras (scored); adds 'At the "
               "roadside' to the scorecard", "Path | None", type=Path, metavar="PLAN|DIR", group="bench",
-              convert=_in_folder_optional, resume=Resume(lambda o: o.get("bench"), lambda v: None if v is None else str(v))),
+              convert=_in_folder_optional, resume=Resume(lambda o: o.get("bench"), lambda r: None if r.bench is None else str(r.bench))),
 )
 """Every run option. The privacy options are compared on resume as one plan (``runner.run``), not row by row."""
 

@@ -19,6 +19,7 @@ adapter under development that is not yet packaged with an entry point.
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from collections.abc import Mapping
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.redact import remember_config_secrets
 from harness.schema_check import schema_problems
 from vendor_adapters.base import Adapter
 from vendor_adapters.errors import ConfigurationError
@@ -43,6 +45,8 @@ _TARGET = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*:[A-Za-z_][A-Za-z0-9_]*$")
 
 TRANSPORT_KEYS = {"connect_timeout": "connect_timeout_s", "read_timeout": "read_timeout_s", "total_timeout": "total_timeout_s"}
 """``vendors.toml`` keys the harness's HTTP transport takes (seconds) -> ``TransportConfig`` fields."""
+ANSWER_CAP_KEYS = ("max_body_bytes", "max_reads")
+"""``vendors.toml`` caps per answer (whole numbers; same names as the ``TransportConfig`` fields)."""
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,7 @@ class VendorSpec:
     adapter: str
     config: Mapping[str, Any] = field(default_factory=dict)
     transport: Mapping[str, float] = field(default_factory=dict)
-    """Transport time-outs from ``vendors.toml`` (``TransportConfig`` field -> seconds)."""
+    """Transport time-outs (seconds) and answer caps from ``vendors.toml`` (``TransportConfig`` field -> value)."""
 
     def adapter_class(self) -> type[Adapter]:
         """The adapter class (imports its module): a registered name, or a ``module:Class`` target."""
@@ -73,7 +77,9 @@ class VendorSpec:
         return AdapterFactory(self.class_path, dict(self.config))
 
     def create(self, env: Mapping[str, str] | None = None) -> Adapter:
-        """Build the adapter from its options; a ``ConfigurationError`` (e.g. missing credential) otherwise."""
+        """Build the adapter from its options; a ``ConfigurationError`` (e.g. missing credential) otherwise.
+        Its credentials' values are remembered for :func:`harness.redact.scrub`."""
+        remember_config_secrets(self.config, os.environ if env is None else env)
         return self.factory()(env)
 
 
@@ -119,7 +125,9 @@ def resolve_vendor(name: str, vendors_file: Path | None) -> VendorSpec:
 
 def _transport_options(table: dict[str, Any]) -> dict[str, float]:
     """Take the transport keys out of ``table`` (they are not adapter options; the schema checked them)."""
-    return {field_name: float(table.pop(key)) for key, field_name in TRANSPORT_KEYS.items() if key in table}
+    options: dict[str, float] = {name: float(table.pop(key)) for key, name in TRANSPORT_KEYS.items() if key in table}
+    options.update({key: int(table.pop(key)) for key in ANSWER_CAP_KEYS if key in table})
+    return options
 
 
 def default_vendors_file(cwd: Path | None = None) -> Path | None:

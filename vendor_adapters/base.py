@@ -20,6 +20,7 @@ Normalization rules every adapter follows (checked by ``platebench adapter check
 from __future__ import annotations
 
 import abc
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -111,6 +112,36 @@ class Recognition:
     reads: tuple[Read, ...] = ()
     vendor_ms: float | None = None
     """The vendor's own processing time for this image, in milliseconds, when it reports one."""
+
+
+MAX_COORDINATE = 1e6
+"""Largest pixel coordinate (absolute) a read may carry; no camera image is that large."""
+
+
+def recognition_problem(recognition: Recognition) -> str | None:
+    """The first number in ``recognition`` that is not a finite value in its range, named by its field
+    (e.g. ``reads[2].confidence is nan, not a number in [0, 1]``); ``None`` when every number is sound.
+
+    The call path checks every recognition with this, so a vendor's ``NaN``, ``Infinity``, ``1e999``
+    or out-of-range value is a protocol error of that sample, never a number in the journal."""
+    checks: list[tuple[str, Any, float, float]] = [("vendor_ms", recognition.vendor_ms, 0.0, math.inf)]
+    for i, read in enumerate(recognition.reads):
+        at = f"reads[{i}]"
+        checks += [(f"{at}.confidence", read.confidence, 0.0, 1.0),
+                   (f"{at}.detection_confidence", read.detection_confidence, 0.0, 1.0)]
+        checks += [(f"{at}.candidates[{j}].confidence", c.confidence, 0.0, 1.0) for j, c in enumerate(read.candidates)]
+        if read.box is not None:
+            checks += [(f"{at}.box.{name}", value, -MAX_COORDINATE, MAX_COORDINATE)
+                       for name, value in read.box.as_dict().items()]
+        for j, point in enumerate(read.polygon or ()):
+            checks += [(f"{at}.polygon[{j}][{k}]", value, -MAX_COORDINATE, MAX_COORDINATE) for k, value in enumerate(point)]
+    for name, value, low, high in checks:
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+            bounds = "a non-negative number" if high == math.inf else f"a number in [{low:g}, {high:g}]"
+            return f"{name} is {value!r}, not {bounds}"
+    return None
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
+import threading
+import time
 from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Self
 
 from harness.calls.single import CallTarget, call_sync, make_outcome, utc_now
 from harness.outcome import CallOutcome
+from harness.redact import remember_config_secrets
 from vendor_adapters.base import Adapter
 from vendor_adapters.errors import AdapterCrash
 from vendor_adapters.registry import AdapterFactory
@@ -30,9 +34,29 @@ class PoolStartError(Exception):
 _worker_adapter: Adapter | None = None
 
 
-def _init_worker(factory: AdapterFactory) -> None:
-    """Process-pool initializer: build this worker's adapter once."""
+PARENT_CHECK_S = 0.2
+"""How often a worker checks that the process that started it is still alive."""
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """End this worker as soon as its parent is gone (e.g. ``kill -9`` of ``platebench run``): a
+    daemon thread watches the parent id, which changes when the parent dies and the worker is
+    re-parented. (Linux's ``PR_SET_PDEATHSIG`` is not used: it fires when the parent *thread* that
+    spawned the worker ends, and pools may be started from short-lived threads.)"""
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(PARENT_CHECK_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="platebench-parent-watch", daemon=True).start()
+
+
+def _init_worker(factory: AdapterFactory, parent_pid: int) -> None:
+    """Process-pool initializer: exit with the parent, and build this worker's adapter once."""
     global _worker_adapter
+    _exit_with_parent(parent_pid)
+    remember_config_secrets(factory.config, os.environ)
     _worker_adapter = factory()
 
 
@@ -86,7 +110,7 @@ class CallPool:
             return self._executor
         pool = ProcessPoolExecutor(
             self.width, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker,
-            initargs=(self.factory,),
+            initargs=(self.factory, os.getpid()),
         )
         try:
             pool.submit(_worker_ready).result()

@@ -5,8 +5,18 @@ timed). Sans-I/O network adapters (:class:`HttpAdapter`) are sent by :func:`call
 harness's :class:`~harness.transport.AsyncTransport`; the adapter only builds the request and
 parses the answer. A :class:`VendorError` becomes ``error_kind = exc.kind``; any other exception
 raised by an adapter is recorded as ``adapter_crash`` with its type and message. Nothing here
-raises for a vendor's misbehaviour. An image file that cannot be read is the corpus's fault, not
-the vendor's: that ``OSError`` propagates and stops the run (it can be resumed).
+raises for a vendor's misbehaviour.
+
+**The charging rule** (``docs/running.md``), enforced here and nowhere else: an outcome is charged
+to the vendor only when the vendor answered, or failed to answer a request that was actually sent
+(the transport re-sends a request once when a reused keep-alive connection turns out closed before
+any byte of the answer, so a stale connection is never the vendor's failure). Anything else is a
+:class:`HarnessFault` (an image that cannot be read, a transport used after it closed, a bug in the
+harness): it is raised, never recorded, and the run stops so it can be resumed.
+
+``client_ms`` ends when the last byte of the answer arrived; parsing the answer is not timed, and
+an answer with more reads than :attr:`~harness.transport.TransportConfig.max_reads` is a protocol
+error of that sample.
 
 What is called is a :class:`CallTarget`: a corpus :class:`~harness.corpus.model.Sample`, or an
 :class:`ImageTarget` holding an image in memory (load runs on images that are not a corpus).
@@ -23,8 +33,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from harness.outcome import Attempt, CallOutcome
-from vendor_adapters.base import Adapter, HttpAdapter, Image, Recognition
-from vendor_adapters.errors import AdapterCrash, VendorError
+from harness.redact import scrub
+from vendor_adapters.base import Adapter, HttpAdapter, Image, Recognition, recognition_problem
+from vendor_adapters.errors import AdapterCrash, ProtocolError, VendorError
 
 if TYPE_CHECKING:  # the transport is imported only where it is used (pool workers never need it)
     import httpx
@@ -62,6 +73,18 @@ class ImageTarget:
         return self.image
 
 
+class HarnessFault(Exception):
+    """The harness, not the vendor, failed on a call (never journaled as an outcome; the run stops)."""
+
+
+def load_target(target: CallTarget) -> Image:
+    """``target``'s image; a :class:`HarnessFault` when it cannot be read (e.g. removed mid-run)."""
+    try:
+        return target.load_image()
+    except OSError as exc:
+        raise HarnessFault(f"cannot read the image of sample {target.id!r}: {exc.strerror or exc}") from None
+
+
 def utc_now() -> str:
     """The current UTC time, ISO 8601 with microseconds and a ``Z``."""
     return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
@@ -81,19 +104,22 @@ def make_outcome(
         "earlier": earlier,
     }
     if isinstance(result, Recognition):
-        return CallOutcome(recognition=result, **common)
+        problem = recognition_problem(result)
+        if problem is None:
+            return CallOutcome(recognition=result, **common)
+        result = ProtocolError(f"the answer's {problem}")
     if isinstance(result, VendorError):
-        return CallOutcome(error_kind=result.kind, error_message=result.message, **common)
+        return CallOutcome(error_kind=result.kind, error_message=scrub(result.message), **common)
     if not isinstance(result, BaseException):
         message = f"recognize() returned {type(result).__name__}, not a Recognition"
     else:
         message = f"{type(result).__name__}: {result}"
-    return CallOutcome(error_kind=AdapterCrash.kind, error_message=message, **common)
+    return CallOutcome(error_kind=AdapterCrash.kind, error_message=scrub(message), **common)
 
 
 def call_sync(adapter: Adapter, target: CallTarget, attempt: int = 1) -> CallOutcome:
     """Call ``adapter.recognize`` on ``target`` in this thread, timed."""
-    image = target.load_image()
+    image = load_target(target)
     started_at = utc_now()
     start = time.perf_counter_ns()
     try:
@@ -105,7 +131,7 @@ def call_sync(adapter: Adapter, target: CallTarget, attempt: int = 1) -> CallOut
 
 async def call_in_thread(adapter: Adapter, target: CallTarget) -> CallOutcome:
     """A network adapter that is not sans-I/O: its synchronous ``recognize`` in a worker thread, timed."""
-    image = target.load_image()
+    image = load_target(target)
     started_at = utc_now()
     start = time.perf_counter_ns()
     try:
@@ -164,7 +190,7 @@ async def call_http(
     from harness.transport import RetryPolicy
 
     policy = policy or RetryPolicy()
-    image = None if built else target.load_image()
+    image = None if built else load_target(target)
     earlier: tuple[Attempt, ...] = ()
     for attempt in range(1, policy.max_attempts + 1):
         result: Any
@@ -179,11 +205,8 @@ async def call_http(
             await pacer.wait()
         started_at = utc_now()
         start = time.perf_counter_ns()
-        try:
-            result = adapter.parse_response(await transport.send(request, prepared))
-        except Exception as exc:  # noqa: BLE001 - every adapter failure is a recorded outcome
-            result = exc
-        outcome = make_outcome(target, attempt, started_at, time.perf_counter_ns() - start, result, earlier)
+        result, elapsed_ns = await _send(adapter, transport, request, prepared, start)
+        outcome = make_outcome(target, attempt, started_at, elapsed_ns, result, earlier)
         final = outcome.ok or attempt == policy.max_attempts or outcome.error_kind not in policy.retry_kinds
         if on_attempt is not None:
             on_attempt(outcome, final)
@@ -192,3 +215,27 @@ async def call_http(
         earlier = outcome.attempts
         await asyncio.sleep(policy.delay_s(attempt, result))
     raise AssertionError("unreachable: max_attempts >= 1")
+
+
+async def _send(
+    adapter: HttpAdapter, transport: AsyncTransport, request: httpx.Request, prepared: PreparedRequest | None,
+    start_ns: int,
+) -> tuple[Recognition | BaseException, int]:
+    """Send and parse one request: (the recognition or the vendor's error, ns from send to the last byte)."""
+    from harness.transport import ANSWERED_NS
+
+    try:
+        response = await transport.send(request, prepared)
+    except VendorError as exc:  # the vendor did not answer a request that was sent
+        return exc, time.perf_counter_ns() - start_ns
+    except Exception as exc:
+        raise HarnessFault(f"the harness's transport failed ({type(exc).__name__}: {exc})") from exc
+    elapsed_ns = response.extensions.get(ANSWERED_NS, time.perf_counter_ns()) - start_ns
+    try:
+        result: Recognition | BaseException = adapter.parse_response(response)
+    except Exception as exc:  # noqa: BLE001 - an answer the adapter cannot read is the vendor's outcome
+        return exc, elapsed_ns
+    if isinstance(result, Recognition) and len(result.reads) > transport.config.max_reads:
+        cap = transport.config.max_reads
+        result = ProtocolError(f"the answer holds {len(result.reads)} reads, over the cap of {cap} (max_reads)")
+    return result, elapsed_ns

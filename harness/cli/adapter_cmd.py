@@ -6,8 +6,9 @@ import argparse
 from pathlib import Path
 
 from harness.adapter_check import DEFAULT_TIMEOUT_S, check_adapter
+from harness.redact import scrub
 from harness.vendors_config import default_vendors_file, resolve_vendor
-from vendor_adapters.registry import BUILTIN, adapter_targets, create_adapter
+from vendor_adapters.registry import BUILTIN, adapter_targets
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -43,14 +44,14 @@ def _list(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     vendors_file = args.vendors_config or default_vendors_file()
     spec = resolve_vendor(args.name, vendors_file)
-    adapter = create_adapter(spec.adapter, spec.config)
+    adapter = spec.create()  # remembers the vendor's credentials for scrub()
     with adapter:
         results, tally = check_adapter(adapter, timeout_s=args.timeout)
     width = max(len(r.name) for r in results)
     print(f"adapter check: {spec.name} (adapter {spec.adapter}, {type(adapter).__module__}.{type(adapter).__qualname__})")
     for result in results:
         mark = "PASS" if result.passed else "FAIL"
-        print(f"  {mark}  {result.name:<{width}}  {result.detail}")
+        print(f"  {mark}  {result.name:<{width}}  {scrub(result.detail)}")
     print(f"  {tally['images']} synthetic images: {tally['errors']} failed calls, {tally['reads']} reads, "
           f"{tally['exact']} plates read exactly (informational)")
     failed = [r for r in results if not r.passed]

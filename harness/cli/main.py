@@ -75,7 +75,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except USER_ERRORS as exc:
-        print(f"platebench: error: {exc}", file=sys.stderr)
+        from harness.redact import scrub  # every error line: no known secret, no credential pattern
+
+        print(f"platebench: error: {scrub(str(exc))}", file=sys.stderr)
         return USAGE_EXIT
     except KeyboardInterrupt:
         print("platebench: interrupted", file=sys.stderr)

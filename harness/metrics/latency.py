@@ -60,9 +60,11 @@ def latency_summary(values_ms: Iterable[float]) -> dict[str, Any]:
 
 
 def single_stream(outcomes: Sequence[CallOutcome]) -> dict[str, Any]:
-    """Client-observed time of every call (failed ones included: a time-out is a wait the user had)
-    beside vendor-reported time over the calls that reported one (its own n)."""
+    """Client-observed time of the *answered* calls (a vendor that fails fast earns no latency), the
+    time of the failed calls apart (``failed_ms``), and vendor-reported time over the calls that
+    reported one (each with its own n)."""
     return {
-        "client_ms": latency_summary(o.client_ms for o in outcomes),
+        "client_ms": latency_summary(o.client_ms for o in outcomes if o.ok),
+        "failed_ms": latency_summary(o.client_ms for o in outcomes if not o.ok),
         "vendor_ms": latency_summary(o.vendor_ms for o in outcomes if o.vendor_ms is not None),
     }

@@ -15,6 +15,11 @@ adapter's capabilities.
   (:meth:`~vendor_adapters.base.Adapter.client_rate_limit`).
   Other ``kind == "http"`` adapters run their synchronous ``recognize`` in worker threads.
 - everything else runs sequentially in the calling thread.
+
+A :class:`~harness.calls.single.HarnessFault` (an image that cannot be read, a closed transport...),
+or any exception raised by ``on_outcome`` (the journal cannot be written, the health gate tripped),
+stops every lane at once: nothing more is sent or handed on, and the exception is raised
+(a harness fault as :class:`RunAborted`). No lane ever records a harness fault as a vendor outcome.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from harness.calls.pool import CallPool, PoolStartError, crash_outcome
-from harness.calls.single import Pacer, call_http, call_in_thread
+from harness.calls.single import HarnessFault, Pacer, call_http, call_in_thread
 from harness.corpus.model import Sample
 from harness.outcome import CallOutcome
 from harness.transport import AsyncTransport, RetryPolicy, TransportConfig
@@ -43,6 +48,14 @@ OnOutcome = Callable[[CallOutcome, dict[str, Any]], None]
 
 class RunAborted(Exception):
     """The harness itself cannot go on (not a vendor failure); the journal keeps what was done."""
+
+
+@dataclass
+class CallStats:
+    """What the accuracy pass's transport saw besides the outcomes."""
+
+    reused_resent: int = 0
+    """Requests re-sent because a reused keep-alive connection was found closed (never vendor errors)."""
 
 
 @dataclass(frozen=True)
@@ -75,26 +88,42 @@ def choose_strategy(
     return Strategy("sequential", 1, "client", **net)
 
 
-def execute(strategy: Strategy, pool: CallPool, samples: Sequence[Sample], on_outcome: OnOutcome) -> None:
+def execute(strategy: Strategy, pool: CallPool, samples: Sequence[Sample], on_outcome: OnOutcome) -> CallStats:
     """Call the vendor once per sample, handing every outcome to ``on_outcome`` as it completes.
 
     ``pool`` is the run's worker pool (its adapter is the run's adapter); network adapters are
-    sent on asyncio instead. :class:`RunAborted` when the workers cannot build the adapter."""
+    sent on asyncio instead. :class:`RunAborted` when the workers cannot build the adapter or the
+    harness fails on a call; an exception from ``on_outcome`` stops the calls and is raised as is."""
+    stats = CallStats()
     if not samples:
-        return
-    if strategy.mode == "pool":
-        try:
+        return stats
+    try:
+        if strategy.mode == "pool":
             _run_pool(pool, samples, on_outcome)
-        except PoolStartError as exc:
-            raise RunAborted(str(exc)) from None
-    elif strategy.mode == "async":
-        asyncio.run(_run_async(pool.adapter, samples, strategy, on_outcome))
-    else:
-        for sample in samples:
-            on_outcome(pool.submit(sample).result(), {})
+        elif strategy.mode == "async":
+            try:
+                asyncio.run(_run_async(pool.adapter, samples, strategy, on_outcome, stats))
+            except BaseExceptionGroup as group:  # the first lane's failure; the others were cancelled
+                raise _first(group) from None
+        else:
+            for sample in samples:
+                on_outcome(pool.submit(sample).result(), {})
+    except PoolStartError as exc:
+        raise RunAborted(str(exc)) from None
+    except HarnessFault as exc:
+        raise RunAborted(f"the harness failed, not the vendor: {exc}") from None
+    return stats
 
 
-async def _run_async(adapter: Adapter, samples: Iterable[Sample], strategy: Strategy, on_outcome: OnOutcome) -> None:
+def _first(group: BaseExceptionGroup) -> BaseException:
+    """The first leaf exception of ``group`` (lanes stopped by cancellation are not in it)."""
+    first = group.exceptions[0]
+    return _first(first) if isinstance(first, BaseExceptionGroup) else first
+
+
+async def _run_async(
+    adapter: Adapter, samples: Iterable[Sample], strategy: Strategy, on_outcome: OnOutcome, stats: CallStats
+) -> None:
     width = strategy.concurrency
     queue = iter(samples)  # one shared iterator: each sample is taken by exactly one lane
     if not isinstance(adapter, HttpAdapter):
@@ -105,7 +134,9 @@ async def _run_async(adapter: Adapter, samples: Iterable[Sample], strategy: Stra
             for sample in queue:
                 on_outcome(await call_in_thread(adapter, sample), {})
 
-        await asyncio.gather(*(thread_lane() for _ in range(width)))
+        async with asyncio.TaskGroup() as lanes:  # one lane failing cancels the others
+            for _ in range(width):
+                lanes.create_task(thread_lane())
         return
 
     def attempt_done(outcome: CallOutcome, final: bool) -> None:
@@ -118,7 +149,12 @@ async def _run_async(adapter: Adapter, samples: Iterable[Sample], strategy: Stra
             for sample in queue:
                 await call_http(adapter, sample, transport, policy=strategy.retry, pacer=pacer, on_attempt=attempt_done)
 
-        await asyncio.gather(*(lane() for _ in range(width)))
+        try:
+            async with asyncio.TaskGroup() as lanes:  # one lane failing cancels the others
+                for _ in range(width):
+                    lanes.create_task(lane())
+        finally:
+            stats.reused_resent = transport.reused_resent
 
 
 def _run_pool(pool: CallPool, samples: Sequence[Sample], on_outcome: OnOutcome) -> None:

@@ -23,7 +23,7 @@ from typing import IO, Any
 
 from harness import __version__
 from harness.calls.pool import CallPool, PoolStartError
-from harness.calls.single import utc_now
+from harness.calls.single import HarnessFault, utc_now
 from harness.corpus.model import Corpus, CorpusError, Sample
 from harness.load.plan import LoadPlan
 from harness.metrics.spec import DEFAULT_IOU_THRESHOLD
@@ -35,6 +35,7 @@ from harness.runner import RunError
 from harness.runner.conditions import ConditionsMeter
 from harness.runner.executors import RunAborted, Strategy, choose_strategy
 from harness.runner.executors import execute as execute_calls
+from harness.runner.health import HealthGate, HealthGateTripped, diagnose
 from harness.runner.journal import (
     JOURNAL_FILE,
     Journal,
@@ -87,6 +88,8 @@ class PreparedRun:
     """How the privacy controls are checked after the calls; ``None``: they are not."""
     load: LoadPlan | None = None
     """The load scenarios run after the calls; ``None``: none."""
+    retry_failed: bool = False
+    """On resume: send the samples whose last call failed again."""
     bench: Path | None = None
     """The camera bench (a plan to simulate or a recorded bench folder); ``None``: none."""
 
@@ -96,11 +99,15 @@ class PreparedRun:
 
     @property
     def todo(self) -> list[Sample]:
-        """Samples without a final journaled call (none yet, or a retry still due when the run stopped)."""
+        """Samples without a final journaled call (none yet, or a retry still due when the run stopped),
+        and, with :attr:`retry_failed`, those whose last call failed."""
         if self.previous is None:
             return list(self.samples)
         done, extras = self.previous.outcomes, self.previous.extras
-        return [s for s in self.samples if s.id not in done or extras.get(s.id, {}).get("retried")]
+        return [
+            s for s in self.samples
+            if s.id not in done or extras.get(s.id, {}).get("retried") or (self.retry_failed and not done[s.id].ok)
+        ]
 
 
 @dataclass
@@ -147,6 +154,8 @@ def default_corpus() -> Path:
 def prepare(request: RunRequest) -> PreparedRun:
     """Validate everything and build the adapter; no image is sent. Raises :class:`RunError`."""
     check_request(request)  # requests built in code; the command lines parsed theirs already
+    if request.retry_failed and not request.resume:
+        raise RunError("--retry-failed goes with --resume RUN_ID: it sends a stopped run's failed samples again")
     vendor = resolve_vendor(request.vendor, request.vendors_file)
     class_path = vendor.class_path
     adapter = vendor.create()  # ConfigurationError: missing credential, bad option...
@@ -412,6 +421,7 @@ def _prepare_resume(request: RunRequest, vendor: VendorSpec, class_path: str, ad
         warnings=list(previous.warnings),
         privacy=_resumed_privacy(request, vendor, adapter, header),
         load=_plan_from_json(load, strategy),
+        retry_failed=request.retry_failed,
         bench=Path(options["bench"]) if options.get("bench") else None,
     )
 
@@ -437,6 +447,7 @@ def execute(prepared: PreparedRun, *, progress_stream: IO[str] | None = None) ->
     label = f"{prepared.vendor.name} on {prepared.corpus.name}"
     pool = CallPool(prepared.vendor.factory(), prepared.adapter,
                     min(prepared.strategy.concurrency, max(1, len(todo))))  # no idle worker loading an engine
+    gate = HealthGate()
     try:
         with run_progress(len(prepared.samples), len(prepared.samples) - len(todo), label, progress_stream) as bar:
 
@@ -445,11 +456,17 @@ def execute(prepared: PreparedRun, *, progress_stream: IO[str] | None = None) ->
                 outcomes[outcome.sample_id] = outcome
                 if not extra.get("retried"):
                     bar.advance(outcome.ok)
+                    gate.observe(outcome)
 
             meter = ConditionsMeter.start()
-            execute_calls(prepared.strategy, pool, todo, record)
+            stats = execute_calls(prepared.strategy, pool, todo, record)
             conditions = meter.record(len(todo))
             journal.append(conditions)
+        if stats.reused_resent:
+            journal.append({"type": "connections", "reused_resent": stats.reused_resent})
+        problem = diagnose(outcomes.values())
+        if problem is not None:  # no load scenario, privacy pass or scorecard on a red gate
+            raise HealthGateTripped(problem)
         found = adapter_conformance(prepared.adapter)
         if found is not None:
             journal.append({"type": "conformance", "failures": found})
@@ -471,6 +488,11 @@ def execute(prepared: PreparedRun, *, progress_stream: IO[str] | None = None) ->
             journal.append(bench)
         ended_at = utc_now()
         journal.append({"type": "end", "at": ended_at})
+    except HealthGateTripped as exc:
+        raise RunError(
+            f"run stopped: {exc}. No scorecard was written; the journal keeps every call. After the fix, "
+            f"send the failed samples again with --resume {prepared.header['run_id']} --retry-failed"
+        ) from None
     except RunAborted as exc:
         raise RunError(f"{exc}; the journal keeps every finished call: {resume_hint}") from None
     except JournalWriteError as exc:
@@ -527,6 +549,8 @@ def _run_load(prepared: PreparedRun, pool: CallPool, progress_stream: IO[str] | 
         entries = run_load_pass(plan, pool, prepared.samples)
     except (BrokenExecutor, PoolStartError):
         raise RunAborted(f"the worker processes could not build the adapter {prepared.class_path} for the load scenarios") from None
+    except HarnessFault as exc:
+        raise RunAborted(f"the harness failed in the load scenarios, not the vendor: {exc}") from None
     interval = prepared.adapter.client_rate_limit()
     for item in entries:
         if interval and item["scenario"] == "server" and item["target_qps"] and item["target_qps"] * interval > 1:

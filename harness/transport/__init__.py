@@ -6,7 +6,7 @@ keep-alive client of :mod:`harness.transport.http1` and hands back a fully read
 (:mod:`harness.calls`) and the load scenarios (:mod:`harness.load`) use it.
 """
 
-from harness.transport.client import AsyncTransport, RetryPolicy, TransportConfig
+from harness.transport.client import ANSWERED_NS, AsyncTransport, RetryPolicy, TransportConfig
 from harness.transport.http1 import PreparedRequest
 
-__all__ = ["AsyncTransport", "PreparedRequest", "RetryPolicy", "TransportConfig"]
+__all__ = ["ANSWERED_NS", "AsyncTransport", "PreparedRequest", "RetryPolicy", "TransportConfig"]

@@ -39,6 +39,9 @@ from harness.transport.http1 import Http1Pool, PreparedRequest, prepare
 from vendor_adapters.errors import QuotaError, VendorError
 
 DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
+DEFAULT_MAX_READS = 1000
+ANSWERED_NS = "platebench.answered_ns"
+"""``httpx.Response.extensions`` key: ``time.perf_counter_ns()`` when the answer's last byte was read."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,8 @@ class TransportConfig:
     """Deadline for the whole call, headers and body (catches slow-drip bodies)."""
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     """Bodies larger than this are refused as a protocol error."""
+    max_reads: int = DEFAULT_MAX_READS
+    """Answers with more reads than this are a protocol error of their sample."""
     max_connections: int = 0
     """Open connections at most (0: unlimited; the load scenarios cap requests in flight)."""
     verify_tls: bool = True
@@ -102,6 +107,13 @@ class AsyncTransport:
     def __init__(self, config: TransportConfig | None = None) -> None:
         self.config = config or TransportConfig()
         self._pool: Http1Pool | None = None
+        self.resent = 0
+        """Requests re-sent because a reused keep-alive connection was found closed (not vendor errors)."""
+
+    @property
+    def reused_resent(self) -> int:
+        """Connections reused and re-sent so far (over every pool this transport opened)."""
+        return self.resent + (self._pool.resent if self._pool else 0)
 
     async def __aenter__(self) -> Self:
         cfg = self.config
@@ -118,6 +130,7 @@ class AsyncTransport:
     async def aclose(self) -> None:
         """Close every pooled connection."""
         if self._pool is not None:
+            self.resent += self._pool.resent
             self._pool.close()
             self._pool = None
             await asyncio.sleep(0)  # let the closed connections finish
@@ -133,4 +146,7 @@ class AsyncTransport:
         if self._pool is None:
             raise RuntimeError("AsyncTransport used outside 'async with'")
         raw = await self._pool.request(prepared or prepare(request))
-        return httpx.Response(raw.status, headers=raw.headers, content=raw.body, request=request)
+        return httpx.Response(
+            raw.status, headers=raw.headers, content=raw.body, request=request,
+            extensions={ANSWERED_NS: raw.answered_ns},
+        )

@@ -14,12 +14,18 @@ Every failure is a :class:`vendor_adapters.errors.VendorError`:
 connection refused, reset, DNS or TLS failure -> ``TransportError``; connect time-out, read
 time-out (silence between reads) and the total deadline -> ``VendorTimeout``; a body over the cap
 or an answer that is not HTTP -> ``ProtocolError``.
+
+A request written on a *reused* keep-alive connection that closes before any byte of the answer
+arrived (the server or a load balancer dropped it while idle) is sent once more on a fresh
+connection, as urllib3 and browsers do; :attr:`Http1Pool.resent` counts these, and they are never
+a vendor error. A fresh connection that fails is the vendor's.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ssl
+import time
 from collections import deque
 from dataclasses import dataclass
 
@@ -49,6 +55,8 @@ class RawResponse:
     status: int
     headers: list[tuple[bytes, bytes]]
     body: bytes
+    answered_ns: int
+    """``time.perf_counter_ns()`` when the last byte of the answer was read."""
 
 
 def prepare(request: httpx.Request) -> PreparedRequest:
@@ -81,6 +89,8 @@ class _Connection(asyncio.Protocol):
         self.timer: asyncio.TimerHandle | None = None
         self._waiter: asyncio.Future[tuple[RawResponse, bool]] | None = None
         self._error: VendorError | None = None
+        self.received = 0
+        """Bytes read for the current request."""
         self._reset()
 
     def _reset(self) -> None:
@@ -94,6 +104,7 @@ class _Connection(asyncio.Protocol):
     def start(self, waiter: asyncio.Future[tuple[RawResponse, bool]], now: float) -> None:
         """Expect the answer to a request about to be written; ``waiter`` gets it."""
         self._reset()
+        self.received = 0
         self._waiter = waiter
         self.last_read = now
 
@@ -111,6 +122,7 @@ class _Connection(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self.last_read = self._pool.loop.time()
+        self.received += len(data)
         if self._waiter is None:  # bytes nobody asked for: the connection cannot be trusted
             self.closed = True
             assert self.transport is not None
@@ -130,7 +142,8 @@ class _Connection(asyncio.Protocol):
         waiter, self._waiter = self._waiter, None
         if waiter is not None and not waiter.done():
             if self._headers_done and self._until_eof:  # a close-delimited body ends here
-                waiter.set_result((RawResponse(self._status, self._headers, b"".join(self._chunks)), False))
+                body = b"".join(self._chunks)
+                waiter.set_result((RawResponse(self._status, self._headers, body, time.perf_counter_ns()), False))
             else:
                 reason = f": {exc}" if exc else ""
                 waiter.set_exception(TransportError(f"connection closed before a complete answer{reason}"))
@@ -170,7 +183,7 @@ class _Connection(asyncio.Protocol):
             return
         waiter, self._waiter = self._waiter, None
         if waiter is not None and not waiter.done():
-            response = RawResponse(self._status, self._headers, b"".join(self._chunks))
+            response = RawResponse(self._status, self._headers, b"".join(self._chunks), time.perf_counter_ns())
             waiter.set_result((response, self._parser.should_keep_alive()))
 
 
@@ -199,12 +212,25 @@ class Http1Pool:
         self._open: set[_Connection] = set()
         self._connecting = 0
         self._room: deque[asyncio.Future[None]] = deque()
+        self.resent = 0
+        """Requests sent again because a reused connection closed before any byte of the answer."""
 
     async def request(self, prepared: PreparedRequest) -> RawResponse:
         """Send ``prepared`` and return the whole answer, or raise a ``VendorError``."""
         loop = self.loop
         deadline = loop.time() + self.total_timeout_s
-        conn = await self._acquire(prepared, deadline)
+        conn, reused = await self._acquire(prepared, deadline)
+        try:
+            return await self._exchange(prepared, conn, deadline)
+        except TransportError:
+            if not reused or conn.received:
+                raise
+        self.resent += 1  # a stale keep-alive connection: the request never reached the vendor
+        conn, _ = await self._acquire(prepared, deadline, fresh=True)
+        return await self._exchange(prepared, conn, deadline)
+
+    async def _exchange(self, prepared: PreparedRequest, conn: _Connection, deadline: float) -> RawResponse:
+        loop = self.loop
         waiter: asyncio.Future[tuple[RawResponse, bool]] = loop.create_future()
         now = loop.time()
         conn.start(waiter, now)
@@ -232,16 +258,19 @@ class Http1Pool:
             when = min(deadline, conn.last_read + self.read_timeout_s)
             conn.timer = self.loop.call_at(when, self._check, conn, deadline)
 
-    async def _acquire(self, prepared: PreparedRequest, deadline: float) -> _Connection:
+    async def _acquire(
+        self, prepared: PreparedRequest, deadline: float, *, fresh: bool = False
+    ) -> tuple[_Connection, bool]:
+        """A connection for ``prepared`` and whether it was reused (``fresh``: a new one)."""
         key = (prepared.scheme, prepared.host, prepared.port)
         while True:
             idle = self._idle.get(key)
-            while idle:
+            while idle and not fresh:
                 conn = idle.pop()
                 if not conn.closed:
-                    return conn
+                    return conn, True
             if not self.max_connections or len(self._open) + self._connecting < self.max_connections:
-                return await self._connect(prepared, deadline)
+                return await self._connect(prepared, deadline), False
             self._close_one_idle()  # a connection kept for another host gives way
             room = self.loop.create_future()
             self._room.append(room)

@@ -44,7 +44,7 @@ def outcome(i, client_ms, vendor_ms=None, error=False):
     return CallOutcome(f"s{i}", "0" * 64, 1, client_ms, rec, error_kind="timeout" if error else None)
 
 
-def test_client_and_vendor_side_by_side_each_with_its_own_n():
+def test_answered_failed_and_vendor_times_side_by_side_each_with_its_own_n():
     outcomes = [
         outcome(1, 100.0, 40.0),
         outcome(2, 200.0),
@@ -52,6 +52,7 @@ def test_client_and_vendor_side_by_side_each_with_its_own_n():
         outcome(4, 5000.0, error=True),
     ]
     lat = score_latency(outcomes)
-    assert lat["client_ms"]["n"] == 4 and lat["client_ms"]["max"] == 5000.0  # the time-out counts
-    assert lat["client_ms"]["mean"] == pytest.approx(1400.0)
+    assert lat["client_ms"]["n"] == 3 and lat["client_ms"]["max"] == 300.0  # answered calls only
+    assert lat["client_ms"]["mean"] == pytest.approx(200.0)
+    assert lat["failed_ms"]["n"] == 1 and lat["failed_ms"]["max"] == 5000.0  # the time-out, reported apart
     assert lat["vendor_ms"]["n"] == 2 and lat["vendor_ms"]["p50"] == 40.0 and lat["vendor_ms"]["max"] == 60.0
