@@ -372,7 +372,10 @@ class LatencyFigures(_Model):
     """Client-observed and vendor-reported latency of one set of calls."""
 
     client_ms: LatencySeries
+    """Calls the vendor answered (failed calls never count as latency: a vendor that errors fast earns nothing)."""
     vendor_ms: LatencySeries
+    failed_ms: LatencySeries | None = None
+    """How long the failed calls took, reported apart (``None`` in scorecards made before it was recorded)."""
 
 
 class AccuracyPassLatency(LatencyFigures):

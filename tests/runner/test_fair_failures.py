@@ -25,9 +25,12 @@ from harness.runner.run import SCORECARD_JSON, RunError, RunRequest, RunResult, 
 N = 12
 
 
-def vendors_toml(folder: Path, url: str, adapter: str = "stub", extra: str = "") -> Path:
+STUB = "harness.load.stub_adapter:StubAdapter"
+
+
+def vendors_toml(folder: Path, url: str, adapter: str = STUB, extra: str = "") -> Path:
     path = folder / "vendors.toml"
-    where = f'url = "{url}"' if adapter == "stub" else f'base_url = "{url.removesuffix("/recognize")}"'
+    where = f'url = "{url}"' if adapter == STUB else f'base_url = "{url.removesuffix("/recognize")}"'
     path.write_text(f'[vendors.faulty]\nadapter = "{adapter}"\n{where}\nread_timeout = 2\n{extra}', encoding="utf-8")
     return path
 
@@ -62,7 +65,7 @@ def test_connections_closed_while_idle_are_never_charged(tmp_path: Path, small_c
     with FaultVendor(faults) as vendor:
         result = run(request(tmp_path, small_corpus, vendor.url))
         assert vendor.received == N  # the vendor answered every sample once
-    assert result.document["results"]["errors"]["by_kind"] == {}
+    assert result.document["results"]["accuracy"]["errors"]["by_kind"] == {}
     if faults.silent_stale_s is not None:  # every reused connection was dropped: re-sent, and counted
         resent = [r for r in records(result.run_dir) if r["type"] == "connections"]
         assert resent and resent[0]["reused_resent"] > 0
@@ -73,8 +76,8 @@ def test_non_finite_numbers_are_protocol_errors_and_a_retry_equals_an_undisturbe
 ) -> None:
     with FaultVendor(Faults(bad_numbers={3: "NaN", 5: "Infinity", 7: "1e999"})) as vendor:
         first = run(request(tmp_path, small_corpus, vendor.url))
-    errors = first.document["results"]["errors"]
-    assert errors["by_kind"] == {"protocol": 3}
+    errors = first.document["results"]["accuracy"]["errors"]
+    assert {kind: round(e["value"] * e["n"]) for kind, e in errors["by_kind"].items()} == {"protocol": 3}  # 3 of N calls
     messages = [o.error_message for o in read_journal(first.journal_path).outcomes.values() if not o.ok]
     assert all("reads[0].confidence" in m for m in messages)
     with FaultVendor() as vendor:
