@@ -73,5 +73,5 @@ def test_reference_vendor_from_an_empty_folder(tmp_path: Path) -> None:
     result = pytest_in(tmp_path, "--vendor=reference", "--limit", "5", "--no-load")
     assert result.returncode in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED), result.stderr
     card = scorecard_of(result)
-    assert card["results"]["errors"]["calls"] == 5  # type: ignore[index]
+    assert card["results"]["accuracy"]["errors"]["calls"] == 5  # type: ignore[index]
     assert next((tmp_path / "scorecards" / "reference").glob("*/scorecard.json")).is_file()
