@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "harness.cli.load_cmd",
     "harness.cli.adapter_cmd",
     "harness.cli.scorecard_cmd",
+    "harness.cli.oversight_cmd",
 )
 """Modules that add sub-commands; a module not yet present is skipped."""
 
