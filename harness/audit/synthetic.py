@@ -76,12 +76,11 @@ def default_agencies(accounts: int = 310, outside_share: float = 0.8) -> list[Ag
     for index, (kind, state, share) in enumerate(kinds):
         count = left if index == len(kinds) - 1 else round(outside * share)
         left -= count
-        per = max(1, count // 5) if count else 0
-        for n in range(5 if count else 0):
-            size = count - per * 4 if n == 4 else per
-            if size > 0:
-                agencies.append(AgencySpec(f"{kind[:3]}{n}", f"{kind.replace('_', ' ').title()} Agency {n}",
-                                           kind, state, size, without_access=1 if kind == "federal" else 0))
+        parts = min(5, count)
+        for n in range(parts):
+            size = count // parts + (1 if n < count % parts else 0)
+            agencies.append(AgencySpec(f"{kind[:3]}{n}", f"{kind.replace('_', ' ').title()} Agency {n}", kind, state,
+                                       size, without_access=1 if kind == "federal" and size > 1 else 0))
     return agencies
 
 

@@ -82,9 +82,9 @@ def check_manifest(exports: PeriodExports, sources: dict[str, dict[str, Any]]) -
         entry = listed.get(file)
         if not isinstance(entry, dict):
             raise ExportRefused(f"{exports.folder / MANIFEST}: does not list {file}")
-        if entry.get("sha256") != source["sha256"]:
-            raise ExportRefused(f"{exports.folder / file}: sha256 {source['sha256']} differs from the manifest's "
-                                f"{entry.get('sha256')} (corrupt, truncated or replaced)")
         if entry.get("rows") != source["rows"]:
             raise ExportRefused(f"{exports.folder / file}: {source['rows']} rows, the manifest says {entry.get('rows')} "
                                 f"(truncated or padded) [{name}]")
+        if entry.get("sha256") != source["sha256"]:
+            raise ExportRefused(f"{exports.folder / file}: sha256 {source['sha256']} differs from the manifest's "
+                                f"{entry.get('sha256')} (corrupt, truncated or replaced)")

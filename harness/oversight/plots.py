@@ -61,10 +61,13 @@ def outside_share(doc: Mapping[str, Any]) -> str | None:
             if pts:
                 ax.plot([q[0] for q in pts], [q[1] for q in pts], marker="o", color=color, label=f"outside share of {label}")
                 ax.fill_between([q[0] for q in pts], [q[2] for q in pts], [q[3] for q in pts], color=color, alpha=0.15)
+        by_value: dict[float, list[str]] = {}
         for rule, value in thresholds.items():
+            by_value.setdefault(value, []).append("accounts" if rule.endswith("ACCOUNTS") else "searches")
+        for value, nouns in by_value.items():
             ax.axhline(value, color="#5b6774", linestyle="--", linewidth=0.9)
-            ax.annotate(f"threshold {value:g}% ({'accounts' if rule.endswith('ACCOUNTS') else 'searches'})",
-                        (0, value), xytext=(2, 3), textcoords="offset points", fontsize=8, color="#5b6774")
+            ax.annotate(f"threshold {value:g}% ({' and '.join(nouns)})", (len(labels) - 1, value), xytext=(0, -11),
+                        textcoords="offset points", fontsize=8, color="#5b6774", ha="right")
         _mark_breaches(ax, labels, [bool(p["breaches"]) for p in periods], 104)
         ax.set_ylim(0, 108)
         ax.set_ylabel("% outside the contracting agency")
@@ -96,10 +99,10 @@ def searches_by_kind(doc: Mapping[str, Any]) -> str | None:
         ax.set_ylim(0, top * 1.06)
         ax.set_ylabel("searches")
         ax.set_xticks(xs, labels, rotation=45, ha="right")
-        ax.legend(loc="upper left", fontsize=8, frameon=False, ncols=3)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
         ax.grid(axis="y", alpha=0.3)
 
-    return _svg("kinds", 7.2, 3.4, draw)
+    return _svg("kinds", 8.2, 3.4, draw)
 
 
 def render_plots(doc: Mapping[str, Any]) -> dict[str, str]:
