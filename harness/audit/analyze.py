@@ -432,7 +432,7 @@ def _prohibited(con: duckdb.DuckDBPyConnection, total: int) -> dict[str, Any]:
     if matches:
         con.executemany("INSERT INTO purpose VALUES (?, ?, ?, ?)", matches)
     joins = " ".join(f"LEFT JOIN purpose p{i} ON p{i}.text = s.{c}" for i, c in enumerate(_PURPOSE_FIELDS))
-    pick = lambda part: "coalesce(" + ", ".join(f"p{i}.{part}" for i in range(3)) + ")"  # noqa: E731
+    pick = lambda part: "coalesce(" + ", ".join(f"p{i}.{part}" for i in range(3)) + ")"
     which = "CASE " + " ".join(f"WHEN p{i}.text IS NOT NULL THEN '{c}'" for i, c in enumerate(_PURPOSE_FIELDS)) + " END"
     rows = _rows(con, f"""SELECT s.id, s."at", s.actor_name, s.aname, s.kind, {pick('category')}, {which},
             {pick('term')}, {pick('fuzzy')}, s.outcome

@@ -33,14 +33,14 @@ import duckdb
 
 from harness.audit.records import (
     AGENCY_KINDS,
+    FALSE_WORDS,
     OUTCOME_WORDS,
+    TRUE_WORDS,
     Account,
     Agreement,
     AuditInputError,
     Entry,
     SourceFile,
-    FALSE_WORDS,
-    TRUE_WORDS,
     csv_header,
     load_agreements,
     load_log,
@@ -90,7 +90,7 @@ def _flag(column: str, present: set[str]) -> str:
 
 def _select(key: str, present: set[str]) -> tuple[str, str]:
     """The normalizing SELECT list of table ``key`` and the SQL condition of an invalid row."""
-    t = lambda c: _t(c, present)  # noqa: E731
+    t = lambda c: _t(c, present)
     kinds = ", ".join(map(_lit, AGENCY_KINDS))
     bad_kind = f"(agency_kind <> '' AND agency_kind NOT IN ({kinds}))"
     if key == "accounts":

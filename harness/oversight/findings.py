@@ -71,7 +71,7 @@ def _rows(items: Sequence[Any]) -> dict[str, Any]:
     return {"count": len(items), "rows": list(items[:MAX_EVIDENCE_ROWS]), "truncated": len(items) > MAX_EVIDENCE_ROWS}
 
 
-def _over(value: float | None, limit: float | int | None) -> bool:
+def _over(value: float | None, limit: float | None) -> bool:
     return value is not None and limit is not None and value > limit
 
 

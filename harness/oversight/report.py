@@ -7,6 +7,7 @@ control that was not tested in a period is "untested", never "failed", and no pl
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import tempfile
@@ -27,7 +28,6 @@ from harness.redact import redact_value
 REPORT_KIND = "platebench-oversight-report"
 REPORT_VERSION = 1
 STEM = "oversight-report"
-KIND_ORDER = ("home", "partner", "instate", "out_of_state", "federal", "unknown")
 KIND_LABELS = {"home": "contracting agency", "partner": "in-state, agreement", "instate": "in-state, no agreement",
                "out_of_state": "out-of-state", "federal": "federal", "unknown": "unknown kind"}
 
@@ -134,8 +134,6 @@ def _fingerprint(doc: Mapping[str, Any]) -> str | None:
     signature = (doc.get("integrity") or {}).get("signature")
     if not signature:
         return None
-    import base64
-
     return fingerprint(base64.b64decode(signature["public_key"]))
 
 

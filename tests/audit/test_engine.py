@@ -16,7 +16,14 @@ import pytest
 
 from harness.audit.analyze import analyze_files
 from harness.audit.records import load_agreements, load_log, load_roster
-from harness.audit.synthetic import QUERY_PREFIX, AgencySpec, LogSpec, default_agencies, write_log, write_roster
+from harness.audit.synthetic import (
+    QUERY_PREFIX,
+    AgencySpec,
+    LogSpec,
+    default_agencies,
+    write_log,
+    write_roster,
+)
 from harness.cli.main import main
 from tests.audit import python_reference
 
