@@ -61,16 +61,29 @@ _SPACE_CLASS = "[" + "".join(f"\\x{{{ord(ch):x}}}" for ch in WHITESPACE) + "]"
 _STRIP = f"'^{_SPACE_CLASS}+|{_SPACE_CLASS}+$'"
 
 
-def _t(column: str, present: set[str]) -> str:
-    """The text of ``column`` stripped as ``str.strip()`` does ('' when absent or NULL).
+def _strip(column: str) -> str:
+    """SQL for ``column`` stripped as ``str.strip()`` does ('' when NULL).
 
     Most values start and end with a printable ASCII character: they are kept as they are after a
     cheap test, and only the others go through the regular expression (ten times the cost)."""
-    if column not in present:
-        return "''"
     c = f'"{column}"'
     return (f"(CASE WHEN {c} IS NULL THEN '' WHEN ascii({c}) BETWEEN 33 AND 126 AND {c}[-1] BETWEEN '!' AND '~' "
             f"THEN {c} ELSE regexp_replace({c}, {_STRIP}, '', 'g') END)")
+
+
+def _t(column: str, present: set[str]) -> str:
+    """``column`` of the stripped source row ('' when the export has no such column)."""
+    return f'"{column}"' if column in present else "''"
+
+
+USED_FIELDS: dict[str, tuple[str, ...]] = {
+    "accounts": ("actor_id", "name", "actor_name", "agency_id", "agency_name", "agency_kind", "state", "role",
+                 "active", "home_data_access"),
+    "entries": ("id", "at", "actor_id", "actor_name", "agency_id", "agency_name", "agency_kind", "action", "reason",
+                "case_number", "offense_type", "outcome"),
+    "agreements": ("agency_id", "agency_name", "active", "revoked_at", "status"),
+}
+"""The fields the analysis reads; other columns are only looked at to skip blank rows."""
 
 
 def _either(first: str, second: str, present: set[str]) -> str:
@@ -186,17 +199,20 @@ def load_csv(con: duckdb.DuckDBPyConnection, key: str, path: Path, table: str | 
     """Create table ``table`` (default ``key``) from CSV ``path``; returns its row count."""
     header = _read_header(path)
     names = csv_header(path, header, key)
-    present = set(names)
+    used = [(i, n) for i, n in enumerate(names) if n in USED_FIELDS[key]]
+    present = {n for _, n in used}
     columns = "{" + ", ".join(f"{_lit(f'c{i}')}: 'VARCHAR'" for i in range(len(names))) + "}"
-    renamed = ", ".join(f'"c{i}" AS "{name}"' for i, name in enumerate(names))
-    blank = " AND ".join(f"{_t(n, present)} = ''" for n in names)
-    source = (f"(SELECT {renamed} FROM read_csv({_lit(str(path))}, header = true, columns = {columns}, "
-              "delim = ',', quote = '\"', escape = '\"', strict_mode = true, encoding = 'utf-8')) AS raw")
+    stripped = ", ".join(f"{_strip(f'c{i}')} AS \"{name}\"" for i, name in used)
+    others = [f"c{i}" for i, n in enumerate(names) if n not in present]
+    blank = " AND ".join([f"\"{n}\" = ''" for _, n in used] + [f"{_strip(c)} = ''" for c in others])
+    source = (f"(SELECT {stripped} FROM read_csv({_lit(str(path))}, header = true, columns = {columns}, "
+              "delim = ',', quote = '\"', escape = '\"', strict_mode = true, encoding = 'utf-8') "
+              f"WHERE NOT ({blank})) AS raw")
     select, bad = _select(key, present)
     target = table or key
     try:
         con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT *, ({bad}) AS invalid FROM "
-                    f"(SELECT {select} FROM {source} WHERE NOT ({blank}))")
+                    f"(SELECT {select} FROM {source})")
         invalid = con.execute(f"SELECT count(*) FROM {target} WHERE invalid IS NOT false").fetchone()[0]
     except duckdb.Error as exc:
         error = _python_error(path, key)
