@@ -1,7 +1,10 @@
 """platebench's pytest plugin: ``pytest --vendor=NAME`` scores a vendor, one test item per requirement.
 
-Loaded one way only: the root ``conftest.py`` lists it in ``pytest_plugins`` (tests of the plugin
-itself load it with ``-p harness.pytest_plugin``).
+Registered with pytest through the package's ``pytest11`` entry point (named ``harness.pytest_plugin``, so
+the checkout's root ``conftest.py`` and ``-p harness.pytest_plugin`` find it already loaded): after
+``pip install platebench``, ``pytest --vendor=NAME`` works in any folder. Its options are those of
+``platebench run`` (:data:`harness.run_options.RUN_OPTIONS`), except ``--strict``. Importing it is cheap;
+the runner is imported only in vendor mode.
 
 - Without ``--vendor`` the plugin only adds its options; plain ``pytest`` runs the project's tests.
 - With ``--vendor`` every user mistake (unknown vendor, bad ``vendors.toml``, missing credential,
@@ -22,18 +25,15 @@ import sys
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from harness.options import non_negative_int, positive_float, positive_int
-from harness.rubric import format_threshold
-from harness.runner import DEFAULT_SCORECARD_DIR
-from harness.runner.privacy_pass import summary_line
-from harness.runner.run import PreparedRun, RunRequest, RunResult, execute, prepare
-from harness.scorecard.markdown import scenario_line
-from harness.vendors_config import default_vendors_file
-from vendor_adapters.errors import ConfigurationError
+from harness.errors import USER_ERRORS
+from harness.run_options import add_to_pytest, request_from
+
+if TYPE_CHECKING:
+    from harness.runner.run import PreparedRun, RunResult
 
 
 @dataclass
@@ -49,98 +49,18 @@ SESSION_KEY = pytest.StashKey[EvaluationSession]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("platebench", "platebench vendor evaluation (pytest --vendor=NAME)")
-    group.addoption(
-        "--vendor",
-        metavar="NAME",
-        default=None,
-        help="score this vendor (a vendors.toml entry or a built-in adapter such as 'reference'); "
-        "only the rubric's requirements are collected. Default: %(default)r (run the project's own tests)",
-    )
-    group.addoption("--corpus", type=Path, metavar="PATH", default=None, help="corpus folder or manifest. Default: the synthetic corpus")
-    group.addoption("--rubric", type=Path, metavar="PATH", default=None, help="rubric TOML. Default: the shipped default rubric")
-    group.addoption("--limit", type=positive_int, metavar="N", default=None, help="only the first N samples. Default: all")
-    group.addoption("--resume", metavar="RUN_ID", default=None, help="continue an interrupted run of the same vendor")
-    group.addoption(
-        "--scorecard-dir", type=Path, metavar="DIR", default=DEFAULT_SCORECARD_DIR, help="where runs are written. Default: %(default)s"
-    )
-    group.addoption(
-        "--vendors-config", type=Path, metavar="PATH", default=None, help="Default: vendors.toml in the current folder, if any"
-    )
-    group.addoption(
-        "--privacy", dest="privacy", action="store_true", default=None,
-        help="check the privacy controls after the accuracy pass, where the vendor can be tested (the default)",
-    )
-    group.addoption("--no-privacy", dest="privacy", action="store_false", help="skip the privacy controls")
-    group.addoption(
-        "--attestations", type=Path, metavar="FILE", default=None,
-        help="vendor attestation file (TOML/JSON) for controls its API cannot demonstrate; ATTESTED is never a pass",
-    )
-    group.addoption(
-        "--reference-flaw", dest="reference_flaws", action="append", default=[], metavar="NAME",
-        help="start the reference vendor's server with this deliberate flaw (repeatable; demonstrations)",
-    )
-    group.addoption("--concurrency", type=positive_int, metavar="N", default=None,
-                    help="calls in flight (and the offline load scenario's concurrency). Default: from the adapter")
-    group.addoption("--connect-timeout", type=positive_float, metavar="S", default=None,
-                    help="network vendors: seconds to connect. Default: vendors.toml connect_timeout, else 5")
-    group.addoption("--read-timeout", type=positive_float, metavar="S", default=None,
-                    help="network vendors: seconds of silence between reads. Default: vendors.toml read_timeout, else 30")
-    group.addoption("--total-timeout", type=positive_float, metavar="S", default=None,
-                    help="network vendors: seconds per call, body included. Default: vendors.toml total_timeout, else 60")
-    group.addoption("--retries", type=non_negative_int, metavar="N", default=None,
-                    help="network vendors: send a failed call again up to N times (every attempt journaled, the last "
-                    "counts). Default: 0")
-    group.addoption("--scenario", dest="scenarios", action="append", default=None,
-                    choices=("single-stream", "server", "offline"),
-                    help="load scenario after the accuracy pass (repeatable). Default: the rubric's [load] table")
-    group.addoption("--no-load", dest="load", action="store_false", default=None, help="run no load scenario")
-    group.addoption("--target-qps", type=positive_float, metavar="QPS", default=None,
-                    help="server load scenario: Poisson arrival rate. Default: the rubric's")
-    group.addoption("--duration", type=positive_float, metavar="S", default=None,
-                    help="seconds per load scenario. Default: the rubric's")
-    group.addoption("--queries", type=positive_int, metavar="N", default=None,
-                    help="queries per load scenario (instead of --duration)")
-    group.addoption("--latency-bound-ms", type=positive_float, metavar="MS", default=None,
-                    help="latency bound for the rubric's percentile. Default: the rubric's")
-    group.addoption("--seed", type=non_negative_int, metavar="N", default=None,
-                    help="seed of the server scenario's arrival times (recorded). Default: the rubric's")
+    add_to_pytest(parser.getgroup("platebench", "platebench vendor evaluation (pytest --vendor=NAME)"))
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    vendor = config.getoption("vendor")
-    if not vendor:
+    if not config.getoption("vendor"):
         return
-    cwd = config.invocation_params.dir
-    request = RunRequest(
-        vendor=vendor,
-        corpus_path=config.getoption("corpus"),
-        rubric_path=config.getoption("rubric"),
-        limit=config.getoption("limit"),
-        resume=config.getoption("resume"),
-        scorecard_dir=cwd / config.getoption("scorecard_dir"),
-        vendors_file=config.getoption("vendors_config") or default_vendors_file(cwd),
-        privacy=config.getoption("privacy"),
-        attestations=config.getoption("attestations"),
-        reference_flaws=tuple(config.getoption("reference_flaws")),
-        concurrency=config.getoption("concurrency"),
-        connect_timeout=config.getoption("connect_timeout"),
-        read_timeout=config.getoption("read_timeout"),
-        total_timeout=config.getoption("total_timeout"),
-        retries=config.getoption("retries"),
-        load=config.getoption("load"),
-        scenarios=tuple(config.getoption("scenarios")) if config.getoption("scenarios") else None,
-        target_qps=config.getoption("target_qps"),
-        duration_s=config.getoption("duration"),
-        queries=config.getoption("queries"),
-        latency_bound_ms=config.getoption("latency_bound_ms"),
-        seed=config.getoption("seed"),
-    )
-    if request.duration_s is not None and request.queries is not None:
-        raise pytest.UsageError("platebench: give --duration or --queries, not both")
+    from harness.runner.run import prepare  # the metrics stack: only in vendor mode
+
     try:
+        request = request_from(vars(config.option), config.invocation_params.dir, pytest=True)
         prepared = prepare(request)
-    except ConfigurationError as exc:
+    except USER_ERRORS as exc:
         raise pytest.UsageError(f"platebench: {exc}") from None
     config.stash[SESSION_KEY] = EvaluationSession(prepared)
 
@@ -200,6 +120,8 @@ class RequirementItem(pytest.Item):
         if not self.verdict["passed"]:
             v = self.verdict
             kind = "mandatory" if v["mandatory"] else f"weight {v['weight']:g}"
+            from harness.rubric import format_threshold
+
             raise RequirementNotMet(
                 f"{v['id']} {v['title']} ({kind}): {v['reason']}\n"
                 f"  rule: {v['metric']} {v['comparator']} {format_threshold(v['threshold'])}"
@@ -222,10 +144,12 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         evaluation.started = True
         capman = config.pluginmanager.getplugin("capturemanager")
         suspended = capman.global_and_fixture_disabled() if capman is not None else nullcontext()
+        from harness.runner.run import execute
+
         try:
             with suspended:
                 evaluation.result = execute(evaluation.prepared, progress_stream=sys.stderr)
-        except ConfigurationError as exc:
+        except USER_ERRORS as exc:
             pytest.exit(f"platebench: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
     name = f"platebench[{evaluation.prepared.vendor.name}]"
     run = RubricRun.from_parent(session, name=name, nodeid=name, path=evaluation.prepared.rubric.path)
@@ -237,6 +161,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     evaluation = config.stash.get(SESSION_KEY, None)
     if evaluation is None:
         return
+    from harness.runner.summary import summary_lines
+
     run_id = evaluation.prepared.header["run_id"]
     terminalreporter.section("platebench")
     if evaluation.result is None:
@@ -246,20 +172,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
                 f"pytest --vendor={evaluation.prepared.vendor.name} --resume={run_id}"
             )
         return
-    score = evaluation.result.document["results"]["score"]
-    weighted = "n/a" if score["weighted"] is None else f"{100 * score['weighted']:.1f}%"
     for warning in evaluation.result.warnings:
         terminalreporter.write_line(f"warning: {warning}")
-    terminalreporter.write_line(
-        f"weighted score {weighted}; {'eligible' if score['eligible'] else 'NOT eligible (a mandatory requirement is not met)'}"
-    )
-    for scenario in evaluation.result.document["results"].get("load") or []:
-        terminalreporter.write_line(f"load {scenario_line(scenario)}")
-    privacy = evaluation.result.document["results"].get("privacy")
-    if privacy is not None:
-        method = evaluation.result.document["provenance"]["privacy"]["method"]
-        terminalreporter.write_line(f"privacy controls: {summary_line(privacy)} ({method})")
-    if evaluation.result.evidence_dir is not None:
-        terminalreporter.write_line(f"evidence: {evaluation.result.evidence_dir}")
-    terminalreporter.write_line(f"report: {evaluation.result.markdown_path}")
+    for line in summary_lines(evaluation.result):
+        terminalreporter.write_line(line)
     terminalreporter.write_line(f"scorecard: {evaluation.result.scorecard_path}")

@@ -44,9 +44,9 @@ after its accuracy pass, and with what parameters, per kind of vendor::
 
 Command-line options override these values for one run (and are recorded).
 
-Every metric path is checked when the rubric is loaded, before any vendor call, against the
-metric definitions (:mod:`harness.metrics.spec`), the privacy suite's control registry and the
-scorecard's result layout. A requirement whose value could not be measured (``None``, or a tag the
+The file's form is checked against the published JSON Schema (``harness/rubric.schema.json``), then every
+metric path and threshold, before any vendor call, against :mod:`harness.metrics.paths` (the metric
+definitions, the privacy controls and the scorecard's result layout). A requirement whose value could not be measured (``None``, or a tag the
 corpus does not have, or privacy controls that were not run) is *not met*, and says so. ATTESTED
 never equals PASS: a signed statement is not a demonstration. The weighted score is the sum of the
 weights of met weighted requirements divided by the sum of all weights; mandatory requirements
@@ -63,9 +63,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.load import SCENARIOS
-from harness.metrics.spec import UnknownMetricPath, resolve_path
-from vendor_adapters.errors import ConfigurationError
+from harness.errors import UserError
+from harness.metrics.paths import (
+    PRIVACY_PREFIX,
+    check_metric_path,
+    is_load_path,
+    is_privacy_path,
+    result_codes,
+    value_kind,
+)
+from harness.metrics.spec import UnknownMetricPath
+from harness.schema_check import schema_problems
 
 DEFAULT_RUBRIC = Path(__file__).with_name("rubrics") / "default.toml"
 
@@ -77,28 +85,13 @@ COMPARATORS: dict[str, Callable[[float, float], bool]] = {
     "==": operator.eq,
 }
 
-ERROR_SUMMARY_PATHS = ("errors.availability", "errors.calls", "errors.ok")
-"""Paths into the scorecard's own ``results.errors`` block (besides the metric paths)."""
-
-PRIVACY_PREFIX = "privacy.controls."
-PRIVACY_FIELD = "result"
-
-LOAD_PREFIX = "load."
-LOAD_FIELDS = ("achieved_qps", "target_qps", "n", "duration_s", "timeouts", "availability", "bound_met")
-"""Plain fields of a ``results.load`` entry a requirement can name (plus ``latency_ms.<stat>``, ``errors.<kind>``)."""
-LOAD_LATENCY_STATS = ("p50", "p90", "p95", "p99", "min", "mean", "max")
 LOAD_KINDS = {"network": "vendors reached over HTTP", "local": "engines the harness runs on its own machine"}
-_LOAD_SETTINGS = {"scenarios", "target_qps", "duration_s", "queries", "concurrency", "latency_bound_ms"}
+RUBRIC_SCHEMA = Path(__file__).with_name("rubric.schema.json")
+"""The published JSON Schema of a rubric file (docs/rubric.md links it)."""
 
-_KEYS = {"id", "title", "metric", "comparator", "threshold", "mandatory", "weight"}
 
-
-class RubricError(ConfigurationError):
+class RubricError(UserError):
     """The rubric file is unreadable or names something no scorecard can hold."""
-
-
-class _Invalid(Exception):
-    """One requirement is malformed (collected into a :class:`RubricError`)."""
 
 
 @dataclass(frozen=True)
@@ -154,65 +147,6 @@ class Rubric:
     load: LoadDefaults = field(default_factory=LoadDefaults)
 
 
-def is_privacy_path(path: str) -> bool:
-    """True for ``privacy.controls.<id>.result`` style paths (judged by result code, not by number)."""
-    return path.startswith("privacy.")
-
-
-def check_privacy_path(path: str) -> None:
-    """Raise :class:`UnknownMetricPath` unless ``path`` is ``privacy.controls.<known id>.result``."""
-    from harness.privacy.runner import control_registry
-
-    known = control_registry()
-    control_id, _, field = path.removeprefix(PRIVACY_PREFIX).rpartition(".")
-    if not path.startswith(PRIVACY_PREFIX) or field != PRIVACY_FIELD or not control_id:
-        raise UnknownMetricPath(
-            f"unknown privacy path {path!r}; privacy requirements name a control's result, "
-            f"e.g. {PRIVACY_PREFIX}PC-SHR-01.{PRIVACY_FIELD}"
-        )
-    if control_id not in known:
-        raise UnknownMetricPath(f"unknown privacy control {control_id!r} in {path!r}; known controls: {', '.join(known)}")
-
-
-def is_load_path(path: str) -> bool:
-    """True for ``load.<scenario>.<field>`` paths."""
-    return path.startswith(LOAD_PREFIX)
-
-
-def check_load_path(path: str) -> None:
-    """Raise :class:`UnknownMetricPath` unless ``path`` names a field of a ``results.load`` entry."""
-    from vendor_adapters.errors import ERROR_KINDS
-
-    parts = path.split(".")
-    ok = len(parts) >= 3 and parts[1] in SCENARIOS
-    if ok:
-        rest = parts[2:]
-        ok = (
-            (len(rest) == 1 and rest[0] in LOAD_FIELDS)
-            or (len(rest) == 2 and rest[0] == "latency_ms" and rest[1] in LOAD_LATENCY_STATS)
-            or (len(rest) == 2 and rest[0] == "errors" and rest[1] in ERROR_KINDS)
-        )
-    if not ok:
-        raise UnknownMetricPath(
-            f"unknown load path {path!r}; load paths are load.<scenario>.<field> with scenario one of "
-            f"{', '.join(SCENARIOS)} and field one of {', '.join(LOAD_FIELDS)}, "
-            f"latency_ms.<{'|'.join(LOAD_LATENCY_STATS)}> or errors.<error kind>, e.g. load.server.latency_ms.p99"
-        )
-
-
-def check_metric_path(path: str) -> None:
-    """Raise :class:`UnknownMetricPath` unless ``path`` names a value a scorecard's ``results`` can hold."""
-    if path in ERROR_SUMMARY_PATHS:
-        return
-    if is_privacy_path(path):
-        check_privacy_path(path)
-        return
-    if is_load_path(path):
-        check_load_path(path)
-        return
-    resolve_path(path)
-
-
 def format_threshold(threshold: bool | float | str) -> str:
     """A threshold as a rule shows it: ``0.95``, ``2000``, ``PASS``, ``true``."""
     if isinstance(threshold, bool):
@@ -221,7 +155,8 @@ def format_threshold(threshold: bool | float | str) -> str:
 
 
 def load_rubric(path: Path | None = None) -> Rubric:
-    """Read and validate a rubric file (the default one when ``path`` is ``None``)."""
+    """Read and validate a rubric file (the default one when ``path`` is ``None``): its form against
+    :data:`RUBRIC_SCHEMA`, then every metric path and threshold; a :class:`RubricError` lists every problem."""
     path = path or DEFAULT_RUBRIC
     try:
         raw = path.read_bytes()
@@ -231,133 +166,61 @@ def load_rubric(path: Path | None = None) -> Rubric:
         data = tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise RubricError(f"rubric {path} is not valid TOML: {exc}") from None
-    entries = data.get("requirement")
-    if not isinstance(entries, list) or not entries:
-        raise RubricError(f"rubric {path}: no [[requirement]] tables")
-    problems: list[str] = []
-    requirements: list[Requirement] = []
-    for index, entry in enumerate(entries, start=1):
-        try:
-            requirements.append(_requirement(entry))
-        except _Invalid as exc:
-            label = entry.get("id", f"#{index}") if isinstance(entry, dict) else f"#{index}"
-            problems.append(f"requirement {label}: {exc}")
-    seen: set[str] = set()
-    for req in requirements:
-        if req.id in seen:
-            problems.append(f"requirement {req.id}: duplicate id")
-        seen.add(req.id)
+    problems = schema_problems(RUBRIC_SCHEMA, data)
+    if not problems:
+        problems = [
+            f"requirement {entry['id']}: {problem}" for entry in data["requirement"] if (problem := _meaning(entry))
+        ]
+        ids = [entry["id"] for entry in data["requirement"]]
+        problems += [f"requirement {rid}: duplicate id" for rid in sorted({i for i in ids if ids.count(i) > 1})]
     if problems:
-        raise RubricError(f"rubric {path} has {len(problems)} problem(s):\n" + "\n".join(f"  - {p}" for p in problems))
-    unknown_top = sorted(set(data) - {"name", "requirement", "load"})
-    if unknown_top:
-        problems.append(f"unknown top-level key(s) {', '.join(unknown_top)} (known: name, [load], [[requirement]])")
-    load = LoadDefaults()
-    if "load" in data:
-        try:
-            load = _load_defaults(data["load"])
-        except _Invalid as exc:
-            problems.append(f"[load]: {exc}")
-    if problems:
-        raise RubricError(f"rubric {path} has {len(problems)} problem(s):\n" + "\n".join(f"  - {p}" for p in problems))
-    name = data.get("name") if isinstance(data.get("name"), str) else path.stem
-    return Rubric(name, path, hashlib.sha256(raw).hexdigest(), tuple(requirements), load)
-
-
-def _positive(table: Mapping[str, Any], key: str, *, integer: bool = False) -> Any:
-    value = table.get(key)
-    if value is None:
-        return None
-    kind = int if integer else int | float
-    if isinstance(value, bool) or not isinstance(value, kind) or not value > 0:
-        raise _Invalid(f"{key} must be a positive {'whole number' if integer else 'number'} (got {value!r})")
-    return value if integer else float(value)
-
-
-def _load_settings(kind: str, table: Any) -> LoadSettings:
-    if not isinstance(table, dict):
-        raise _Invalid(f"[load.{kind}] must be a table")
-    unknown = sorted(set(table) - _LOAD_SETTINGS)
-    if unknown:
-        raise _Invalid(f"[load.{kind}]: unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(_LOAD_SETTINGS))})")
-    scenarios = table.get("scenarios", [])
-    if not isinstance(scenarios, list) or any(s not in SCENARIOS for s in scenarios):
-        raise _Invalid(f"[load.{kind}] scenarios must be a list of {', '.join(SCENARIOS)} (got {scenarios!r})")
-    settings = LoadSettings(
-        scenarios=tuple(scenarios),
-        target_qps=_positive(table, "target_qps"),
-        duration_s=_positive(table, "duration_s"),
-        queries=_positive(table, "queries", integer=True),
-        concurrency=_positive(table, "concurrency", integer=True),
-        latency_bound_ms=_positive(table, "latency_bound_ms"),
+        raise RubricError(
+            f"rubric {path} has {len(problems)} problem(s) (schema: {RUBRIC_SCHEMA.name}):\n"
+            + "\n".join(f"  - {p}" for p in problems)
+        )
+    requirements = tuple(
+        Requirement(e["id"], e["title"], e["metric"], e["comparator"], _threshold(e), e.get("mandatory", False),
+                    float(e.get("weight", 0)))
+        for e in data["requirement"]
     )
-    if "server" in settings.scenarios and settings.target_qps is None:
-        raise _Invalid(f"[load.{kind}]: the server scenario needs target_qps")
-    if settings.scenarios and settings.duration_s is None and settings.queries is None:
-        raise _Invalid(f"[load.{kind}]: give duration_s or queries")
-    return settings
+    name = data.get("name", path.stem)
+    return Rubric(name, path, hashlib.sha256(raw).hexdigest(), requirements, _load_defaults(data.get("load", {})))
 
 
-def _load_defaults(table: Any) -> LoadDefaults:
-    if not isinstance(table, dict):
-        raise _Invalid("must be a table")
-    unknown = sorted(set(table) - {"seed", "percentile", *LOAD_KINDS})
-    if unknown:
-        raise _Invalid(f"unknown key(s) {', '.join(unknown)} (known: seed, percentile, {', '.join(LOAD_KINDS)})")
-    seed = table.get("seed", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise _Invalid(f"seed must be a whole number >= 0 (got {seed!r})")
-    percentile = table.get("percentile", 99)
-    if isinstance(percentile, bool) or not isinstance(percentile, int | float) or not 0 < percentile < 100:
-        raise _Invalid(f"percentile must be between 0 and 100 (got {percentile!r})")
-    by_kind = {kind: _load_settings(kind, table[kind]) for kind in LOAD_KINDS if kind in table}
-    return LoadDefaults(seed=seed, percentile=percentile / 100, by_kind=by_kind)
-
-
-def _requirement(entry: Any) -> Requirement:
-    if not isinstance(entry, dict):
-        raise _Invalid("not a table")
-    unknown = sorted(set(entry) - _KEYS)
-    if unknown:
-        raise _Invalid(f"unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(_KEYS))})")
-    for key in ("id", "title", "metric", "comparator"):
-        if not isinstance(entry.get(key), str) or not entry[key].strip():
-            raise _Invalid(f"{key!r} must be a non-empty string")
-    if entry["comparator"] not in COMPARATORS:
-        raise _Invalid(f"comparator {entry['comparator']!r} is not one of {' '.join(COMPARATORS)}")
+def _meaning(entry: Mapping[str, Any]) -> str | None:
+    """What is wrong with a (well-formed) requirement's metric path or threshold, if anything."""
+    metric, comparator, threshold = entry["metric"], entry["comparator"], entry["threshold"]
     try:
-        check_metric_path(entry["metric"])
+        check_metric_path(metric)
     except UnknownMetricPath as exc:
-        raise _Invalid(str(exc)) from None
-    threshold = _threshold(entry)
-    mandatory = entry.get("mandatory", False)
-    weight = entry.get("weight", 0)
-    if not isinstance(mandatory, bool):
-        raise _Invalid("'mandatory' must be true or false")
-    if isinstance(weight, bool) or not isinstance(weight, int | float) or weight < 0:
-        raise _Invalid("'weight' must be a number >= 0")
-    if mandatory == (weight > 0):
-        raise _Invalid("give exactly one of 'mandatory = true' or 'weight = N' (N > 0)")
-    return Requirement(entry["id"], entry["title"], entry["metric"], entry["comparator"], threshold, mandatory, float(weight))
+        return str(exc)
+    kind = value_kind(metric)
+    if kind == "bool" and (comparator != "==" or not isinstance(threshold, bool)):
+        return "bound_met is true or false: use comparator = \"==\" and threshold = true"
+    if kind == "code":
+        if comparator != "==":
+            return f"a privacy control's result is compared with '==' (got {comparator!r})"
+        if threshold not in result_codes():
+            return f"'threshold' of a privacy control must be a result code: {', '.join(result_codes())} (got {threshold!r})"
+    if kind == "number" and (isinstance(threshold, bool) or not isinstance(threshold, int | float)):
+        return "'threshold' must be a number"
+    return None
 
 
 def _threshold(entry: Mapping[str, Any]) -> bool | float | str:
-    threshold = entry.get("threshold")
-    if entry["metric"].endswith(".bound_met") and is_load_path(entry["metric"]):
-        if entry["comparator"] != "==" or not isinstance(threshold, bool):
-            raise _Invalid("bound_met is true or false: use comparator = \"==\" and threshold = true")
-        return threshold
-    if is_privacy_path(entry["metric"]):
-        from harness.privacy.controls import RESULTS
+    kind = value_kind(entry["metric"])
+    return entry["threshold"] if kind == "bool" else str(entry["threshold"]) if kind == "code" else float(entry["threshold"])
 
-        if entry["comparator"] != "==":
-            raise _Invalid(f"a privacy control's result is compared with '==' (got {entry['comparator']!r})")
-        if threshold not in RESULTS:
-            raise _Invalid(f"'threshold' of a privacy control must be a result code: {', '.join(RESULTS)} (got {threshold!r})")
-        return str(threshold)
-    if isinstance(threshold, bool) or not isinstance(threshold, int | float):
-        raise _Invalid("'threshold' must be a number")
-    return float(threshold)
+
+def _load_settings(table: Mapping[str, Any]) -> LoadSettings:
+    number = {k: float(table[k]) for k in ("target_qps", "duration_s", "latency_bound_ms") if k in table}
+    whole = {k: int(table[k]) for k in ("queries", "concurrency") if k in table}
+    return LoadSettings(scenarios=tuple(table.get("scenarios", ())), **number, **whole)
+
+
+def _load_defaults(table: Mapping[str, Any]) -> LoadDefaults:
+    by_kind = {kind: _load_settings(table[kind]) for kind in LOAD_KINDS if kind in table}
+    return LoadDefaults(seed=table.get("seed", 0), percentile=table.get("percentile", 99) / 100, by_kind=by_kind)
 
 
 _MISSING = object()

@@ -28,14 +28,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.schema_check import schema_problems
 from vendor_adapters.base import Adapter
 from vendor_adapters.errors import ConfigurationError
 from vendor_adapters.registry import adapter_names, load_adapter_class, unknown_adapter_message
 
 DEFAULT_FILE = "vendors.toml"
-_SECRETISH = re.compile(r"(token|secret|password|passwd|api[_-]?key|apikey|credential|auth)", re.IGNORECASE)
+VENDORS_SCHEMA = Path(__file__).with_name("vendors.schema.json")
+"""The published JSON Schema of ``vendors.toml`` (docs/vendors-toml.md links it)."""
 _TARGET = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*:[A-Za-z_][A-Za-z0-9_]*$")
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 TRANSPORT_KEYS = {"connect_timeout": "connect_timeout_s", "read_timeout": "read_timeout_s", "total_timeout": "total_timeout_s"}
 """``vendors.toml`` keys the harness's HTTP transport takes (seconds) -> ``TransportConfig`` fields."""
@@ -76,37 +77,21 @@ class VendorSpec:
 
 
 def read_vendors_file(path: Path) -> dict[str, dict[str, Any]]:
-    """The ``[vendors.*]`` tables of a ``vendors.toml``, validated (no inline secrets)."""
+    """The ``[vendors.*]`` tables of a ``vendors.toml``, validated against :data:`VENDORS_SCHEMA` (no inline
+    secrets); a :class:`ConfigurationError` lists every problem with its place."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigurationError(f"cannot read vendors config {path}: {exc.strerror or exc}") from None
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigurationError(f"vendors config {path} is not valid TOML: {exc}") from None
-    unknown_top = sorted(set(data) - {"vendors"})
-    if unknown_top:
-        raise ConfigurationError(f"{path}: unknown top-level key(s) {', '.join(unknown_top)} (expected [vendors.NAME])")
-    vendors = data.get("vendors", {})
-    if not isinstance(vendors, dict):
-        raise ConfigurationError(f"{path}: 'vendors' must be a table of [vendors.NAME] tables")
-    for name, table in vendors.items():
-        if not isinstance(table, dict):
-            raise ConfigurationError(f"{path}: [vendors.{name}] must be a table")
-        if not _NAME.match(name):
-            raise ConfigurationError(
-                f"{path}: vendor name {name!r} must be letters, digits, '.', '_' or '-' (it names a folder)"
-            )
-        for key, value in table.items():
-            if _SECRETISH.search(key) and not key.endswith("_env"):
-                raise ConfigurationError(
-                    f"{path}: [vendors.{name}] {key} looks like a secret written into the file. Secrets are "
-                    f"given only by environment-variable name: {key}_env = \"{name.upper().replace('-', '_')}_"
-                    f"{key.upper()}\", then export that variable"
-                )
-            if key.endswith("_env") and not (isinstance(value, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value)):
-                raise ConfigurationError(
-                    f"{path}: [vendors.{name}] {key} must be the NAME of an environment variable, not its value"
-                )
+    problems = schema_problems(VENDORS_SCHEMA, data)
+    if problems:
+        raise ConfigurationError(
+            f"vendors config {path} has {len(problems)} problem(s) (schema: {VENDORS_SCHEMA.name}):\n"
+            + "\n".join(f"  - {p}" for p in problems)
+        )
+    vendors: dict[str, dict[str, Any]] = data.get("vendors", {})
     return vendors
 
 
@@ -121,7 +106,7 @@ def resolve_vendor(name: str, vendors_file: Path | None) -> VendorSpec:
             raise ConfigurationError(
                 f"{vendors_file}: [vendors.{name}] adapter: " + unknown_adapter_message(str(adapter), known_adapters)
             )
-        return VendorSpec(name, adapter, table, _transport_options(vendors_file, name, table))
+        return VendorSpec(name, adapter, table, _transport_options(table))
     if name in known_adapters:
         return VendorSpec(name, name, {})
     where = f" (vendors in {vendors_file}: {', '.join(sorted(vendors)) or 'none'})" if vendors_file else ""
@@ -131,17 +116,9 @@ def resolve_vendor(name: str, vendors_file: Path | None) -> VendorSpec:
     )
 
 
-def _transport_options(path: Path | None, name: str, table: dict[str, Any]) -> dict[str, float]:
-    """Take the transport keys out of ``table`` (they are not adapter options), validated."""
-    found: dict[str, float] = {}
-    for key, field_name in TRANSPORT_KEYS.items():
-        if key not in table:
-            continue
-        value = table.pop(key)
-        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-            raise ConfigurationError(f"{path}: [vendors.{name}] {key} must be a positive number of seconds (got {value!r})")
-        found[field_name] = float(value)
-    return found
+def _transport_options(table: dict[str, Any]) -> dict[str, float]:
+    """Take the transport keys out of ``table`` (they are not adapter options; the schema checked them)."""
+    return {field_name: float(table.pop(key)) for key, field_name in TRANSPORT_KEYS.items() if key in table}
 
 
 def default_vendors_file(cwd: Path | None = None) -> Path | None:

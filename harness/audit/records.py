@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.errors import UserError
+
 AGENCY_KINDS: tuple[str, ...] = ("home", "partner", "instate", "out_of_state", "federal")
 """Agency kinds of the RFP evaluation API (``home`` = the contracting agency)."""
 
@@ -89,7 +91,7 @@ FALSE_WORDS = {"false", "0", "no", "n", "inactive", "disabled"}
 """Spellings of true and false accepted in ``active`` / ``home_data_access`` (case-insensitive; empty = true)."""
 
 
-class AuditInputError(Exception):
+class AuditInputError(UserError):
     """A roster, log or agreements file that cannot be read; the message names file and line."""
 
 

@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from harness.cli.main import UserError
+from harness.errors import UserError
 
 REPORT_STEM = "audit-analysis"
 
@@ -44,12 +44,8 @@ def run_analyze(args: argparse.Namespace) -> int:
     """Handler of ``platebench audit analyze``."""
     from harness.audit.analyze import analyze_files
     from harness.audit.markdown import render_markdown
-    from harness.audit.records import AuditInputError
 
-    try:
-        report = analyze_files(args.roster, args.log, args.home, args.agreements)
-    except AuditInputError as exc:
-        raise UserError(str(exc)) from exc
+    report = analyze_files(args.roster, args.log, args.home, args.agreements)
     for warning in report["warnings"]:
         print(f"platebench: warning: {warning}", file=sys.stderr)
     as_json = json.dumps(report, indent=2, ensure_ascii=False) + "\n"

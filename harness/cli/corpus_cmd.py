@@ -9,11 +9,11 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from harness.cli.main import UserError
 from harness.corpus.manifest import MANIFEST_NAME, write_manifest
 from harness.corpus.model import Corpus, CorpusError
 from harness.corpus.synth import DEFAULT_N, DEFAULT_SEED, synth_corpus
 from harness.corpus.validate import load_corpus
+from harness.errors import UserError
 
 
 def _console() -> Console:

@@ -10,7 +10,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from harness.cli.main import UserError
+from harness.errors import UserError
 from harness.load import SCENARIOS
 from harness.load.plan import LoadPlan, run_load
 from harness.load.scenarios import LoadResult

@@ -1,69 +1,72 @@
 """Entry point of the ``platebench`` command.
 
-Each command group lives in its own module exposing ``register(subparsers)``; a command's handler
-returns the process exit code. User mistakes and bad input end with a one-paragraph message and a
-non-zero exit code, never a traceback.
+Every command is registered here, in :data:`COMMANDS`: each command module exposes
+``register(subparsers)``, which adds its sub-command(s) and sets a handler returning the exit code.
+User errors (:data:`harness.errors.USER_ERRORS`) are turned into a one-paragraph message and exit
+status 2 in one place, :func:`main`; handlers raise them and never print tracebacks.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from harness import __version__
-
-COMMAND_MODULES: tuple[str, ...] = (
-    "harness.cli.corpus_cmd",
-    "harness.cli.run_cmd",
-    "harness.cli.serve_cmd",
-    "harness.cli.audit_cmd",
-    "harness.cli.load_cmd",
-    "harness.cli.adapter_cmd",
-    "harness.cli.scorecard_cmd",
-    "harness.cli.oversight_cmd",
+from harness.cli import (
+    adapter_cmd,
+    audit_cmd,
+    corpus_cmd,
+    load_cmd,
+    oversight_cmd,
+    run_cmd,
+    scorecard_cmd,
+    serve_cmd,
 )
-"""Modules that add sub-commands; a module not yet present is skipped."""
+from harness.errors import USAGE_EXIT, USER_ERRORS, UserError
 
+__all__ = ["COMMANDS", "UserError", "build_parser", "main"]
 
-class UserError(Exception):
-    """A problem the user can fix; printed as a message, exit code 2."""
+Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
+
+COMMANDS: tuple[tuple[str, Register], ...] = (
+    ("corpus", corpus_cmd.register),
+    ("run", run_cmd.register),
+    ("serve-reference", serve_cmd.register),
+    ("audit", audit_cmd.register),
+    ("load", load_cmd.register),
+    ("adapter", adapter_cmd.register),
+    ("verify, rescore, compare, report, keygen, sign", scorecard_cmd.register),
+    ("oversight", oversight_cmd.register),
+)
+"""(the commands it adds, its ``register``), in the order ``platebench --help`` lists them."""
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser with every available command group."""
+    """The full argument parser with every command."""
     parser = argparse.ArgumentParser(
         prog="platebench",
         description="Score licence-plate-reader vendors the same way: accuracy, latency, privacy controls.",
     )
     parser.add_argument("--version", action="version", version=f"platebench {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module_name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                continue
-            raise
-        module.register(subparsers)
+    for _commands, register in COMMANDS:
+        register(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``platebench``; returns the exit code."""
-    from vendor_adapters.errors import ConfigurationError
-
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
         parser.print_help()
-        return 2
+        return USAGE_EXIT
     try:
         return int(args.handler(args))
-    except (UserError, ConfigurationError) as exc:
+    except USER_ERRORS as exc:
         print(f"platebench: error: {exc}", file=sys.stderr)
-        return 2
+        return USAGE_EXIT
     except KeyboardInterrupt:
         print("platebench: interrupted", file=sys.stderr)
         return 130

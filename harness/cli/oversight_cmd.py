@@ -6,8 +6,12 @@ import argparse
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from harness.cli.main import UserError
+from harness.errors import UserError
+
+if TYPE_CHECKING:
+    from harness.oversight.contract import Contract
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -38,31 +42,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     report.set_defaults(handler=run_report)
 
 
-def _contract(path: Path):  # type: ignore[no-untyped-def]
-    from harness.oversight.contract import ContractError, load_contract
-
-    try:
-        return load_contract(path)
-    except ContractError as exc:
-        raise UserError(str(exc)) from None
-
-
-def _workspace_contract(workspace: Path):  # type: ignore[no-untyped-def]
+def _workspace_contract(workspace: Path) -> Contract:
+    """The contract the workspace was initialised with (read and validated again)."""
     from harness.oversight import history
+    from harness.oversight.contract import load_contract
 
-    try:
-        with history.open_history(workspace, read_only=True) as con:
-            path = history.meta(con, "contract_path")
-    except history.HistoryError as exc:
-        raise UserError(str(exc)) from None
-    return _contract(Path(path or ""))
+    with history.open_history(workspace, read_only=True) as con:
+        path = history.meta(con, "contract_path")
+    return load_contract(Path(path or ""))
 
 
 def run_init(args: argparse.Namespace) -> int:
     """Handler of ``platebench oversight init``."""
     from harness.oversight import history
+    from harness.oversight.contract import load_contract
 
-    contract = _contract(args.contract)
+    contract = load_contract(args.contract)
     workspace = args.workspace or contract.path.parent
     workspace.mkdir(parents=True, exist_ok=True)
     path = history.create(workspace, contract.path, contract.sha256)
@@ -80,15 +75,12 @@ def _last_month() -> str:
 
 def run_period_cmd(args: argparse.Namespace) -> int:
     """Handler of ``platebench oversight run``; exit 1 when the period has a breach, 2 when refused."""
-    from harness.oversight.contract import ContractError, check_period
+    from harness.oversight.contract import check_period
     from harness.oversight.exports import ExportRefused
     from harness.oversight.history import HistoryError
     from harness.oversight.run import run_period
 
-    try:
-        period = check_period(args.period or _last_month())
-    except ContractError as exc:
-        raise UserError(str(exc)) from None
+    period = check_period(args.period or _last_month())
     contract = _workspace_contract(args.workspace)
     try:
         result = run_period(contract, args.workspace, period, privacy=not args.no_privacy,

@@ -9,7 +9,7 @@ import secrets
 import sqlite3
 import sys
 
-from harness.cli.main import UserError
+from harness.errors import UserError
 
 LOOPBACK_NAMES = {"localhost"}
 
@@ -60,7 +60,7 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from harness.reference_server.app import create_app
-    from harness.reference_server.flaws import UnknownFlawError, parse_flaws
+    from harness.reference_server.flaws import parse_flaws
     from harness.reference_server.store import Store
 
     if not is_loopback(args.host) and not args.allow_remote:
@@ -68,10 +68,7 @@ def serve(args: argparse.Namespace) -> int:
                         "and hands out bearer tokens, so it only listens beyond this machine with --allow-remote")
     if not 0 <= args.port <= 65535:
         raise UserError(f"--port {args.port}: must be 0-65535")
-    try:
-        flaws = parse_flaws(args.flaw)
-    except UnknownFlawError as exc:
-        raise UserError(str(exc)) from None
+    flaws = parse_flaws(args.flaw)
     token, generated = _admin_token(args.admin_token_env)
     try:
         store = Store(args.db)

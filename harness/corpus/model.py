@@ -10,6 +10,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness.errors import UserError
 from vendor_adapters.base import Box, Image
 
 
@@ -82,7 +83,7 @@ class Problem:
         return f"{where}: {self.message}"
 
 
-class CorpusError(Exception):
+class CorpusError(UserError):
     """A corpus failed validation; carries every problem found, not just the first."""
 
     def __init__(self, problems: list[Problem]) -> None:

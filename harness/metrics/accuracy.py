@@ -17,12 +17,11 @@ from typing import Literal
 
 from harness.corpus.model import Sample
 from harness.metrics.matching import DEFAULT_IOU_THRESHOLD, cer, match
-from harness.metrics.spec import units
+from harness.metrics.spec import DEFAULT_TOP_N, units
 from harness.metrics.stats import Estimate, bootstrap, count, rate_per_1000, wilson
 from harness.outcome import CallOutcome
 from vendor_adapters.base import Read, normalize_plate_text
 
-DEFAULT_TOP_N = 5
 Verdict = Literal["correct", "incorrect", "error"]
 
 _PLAUSIBLE = re.compile(r"[A-Z0-9]{2,8}")

@@ -25,9 +25,9 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from harness.corpus.model import Plate
+from harness.metrics.spec import DEFAULT_IOU_THRESHOLD
 from vendor_adapters.base import Read, normalize_plate_text
 
-DEFAULT_IOU_THRESHOLD = 0.5
 MATCHING_RULE = (
     "optimal assignment (Hungarian) of boxed reads to boxed plates maximizing IoU, pairs kept at "
     "IoU >= the threshold; the plates and reads left over then paired by optimal assignment "

@@ -17,6 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+DEFAULT_IOU_THRESHOLD = 0.5
+"""A read matches a plate when their boxes' IoU is at least this (recorded in every scorecard; ``--iou-threshold``)."""
+DEFAULT_TOP_N = 5
+"""How many of a sample's reads the top-N read rate looks at (recorded in every scorecard)."""
+
 Section = Literal["accuracy", "errors", "calibration", "latency"]
 ESTIMATE_FIELDS = ("value", "ci_low", "ci_high", "n")
 

@@ -18,6 +18,8 @@ from typing import Any
 
 import jsonschema
 
+from harness.errors import UserError
+
 SCHEMA_FILE = "contract.schema.json"
 PERIOD = re.compile(r"^(?P<year>[0-9]{4})-(?P<month>0[1-9]|1[0-2])$")
 
@@ -39,7 +41,7 @@ DEFAULT_THRESHOLDS: dict[str, float | int | None] = {
 """Threshold -> default (``None``: reported as a change, never a breach)."""
 
 
-class ContractError(ValueError):
+class ContractError(UserError):
     """A contract file that cannot be used; the message names the file and the member."""
 
 

@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.errors import UserError
+
 STEMS = {"roster": "roster", "log": "audit-log", "agreements": "agreements"}
 MANIFEST = "manifest.json"
 
 
-class ExportRefused(ValueError):
+class ExportRefused(UserError):
     """The period's exports cannot be used; the message says which file and why."""
 
 

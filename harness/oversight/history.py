@@ -16,6 +16,8 @@ from typing import Any
 
 import duckdb
 
+from harness.errors import UserError
+
 DB_FILE = "oversight.duckdb"
 SCHEMA_VERSION = "1"
 
@@ -52,7 +54,7 @@ analysed (the log's ``query``, which holds plate text, is never stored)."""
 PERIOD_TABLES = ("periods", "exports", "roster", "audit_log", "figures", "controls", "findings")
 
 
-class HistoryError(RuntimeError):
+class HistoryError(UserError):
     """The history file is missing, not an oversight database, or could not be written."""
 
 

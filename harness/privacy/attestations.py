@@ -23,10 +23,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from harness.errors import UserError
+
 REQUIRED = ("control", "mechanism", "signer", "date")
 
 
-class AttestationError(ValueError):
+class AttestationError(UserError, ValueError):
     """An attestation file that cannot be used; the message names the file and the entry."""
 
 

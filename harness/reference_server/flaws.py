@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from harness.errors import UserError
+
 
 @dataclass(frozen=True)
 class Flaw:
@@ -117,7 +119,7 @@ FLAWS: dict[str, Flaw] = {
 """Every flaw by name, in documentation order."""
 
 
-class UnknownFlawError(ValueError):
+class UnknownFlawError(UserError, ValueError):
     """A flaw name the server does not know."""
 
 

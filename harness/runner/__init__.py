@@ -7,5 +7,14 @@ package imports nothing heavy on its own, so process-pool workers (which import
 
 from pathlib import Path
 
+from harness.errors import UserError
+
 DEFAULT_SCORECARD_DIR = Path("scorecards")
 """Where runs are written unless ``--scorecard-dir`` says otherwise: ``DIR/<vendor>/<run_id>/``."""
+
+MIN_FREE_BYTES = 50 * 1024 * 1024
+"""Free space the scorecard folder needs before a run starts (journal, scorecard, evidence), at least."""
+
+
+class RunError(UserError):
+    """A run cannot start or continue because of something the user can fix; says what."""

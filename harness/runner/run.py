@@ -24,11 +24,11 @@ from typing import IO, Any
 from harness import __version__
 from harness.corpus.model import Corpus, CorpusError, Sample
 from harness.load.plan import LoadPlan
-from harness.metrics.accuracy import DEFAULT_TOP_N
-from harness.metrics.matching import DEFAULT_IOU_THRESHOLD
+from harness.metrics.spec import DEFAULT_IOU_THRESHOLD
 from harness.outcome import CallOutcome
 from harness.rubric import Rubric, load_rubric
-from harness.runner import DEFAULT_SCORECARD_DIR
+from harness.run_options import RunRequest, check_request, check_resume
+from harness.runner import RunError
 from harness.runner.calls import utc_now
 from harness.runner.executors import RunAborted, Strategy, choose_strategy
 from harness.runner.executors import execute as execute_calls
@@ -54,61 +54,13 @@ from harness.scorecard.provenance import machine_info
 from harness.transport import RetryPolicy, TransportConfig
 from harness.vendors_config import VendorSpec, resolve_vendor
 from vendor_adapters.base import Adapter, HttpAdapter
-from vendor_adapters.errors import ConfigurationError, VendorError
+from vendor_adapters.errors import VendorError
 
 SCORECARD_JSON = "scorecard.json"
 SCORECARD_MD = "scorecard.md"
 _RUN_ID = re.compile(r"^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}$")
-MIN_FREE_BYTES = 50 * 1024 * 1024
-"""Free space the scorecard folder needs before a run starts (journal, scorecard, evidence), at least."""
 BYTES_PER_SAMPLE = 16 * 1024
-"""Room kept per sample on top of :data:`MIN_FREE_BYTES` (a journal record is ~0.5-2 KB; margin for retries)."""
-
-
-class RunError(ConfigurationError):
-    """A run cannot start or continue because of something the user can fix; says what."""
-
-
-@dataclass
-class RunRequest:
-    """What the user asked for (CLI flags or pytest options)."""
-
-    vendor: str
-    corpus_path: Path | None = None
-    """``None``: the resumed run's corpus, or else the synthetic default corpus."""
-    rubric_path: Path | None = None
-    limit: int | None = None
-    resume: str | None = None
-    scorecard_dir: Path = DEFAULT_SCORECARD_DIR
-    concurrency: int | None = None
-    vendors_file: Path | None = None
-    iou_threshold: float = DEFAULT_IOU_THRESHOLD
-    top_n: int = DEFAULT_TOP_N
-    privacy: bool | None = None
-    """Check the privacy controls after the accuracy pass (``None``: yes, or as recorded on resume)."""
-    attestations: Path | None = None
-    """Vendor attestation file (TOML or JSON) for controls the API cannot demonstrate."""
-    reference_flaws: tuple[str, ...] = ()
-    """Start the reference vendor's server with these deliberate flaws (demonstrations)."""
-    connect_timeout: float | None = None
-    """Seconds (network vendors). ``None``: ``vendors.toml``'s ``connect_timeout``, else the transport default."""
-    read_timeout: float | None = None
-    """Seconds of silence allowed between reads (network vendors); same precedence."""
-    total_timeout: float | None = None
-    """Seconds per call, body included (network vendors); same precedence."""
-    retries: int | None = None
-    """Further attempts for a failed call (network vendors). ``None``: 0, or as recorded on resume."""
-    load: bool | None = None
-    """Run load scenarios after the accuracy pass (``None``: the rubric's ``[load]`` defaults)."""
-    scenarios: tuple[str, ...] | None = None
-    """Load scenarios; ``None``: the rubric's for this kind of vendor."""
-    target_qps: float | None = None
-    duration_s: float | None = None
-    queries: int | None = None
-    latency_bound_ms: float | None = None
-    seed: int | None = None
-    min_free_bytes: int = MIN_FREE_BYTES
-    """The scorecard folder must have this much free space (plus :data:`BYTES_PER_SAMPLE` per sample)."""
+"""Room kept per sample on top of :data:`harness.runner.MIN_FREE_BYTES` (a journal record is ~0.5-2 KB; margin for retries)."""
 
 
 @dataclass
@@ -186,25 +138,9 @@ def default_corpus() -> Path:
     return default_corpus_path()
 
 
-def _check_positive(name: str, value: int | None) -> None:
-    if value is not None and value < 1:
-        raise RunError(f"{name} must be at least 1 (got {value})")
-
-
 def prepare(request: RunRequest) -> PreparedRun:
     """Validate everything and build the adapter; no image is sent. Raises :class:`RunError`."""
-    _check_positive("--limit", request.limit)
-    _check_positive("--concurrency", request.concurrency)
-    _check_positive("--queries", request.queries)
-    for flag, value in (("--connect-timeout", request.connect_timeout), ("--read-timeout", request.read_timeout),
-                        ("--total-timeout", request.total_timeout), ("--target-qps", request.target_qps),
-                        ("--duration", request.duration_s), ("--latency-bound-ms", request.latency_bound_ms)):
-        if value is not None and not value > 0:
-            raise RunError(f"{flag} must be positive (got {value})")
-    if request.retries is not None and request.retries < 0:
-        raise RunError(f"--retries must be 0 or more (got {request.retries})")
-    if request.seed is not None and request.seed < 0:
-        raise RunError(f"--seed must be 0 or more (got {request.seed})")
+    check_request(request)  # requests built in code; the command lines parsed theirs already
     vendor = resolve_vendor(request.vendor, request.vendors_file)
     class_path = vendor.class_path
     adapter = vendor.create()  # ConfigurationError: missing credential, bad option...
@@ -309,7 +245,7 @@ def _options(request: RunRequest, strategy: Strategy, load: LoadPlan | None, ada
     return {
         "limit": request.limit,
         "concurrency": strategy.concurrency,
-        "iou_threshold": request.iou_threshold,
+        "iou_threshold": DEFAULT_IOU_THRESHOLD if request.iou_threshold is None else request.iou_threshold,
         "top_n": request.top_n,
         "timing": strategy.timing,
         "scenarios": list(load.scenarios) if load else [],
@@ -436,28 +372,10 @@ def _prepare_resume(request: RunRequest, vendor: VendorSpec, class_path: str, ad
             f"is not the corpus the run started on ({header['corpus']['manifest_sha256'][:16]}...)"
         )
     options = header["options"]
+    check_resume(request, options, run_id)
     transport = options.get("transport") or {}
     retry = options.get("retry") or {}
     load = options.get("load") or {}
-    for flag, given, recorded_value in (
-        ("--limit", request.limit, options["limit"]),
-        ("--concurrency", request.concurrency, options["concurrency"]),
-        ("--connect-timeout", request.connect_timeout, transport.get("connect_timeout_s")),
-        ("--read-timeout", request.read_timeout, transport.get("read_timeout_s")),
-        ("--total-timeout", request.total_timeout, transport.get("total_timeout_s")),
-        ("--retries", request.retries, retry.get("max_attempts", 1) - 1),
-        ("--target-qps", request.target_qps, load.get("target_qps")),
-        ("--duration", request.duration_s, load.get("duration_s")),
-        ("--queries", request.queries, load.get("queries")),
-        ("--latency-bound-ms", request.latency_bound_ms, load.get("latency_bound_ms")),
-        ("--seed", request.seed, options.get("seed")),
-    ):
-        if given is not None and given != recorded_value:
-            raise RunError(f"cannot resume run {run_id} with {flag} {given}: the run started with {recorded_value}")
-    wanted = [] if request.load is False else None if request.scenarios is None else list(dict.fromkeys(request.scenarios))
-    if wanted is not None and wanted != options.get("scenarios", []):
-        raise RunError(f"cannot resume run {run_id} with other load scenarios: it started with "
-                       f"{', '.join(options.get('scenarios') or []) or 'none'}")
     rubric_path = request.rubric_path or Path(header["rubric"]["path"])
     strategy = choose_strategy(
         adapter, options["concurrency"],

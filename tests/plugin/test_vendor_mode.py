@@ -73,7 +73,7 @@ def test_inline_secret_in_vendors_toml_is_a_usage_error(pytester: pytest.Pyteste
     pytester.makefile(".toml", vendors='[vendors.acme]\nadapter = "platerecognizer"\ntoken = "abc123"\n')
     result = pytester.runpytest("-p", "harness.pytest_plugin", "--vendor=acme")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*token looks like a secret*token_env*"])
+    result.stderr.fnmatch_lines(["*key 'token': looks like a secret*token_env*"])
     assert "abc123" not in result.stderr.str()
 
 

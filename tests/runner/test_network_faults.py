@@ -135,7 +135,7 @@ def test_timeouts_come_from_vendors_toml_and_the_command_line_wins(tmp_path: Pat
     assert (from_file.strategy.transport.connect_timeout_s, from_file.strategy.transport.read_timeout_s) == (3, 7)
     assert overridden.header["options"]["transport"]["read_timeout_s"] == 2.5
     vendors.write_text(vendors.read_text(encoding="utf-8") + "total_timeout = -1\n", encoding="utf-8")
-    with pytest.raises(Exception, match="total_timeout must be a positive number"):
+    with pytest.raises(Exception, match="vendors.stub.total_timeout: must be a positive number"):
         prepare(RunRequest(**base))  # type: ignore[arg-type]
 
 

@@ -15,6 +15,7 @@ from scripted_vendor import script, write_vendors_toml
 
 from harness.cli.main import main
 from harness.corpus.model import Corpus
+from harness.errors import USER_ERRORS
 from harness.privacy.runner import control_registry
 from harness.reference_server import launcher
 from harness.reference_server.launcher import ServerHandle, running_reference_server
@@ -22,7 +23,6 @@ from harness.rubric import load_rubric
 from harness.runner.privacy_pass import NOT_DEMONSTRATED
 from harness.runner.run import RunRequest, prepare, rescore, run
 from harness.scorecard.integrity import verify_path
-from vendor_adapters.errors import ConfigurationError
 from vendor_adapters.evalapi import NO_SANDBOX_TOKEN
 
 ALL_CONTROLS = set(control_registry())
@@ -185,7 +185,7 @@ def test_privacy_option_mistakes_stop_the_run_before_any_call(
     tmp_path: Path, small_corpus: Corpus, vendor: str, kwargs: dict[str, Any], message: str
 ) -> None:
     vendors = write_vendors_toml(tmp_path, {})
-    with pytest.raises(ConfigurationError, match=message):
+    with pytest.raises(USER_ERRORS, match=message):
         prepare(RunRequest(load=False, vendor=vendor, corpus_path=small_corpus.root, scorecard_dir=tmp_path / "sc",
                            vendors_file=vendors, **kwargs))
     assert not (tmp_path / "sc").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -34,10 +35,10 @@ def test_unknown_metric_path_names_the_path_and_shows_valid_ones(tmp_path: Path)
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        (req("A", "accuracy.overall.cer", "=>", 0.1, "weight = 1"), "comparator '=>'"),
+        (req("A", "accuracy.overall.cer", "=>", 0.1, "weight = 1"), r"requirement\[0\].comparator: '=>' is not one of"),
         (req("A", "accuracy.overall.cer", "<=", 0.1, "mandatory = true\nweight = 2"), "exactly one of"),
         (req("A", "accuracy.overall.cer", "<=", 0.1, ""), "exactly one of"),
-        (req("A", "accuracy.overall.cer", "<=", 0.1, "weight = 1\nunit = 'x'"), "unknown key"),
+        (req("A", "accuracy.overall.cer", "<=", 0.1, "weight = 1\nunit = 'x'"), r"requirement\[0\]: Additional properties .*'unit'"),
         ('id = "A"\ntitle = "t"\nmetric = "accuracy.overall.cer"\ncomparator = "<="\nthreshold = "low"\nweight = 1\n', "threshold"),
     ],
 )
@@ -166,10 +167,10 @@ def test_load_paths_are_checked_and_bound_met_is_judged_as_true_or_false(tmp_pat
         ('[load.network]\nscenarios = ["server"]\nduration_s = 10\n', "server scenario needs target_qps"),
         ('[load.network]\nscenarios = ["sever"]\nduration_s = 10\n', "scenarios must be a list"),
         ('[load.local]\nscenarios = ["single-stream"]\n', "give duration_s or queries"),
-        ('[load.local]\nscenarios = ["offline"]\nqueries = 0\n', "queries must be a positive whole number"),
+        ('[load.local]\nscenarios = ["offline"]\nqueries = 0\n', "load.local.queries: must be a positive whole number"),
         ('[load]\npercentile = 100\n', "percentile must be between 0 and 100"),
-        ('[load.cloud]\nscenarios = []\n', "unknown key"),
-        ('[laod]\nseed = 1\n', "unknown top-level key"),
+        ('[load.cloud]\nscenarios = []\n', r"load: Additional properties .*'cloud'"),
+        ('[laod]\nseed = 1\n', r"top level: Additional properties .*'laod'"),
     ],
 )
 def test_a_bad_load_table_is_refused_when_the_rubric_is_loaded(tmp_path: Path, table: str, message: str) -> None:
@@ -186,3 +187,33 @@ def test_the_default_rubric_plans_a_server_scenario_for_network_vendors_and_sing
     assert network.scenarios == ("server",) and network.target_qps and network.latency_bound_ms
     assert local.scenarios == ("single-stream",) and local.duration_s
     assert load.percentile == 0.99
+
+
+def test_every_problem_of_a_malformed_rubric_is_reported_with_its_place(tmp_path: Path) -> None:
+    path = tmp_path / "r.toml"
+    path.write_text(
+        '[load.network]\nscenarios = ["server"]\nqueries = -1\n\n'
+        '[[requirement]]\nid = "A"\ntitle = ""\nmetric = "accuracy.overall.cer"\ncomparator = "<="\nthreshold = 0.1\n'
+        '\n[[requirement]]\nid = "B"\ntitle = "t"\nmetric = "accuracy.overall.cer"\ncomparator = "<="\nthreshold = 0.1\n'
+        'weight = 1\nmandatory = true\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(RubricError) as info:
+        load_rubric(path)
+    lines = str(info.value).splitlines()
+    assert "has 5 problem(s)" in lines[0]
+    assert lines[1:] == [
+        "  - load.network: the server scenario needs target_qps",
+        "  - load.network.queries: must be a positive whole number",
+        "  - requirement[0]: give exactly one of 'mandatory = true' or 'weight = N' (N > 0)",
+        "  - requirement[0].title: must be a non-empty string",
+        "  - requirement[1]: give exactly one of 'mandatory = true' or 'weight = N' (N > 0)",
+    ]
+
+
+def test_the_published_schema_names_the_harness_scenarios() -> None:
+    from harness.load import SCENARIOS
+    from harness.rubric import RUBRIC_SCHEMA
+
+    schema = json.loads(RUBRIC_SCHEMA.read_text(encoding="utf-8"))
+    assert tuple(schema["$defs"]["load_settings"]["properties"]["scenarios"]["items"]["enum"]) == SCENARIOS

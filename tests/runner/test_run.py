@@ -10,10 +10,10 @@ import pytest
 from scripted_vendor import script, write_vendors_toml
 
 from harness.corpus.model import Corpus
+from harness.rubric import RubricError
 from harness.runner.journal import read_journal
 from harness.runner.run import RunError, RunRequest, execute, prepare, rescore, run
 from harness.scorecard.integrity import verify_path
-from vendor_adapters.errors import ConfigurationError
 
 PLAN = ("right", "right", "wrong", "none", "timeout")
 
@@ -107,7 +107,7 @@ def test_unknown_metric_path_fails_at_start_before_any_call(tmp_path: Path, smal
         'comparator = ">="\nthreshold = 0.9\nmandatory = true\n',
         encoding="utf-8",
     )
-    with pytest.raises(ConfigurationError, match="exact_raed"):
+    with pytest.raises(RubricError, match="exact_raed"):
         prepare(request(tmp_path, small_corpus, rubric_path=rubric))
     assert not (tmp_path / "sc").exists()
 

@@ -53,3 +53,25 @@ def test_missing_credential_is_found_before_any_request(tmp_path: Path) -> None:
     path = vendors(tmp_path, '[vendors.acme]\nadapter = "platerecognizer"\ntoken_env = "PLATEBENCH_TEST_UNSET_TOKEN"\n')
     with pytest.raises(ConfigurationError, match="PLATEBENCH_TEST_UNSET_TOKEN"):
         resolve_vendor("acme", path).create(env={})
+
+
+def test_every_problem_is_reported_with_its_place_and_no_value_is_echoed(tmp_path: Path) -> None:
+    path = vendors(
+        tmp_path,
+        '[vendors."bad name"]\nadapter = "reference"\n\n'
+        '[vendors.acme]\nadapter = "platerecognizer"\napi_key = "s3cr3t-value"\ntoken_env = "s3cr3t value"\n'
+        'read_timeout = -1\n\n[extra]\nx = 1\n',
+    )
+    with pytest.raises(ConfigurationError) as info:
+        resolve_vendor("acme", path)
+    message = str(info.value)
+    assert "has 5 problem(s) (schema: vendors.schema.json)" in message
+    for expected in (
+        "top level: Additional properties are not allowed ('extra' was unexpected)",
+        "vendors key 'bad name': a vendor name is 1-64 letters",
+        "vendors.acme key 'api_key': looks like a secret",
+        "vendors.acme.read_timeout: must be a positive number of seconds",
+        "vendors.acme.token_env: must be the NAME of an environment variable",
+    ):
+        assert expected in message
+    assert "s3cr3t" not in message
