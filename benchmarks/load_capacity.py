@@ -35,6 +35,7 @@ import urllib.request
 from pathlib import Path
 from typing import Self
 
+from harness.calls.single import ImageTarget
 from harness.load.callers import http_caller
 from harness.load.eventloop import loop_name, run
 from harness.load.scenarios import LoadResult, meets_bound_and_rate, run_server, search_max_qps
@@ -114,7 +115,7 @@ def rss_mb() -> float:
 
 async def server_run(url: str, qps: float, seconds: float, seed: int = 1, connections: int = 0) -> LoadResult:
     async with AsyncTransport(TransportConfig(max_connections=connections)) as transport:
-        call = http_caller(StubAdapter(f"{url}/recognize"), [PAYLOAD], transport)
+        call = http_caller(StubAdapter(f"{url}/recognize"), [ImageTarget(PAYLOAD)], transport)
         return await run_server(call, target_qps=qps, duration_s=seconds, seed=seed)
 
 

@@ -23,21 +23,26 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from harness.corpus.validate import load_corpus
-from harness.runner.calls import init_worker
 from harness.runner.run import RunRequest, execute, prepare
 from harness.scorecard.provenance import machine_info
 from harness.vendors_config import default_vendors_file, resolve_vendor
+from vendor_adapters.base import Adapter, Image
+from vendor_adapters.registry import AdapterFactory
 
 US_SET = Path(__file__).resolve().parents[1].parent / "shared" / "datasets" / "openalpr-benchmarks" / "us"
 
 
-def _recognize(path: str) -> int:
-    from harness.runner import calls
-    from vendor_adapters.base import Image
+_adapter: Adapter | None = None
 
-    adapter = calls._worker_adapter
-    assert adapter is not None
-    return len(adapter.recognize(Image(Path(path).read_bytes(), name=Path(path).name)).reads)
+
+def _build(factory: AdapterFactory) -> None:
+    global _adapter
+    _adapter = factory()
+
+
+def _recognize(path: str) -> int:
+    assert _adapter is not None
+    return len(_adapter.recognize(Image(Path(path).read_bytes(), name=Path(path).name)).reads)
 
 
 def plain_loop(vendor: str, corpus_path: Path, workers: int, limit: int | None) -> float:
@@ -46,8 +51,8 @@ def plain_loop(vendor: str, corpus_path: Path, workers: int, limit: int | None) 
     paths = [str(s.path) for s in load_corpus(corpus_path).samples[:limit]]
     start = time.perf_counter()
     with ProcessPoolExecutor(
-        workers, mp_context=multiprocessing.get_context("spawn"), initializer=init_worker,
-        initargs=(spec.class_path, dict(spec.config)),
+        workers, mp_context=multiprocessing.get_context("spawn"), initializer=_build,
+        initargs=(spec.factory(),),
     ) as pool:
         list(pool.map(_recognize, paths))
     return time.perf_counter() - start

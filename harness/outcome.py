@@ -1,4 +1,8 @@
-"""What happened when one image was sent to a vendor: the unit the journal stores and metrics read."""
+"""What happened when one image was sent to a vendor: the one outcome type of every call.
+
+The accuracy pass journals it and the metrics read it; the load scenarios tally it. A query that
+was retried carries every :class:`Attempt` made for it; the outcome itself is the last one's.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from vendor_adapters.base import Box, Candidate, Read, Recognition
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One try of a query: when, how long, and how it ended (``error_kind`` ``None``: success)."""
+
+    number: int
+    ms: float
+    error_kind: str | None = None
+    error_message: str | None = None
 
 
 @dataclass(frozen=True)
@@ -25,6 +39,14 @@ class CallOutcome:
     error_message: str | None = None
     started_at: str = ""
     """Wall-clock UTC start time, ISO 8601 (for the record; durations use ``client_ms``)."""
+    earlier: tuple[Attempt, ...] = ()
+    """The failed attempts that came before this one (retries), oldest first; not journaled here:
+    each attempt is journaled as its own record when it ends."""
+
+    @property
+    def attempts(self) -> tuple[Attempt, ...]:
+        """Every attempt made for this query, this (final) one last."""
+        return (*self.earlier, Attempt(self.attempt, self.client_ms, self.error_kind, self.error_message))
 
     @property
     def ok(self) -> bool:

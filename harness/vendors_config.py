@@ -19,8 +19,6 @@ adapter under development that is not yet packaged with an entry point.
 
 from __future__ import annotations
 
-import importlib
-import os
 import re
 import tomllib
 from collections.abc import Mapping
@@ -31,7 +29,12 @@ from typing import Any
 from harness.schema_check import schema_problems
 from vendor_adapters.base import Adapter
 from vendor_adapters.errors import ConfigurationError
-from vendor_adapters.registry import adapter_names, load_adapter_class, unknown_adapter_message
+from vendor_adapters.registry import (
+    AdapterFactory,
+    adapter_names,
+    load_adapter_class,
+    unknown_adapter_message,
+)
 
 DEFAULT_FILE = "vendors.toml"
 VENDORS_SCHEMA = Path(__file__).with_name("vendors.schema.json")
@@ -54,16 +57,10 @@ class VendorSpec:
 
     def adapter_class(self) -> type[Adapter]:
         """The adapter class (imports its module): a registered name, or a ``module:Class`` target."""
-        if ":" not in self.adapter:
-            return load_adapter_class(self.adapter)
-        module_name, _, attr = self.adapter.partition(":")
         try:
-            cls = getattr(importlib.import_module(module_name), attr, None)
-        except ImportError as exc:
-            raise ConfigurationError(f"vendor {self.name!r}: cannot import adapter {self.adapter!r}: {exc}") from None
-        if not (isinstance(cls, type) and issubclass(cls, Adapter)):
-            raise ConfigurationError(f"vendor {self.name!r}: {self.adapter!r} is not a platebench Adapter class")
-        return cls
+            return load_adapter_class(self.adapter)
+        except ConfigurationError as exc:
+            raise ConfigurationError(f"vendor {self.name!r}: {exc}") from None
 
     @property
     def class_path(self) -> str:
@@ -71,9 +68,13 @@ class VendorSpec:
         cls = self.adapter_class()
         return f"{cls.__module__}:{cls.__qualname__}"
 
+    def factory(self) -> AdapterFactory:
+        """The picklable factory that builds this vendor's adapter (in this process or a worker)."""
+        return AdapterFactory(self.class_path, dict(self.config))
+
     def create(self, env: Mapping[str, str] | None = None) -> Adapter:
         """Build the adapter from its options; a ``ConfigurationError`` (e.g. missing credential) otherwise."""
-        return self.adapter_class().from_config(dict(self.config), os.environ if env is None else env)
+        return self.factory()(env)
 
 
 def read_vendors_file(path: Path) -> dict[str, dict[str, Any]]:

@@ -192,6 +192,20 @@ class Adapter(abc.ABC):
         """Vendor identity and declared threshold; adapters that can ask the vendor should."""
         return VendorInfo(vendor=self.name)
 
+    # Optional capabilities: the harness calls these on every adapter; the defaults say "none".
+
+    def client_rate_limit(self) -> float | None:
+        """Seconds the harness must leave between two sends to this vendor (a client-side rate
+        limit, e.g. a trial account's 1 call/s), or ``None`` for no limit."""
+        return None
+
+    def conformance_findings(self) -> list[dict[str, Any]] | None:
+        """Where the vendor's answers so far broke the API specification the adapter checks them
+        against: dicts with ``direction``, ``method``, ``path``, ``status``, ``field`` and ``message``
+        (never body values); empty when they all conformed. ``None`` (the default): the adapter
+        checks no specification."""
+        return None
+
     def close(self) -> None:
         """Release connections, processes or devices."""
 

@@ -107,7 +107,7 @@ class EvalApiAdapter(HttpAdapter):
                 room = MAX_FAILURES_KEPT - len(self.conformance_failures)
                 self.conformance_failures.extend(failures[: max(room, 0)])
 
-    def conformance_summary(self) -> list[dict[str, Any]]:
+    def conformance_findings(self) -> list[dict[str, Any]]:
         """The recorded failures as JSON-ready dicts (no body values, only where and what)."""
         with self._lock:
             return [f.as_dict() for f in self.conformance_failures]

@@ -14,7 +14,7 @@ default one and the ``{"detection_mode": "vehicle"}`` one (``plate.props.plate[{
 Errors: 403 (wrong token *or* no credits left) -> ``AuthError``; 413 -> ``ImageRejected`` naming
 the image size; 429 -> ``QuotaError`` with the wait from ``Retry-After`` or the documented body
 ("Expected available in 1 second."). The cloud throttles at 1 call/s on a trial and 8/s paid: set
-``rate_limit_per_s`` and the adapter spaces its calls (``min_interval_s`` for the runner; a token
+``rate_limit_per_s`` and the adapter spaces its calls (:meth:`client_rate_limit` for the harness; a token
 bucket in the synchronous :meth:`recognize`).
 """
 
@@ -113,10 +113,9 @@ class PlateRecognizerAdapter(HttpAdapter):
             declared_threshold=opts.number("declared_threshold", low=0, high=1),
         )
 
-    @property
-    def min_interval_s(self) -> float:
-        """Seconds the runner must leave between two sends (0 when unlimited)."""
-        return self._bucket.interval_s if self._bucket else 0.0
+    def client_rate_limit(self) -> float | None:
+        """Seconds the harness must leave between two sends (``None`` when unlimited)."""
+        return self._bucket.interval_s if self._bucket else None
 
     @property
     def on_premise(self) -> bool:

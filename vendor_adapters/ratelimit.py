@@ -2,7 +2,7 @@
 
 Vendors publish per-second limits (Plate Recognizer: 1 lookup/s on a trial, 8/s paid) and answer
 429 beyond them. A run that trips the limit measures the vendor's throttling, not its reader, so
-adapters space their calls on the client side. The runner reads ``adapter.min_interval_s`` and
+adapters space their calls on the client side. The harness reads ``adapter.client_rate_limit()`` and
 schedules its own sends; ``HttpAdapter.recognize`` (the synchronous path) calls
 :meth:`TokenBucket.acquire` before each request.
 """

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import os
 import warnings
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any
 
@@ -69,20 +71,46 @@ def unknown_adapter_message(name: str, known: list[str] | None = None) -> str:
 
 
 def load_adapter_class(name: str) -> type[Adapter]:
-    """Import and return the adapter class registered under ``name``."""
-    targets = adapter_targets()
-    if name not in targets:
-        raise ConfigurationError(unknown_adapter_message(name, sorted(targets)))
-    module_name, _, attr = targets[name].partition(":")
-    module = importlib.import_module(module_name)
-    cls = getattr(module, attr, None)
+    """Import and return the adapter class ``name``: a registered name, or a ``module:Class`` target
+    (an adapter under development, not packaged yet). The one place an adapter module is imported."""
+    if ":" in name:
+        target = name
+    else:
+        targets = adapter_targets()
+        if name not in targets:
+            raise ConfigurationError(unknown_adapter_message(name, sorted(targets)))
+        target = targets[name]
+    module_name, _, attr = target.partition(":")
+    try:
+        cls = getattr(importlib.import_module(module_name), attr, None)
+    except ImportError as exc:
+        raise ConfigurationError(f"adapter {name!r}: cannot import {target!r}: {exc}") from None
     if not (isinstance(cls, type) and issubclass(cls, Adapter)):
-        raise ConfigurationError(f"adapter {name!r}: {targets[name]} is not a platebench Adapter class")
+        raise ConfigurationError(f"adapter {name!r}: {target} is not a platebench Adapter class")
     return cls
+
+
+@dataclass(frozen=True)
+class AdapterFactory:
+    """Builds one adapter from a ``module:Class`` target and its ``vendors.toml`` options.
+
+    Picklable (two plain fields), so a process pool hands it to each worker, which builds its own
+    adapter once. Secrets are read from the environment of the process that builds the adapter.
+    """
+
+    target: str
+    """``module:Class`` (or a registered name)."""
+    config: Mapping[str, Any] = field(default_factory=dict)
+
+    def adapter_class(self) -> type[Adapter]:
+        """The adapter class (imports its module)."""
+        return load_adapter_class(self.target)
+
+    def __call__(self, env: Mapping[str, str] | None = None) -> Adapter:
+        """A new adapter; a ``ConfigurationError`` (e.g. a missing credential) otherwise."""
+        return self.adapter_class().from_config(dict(self.config), os.environ if env is None else env)
 
 
 def create_adapter(name: str, config: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None) -> Adapter:
     """Build the adapter ``name`` from its ``vendors.toml`` table and the environment."""
-    import os
-
-    return load_adapter_class(name).from_config(dict(config or {}), os.environ if env is None else env)
+    return AdapterFactory(name, dict(config or {}))(env)

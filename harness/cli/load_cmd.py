@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from collections.abc import Mapping
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
+from harness.calls.pool import CallPool, PoolStartError
+from harness.calls.single import ImageTarget
 from harness.errors import UserError
 from harness.load import SCENARIOS
 from harness.load.plan import LoadPlan, run_load
@@ -133,7 +136,6 @@ def _table(result: LoadResult, vendor: str) -> Table:
 
 def _check_out(path: Path) -> None:
     """Fail before the run, not after it, when the results cannot be written."""
-    import os
 
     folder = path.resolve().parent
     if not folder.is_dir():
@@ -150,7 +152,15 @@ def _load(args: argparse.Namespace) -> int:
     images, described = _images(args.corpus)
     console = Console(highlight=False, soft_wrap=True)
     console.print(f"load: vendor {spec.name} ({spec.adapter}), images: {described}", markup=False)
-    results = run_load(spec.adapter, spec.config, images, plan)
+    adapter = spec.create()  # vendors.toml entry, registered name or module:Class, as for platebench run
+    workers = max(1, min(plan.concurrency, os.cpu_count() or 1))
+    try:
+        with CallPool(spec.factory(), adapter, workers) as pool:
+            results = run_load(plan, adapter, [ImageTarget(image) for image in images], pool)
+    except PoolStartError as exc:
+        raise UserError(str(exc)) from None
+    finally:
+        adapter.close()
     for result in results:
         console.print(_table(result, spec.name))
         if "search" in result.details:

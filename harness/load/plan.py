@@ -1,19 +1,20 @@
 """Run a list of load scenarios against one vendor: the entry point the CLI and ``platebench run`` use.
 
-``run_load(adapter_name, config, images, plan)`` builds the adapter, picks the caller (the async
-transport for ``HttpAdapter`` vendors; a process pool, or a thread pool, for in-process engines),
+``run_load(plan, adapter, targets, pool)`` picks the caller (the async transport for
+``HttpAdapter`` vendors; the run's :class:`~harness.calls.pool.CallPool` for in-process engines),
 runs each scenario of ``plan`` in order and returns one :class:`LoadResult` per scenario.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.calls.pool import CallPool
+from harness.calls.single import CallTarget
 from harness.load import SCENARIOS
-from harness.load.callers import http_caller, make_pool, pool_caller
+from harness.load.callers import http_caller, pool_caller
 from harness.load.eventloop import loop_name, run
 from harness.load.scenarios import (
     DEFAULT_MAX_IN_FLIGHT,
@@ -26,8 +27,7 @@ from harness.load.scenarios import (
     search_max_qps,
 )
 from harness.transport import AsyncTransport, RetryPolicy, TransportConfig
-from vendor_adapters.base import HttpAdapter, Image
-from vendor_adapters.registry import create_adapter, load_adapter_class
+from vendor_adapters.base import Adapter, HttpAdapter
 
 
 @dataclass(frozen=True)
@@ -103,29 +103,22 @@ async def run_plan(call: Caller, plan: LoadPlan) -> list[LoadResult]:
     return results
 
 
-def run_load(adapter_name: str, config: Mapping[str, Any], images: Sequence[Image], plan: LoadPlan) -> list[LoadResult]:
-    """Build adapter ``adapter_name`` from ``config`` and run ``plan`` against it with ``images``."""
-    cls = load_adapter_class(adapter_name)
-    if issubclass(cls, HttpAdapter):
-        adapter = create_adapter(adapter_name, config)
-        assert isinstance(adapter, HttpAdapter)
+def run_load(plan: LoadPlan, adapter: Adapter, targets: Sequence[CallTarget], pool: CallPool) -> list[LoadResult]:
+    """Run ``plan`` against ``adapter`` with ``targets``' images: network adapters through one
+    transport, in-process engines through ``pool`` (one unmeasured warm-up call per worker first)."""
+    if isinstance(adapter, HttpAdapter):
 
         async def go() -> list[LoadResult]:
             async with AsyncTransport(plan.transport) as transport:
-                call = http_caller(adapter, images, transport, plan.retry, plan.reuse_requests)
+                call = http_caller(adapter, targets, transport, plan.retry, plan.reuse_requests)
                 return await run_plan(call, plan)
 
-        try:
-            results = run(go())
-        finally:
-            adapter.close()
+        results = run(go())
+    else:
+        pool.warm_up(targets[0])
+        results = run(run_plan(pool_caller(pool, targets), plan))
         for result in results:
-            result.details["event_loop"] = loop_name()
-        return results
-    workers = max(1, min(plan.concurrency, os.cpu_count() or 1)) if cls.capabilities.cpu_bound else plan.concurrency
-    with make_pool(adapter_name, config, workers, processes=cls.capabilities.cpu_bound) as pool:
-        results = run(run_plan(pool_caller(pool, images), plan))
+            result.details["pool"] = {"kind": "process" if pool.processes else "thread", "workers": pool.width}
     for result in results:
-        result.details["pool"] = {"kind": "process" if cls.capabilities.cpu_bound else "thread", "workers": workers}
         result.details["event_loop"] = loop_name()
     return results

@@ -1,6 +1,6 @@
 """Load scenarios in MLPerf LoadGen's terms: single-stream, server (open loop) and offline.
 
-A scenario drives a *caller*: an async function ``call(i) -> CallResult`` that sends query number
+A scenario drives a *caller*: an async function ``call(i) -> CallOutcome`` that sends query number
 ``i`` (see :mod:`harness.load.callers`). Results are :class:`LoadResult` values whose
 :meth:`LoadResult.to_result` is exactly one entry of the scorecard's ``results.load`` list.
 
@@ -24,9 +24,9 @@ import numpy as np
 
 from harness.load.early_stopping import estimate_rank, min_queries, server_early_stopping
 from harness.load.latency import PERCENTILES, LatencyRecorder
-from harness.transport import CallResult
+from harness.outcome import CallOutcome
 
-Caller = Callable[[int], Awaitable[CallResult]]
+Caller = Callable[[int], Awaitable[CallOutcome]]
 """Sends query number ``i`` and returns its final outcome (never raises for vendor failures)."""
 
 DEFAULT_MAX_IN_FLIGHT = 10_000
@@ -90,23 +90,24 @@ class _Tally:
         self.attempts = 0
         self.last_done = 0.0
 
-    def add(self, result: CallResult, latency_ms: float, now: float) -> None:
+    def add(self, result: CallOutcome, latency_ms: float, now: float) -> None:
         self.done += 1
         self.attempts += len(result.attempts)
         self.last_done = now
-        if result.error is None:
+        if result.error_kind is None:
             self.latency.record(latency_ms)
         else:
-            self.errors[result.error.kind] += 1
+            self.errors[result.error_kind] += 1
 
 
-async def _safe_call(call: Caller, i: int) -> CallResult:
+async def _safe_call(call: Caller, i: int) -> CallOutcome:
     from vendor_adapters.errors import AdapterCrash
 
     try:
         return await call(i)
     except Exception as exc:  # noqa: BLE001 - a caller bug must not lose the sample or end the run
-        return CallResult(None, AdapterCrash(f"{type(exc).__name__}: {exc}"), ())
+        return CallOutcome(f"query-{i}", "", 1, 0.0, error_kind=AdapterCrash.kind,
+                           error_message=f"{type(exc).__name__}: {exc}")
 
 
 def _finish(

@@ -1,8 +1,8 @@
 """Running one adapter over one corpus: calls with bounded concurrency, the journal, resume, rescore.
 
 The entry points live in :mod:`harness.runner.run` (``prepare``, ``execute``, ``rescore``). This
-package imports nothing heavy on its own, so process-pool workers (which import
-:mod:`harness.runner.calls`) do not pay for the metrics stack.
+package imports nothing heavy on its own. The calls themselves are made by :mod:`harness.calls`
+(process-pool workers import only that, not the metrics stack).
 """
 
 from pathlib import Path

@@ -1,7 +1,9 @@
-"""How calls are made: a process pool, asyncio, or one at a time, chosen from the adapter's capabilities.
+"""The accuracy pass's calls: through the run's worker pool, asyncio, or one at a time, chosen from the
+adapter's capabilities.
 
-- ``cpu_bound`` in-process engines run in a :class:`~concurrent.futures.ProcessPoolExecutor`
-  (spawned workers, each building the adapter once); at most one image per worker is in flight,
+- ``cpu_bound`` in-process engines run in the run's :class:`~harness.calls.pool.CallPool`
+  (spawned workers, each building the adapter once; the load pass reuses the same workers); at
+  most one image per worker is in flight,
   so the round trip measured in the parent is dispatch + engine call + return, never queueing.
   ``client_ms`` is the engine call timed inside the worker; ``roundtrip_ms`` is journaled too.
   If a worker process dies (an engine crash), the images it had in flight are recorded as
@@ -9,7 +11,8 @@
 - network adapters run on asyncio, at most ``concurrency`` calls in flight. Sans-I/O ones
   (``HttpAdapter``) are sent through one :class:`~harness.transport.AsyncTransport` per run
   (time-outs from :attr:`Strategy.transport`), following :attr:`Strategy.retry` (every attempt is
-  handed on; only the last counts) and the adapter's client-side rate limit (``min_interval_s``).
+  handed on; only the last counts) and the adapter's client-side rate limit
+  (:meth:`~vendor_adapters.base.Adapter.client_rate_limit`).
   Other ``kind == "http"`` adapters run their synchronous ``recognize`` in worker threads.
 - everything else runs sequentially in the calling thread.
 """
@@ -17,32 +20,21 @@
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from harness.calls.pool import CallPool, PoolStartError, crash_outcome
+from harness.calls.single import Pacer, call_http, call_in_thread
 from harness.corpus.model import Sample
 from harness.outcome import CallOutcome
-from harness.runner.calls import (
-    Pacer,
-    call_async,
-    call_http,
-    call_in_worker,
-    call_sync,
-    init_worker,
-    make_outcome,
-    utc_now,
-    worker_ready,
-)
 from harness.transport import AsyncTransport, RetryPolicy, TransportConfig
 from vendor_adapters.base import Adapter, Capabilities, HttpAdapter
-from vendor_adapters.errors import AdapterCrash
 
 OnOutcome = Callable[[CallOutcome, dict[str, Any]], None]
 """Receives each outcome as soon as it exists, with extra journal fields (e.g. ``roundtrip_ms``;
@@ -83,24 +75,23 @@ def choose_strategy(
     return Strategy("sequential", 1, "client", **net)
 
 
-def execute(
-    strategy: Strategy,
-    adapter: Adapter,
-    class_path: str,
-    config: dict[str, Any],
-    samples: Sequence[Sample],
-    on_outcome: OnOutcome,
-) -> None:
-    """Call the vendor once per sample, handing every outcome to ``on_outcome`` as it completes."""
+def execute(strategy: Strategy, pool: CallPool, samples: Sequence[Sample], on_outcome: OnOutcome) -> None:
+    """Call the vendor once per sample, handing every outcome to ``on_outcome`` as it completes.
+
+    ``pool`` is the run's worker pool (its adapter is the run's adapter); network adapters are
+    sent on asyncio instead. :class:`RunAborted` when the workers cannot build the adapter."""
     if not samples:
         return
     if strategy.mode == "pool":
-        _run_pool(class_path, config, samples, min(strategy.concurrency, len(samples)), on_outcome)
+        try:
+            _run_pool(pool, samples, on_outcome)
+        except PoolStartError as exc:
+            raise RunAborted(str(exc)) from None
     elif strategy.mode == "async":
-        asyncio.run(_run_async(adapter, samples, strategy, on_outcome))
+        asyncio.run(_run_async(pool.adapter, samples, strategy, on_outcome))
     else:
         for sample in samples:
-            on_outcome(call_sync(adapter, sample), {})
+            on_outcome(pool.submit(sample).result(), {})
 
 
 async def _run_async(adapter: Adapter, samples: Iterable[Sample], strategy: Strategy, on_outcome: OnOutcome) -> None:
@@ -112,7 +103,7 @@ async def _run_async(adapter: Adapter, samples: Iterable[Sample], strategy: Stra
 
         async def thread_lane() -> None:
             for sample in queue:
-                on_outcome(await call_async(adapter, sample), {})
+                on_outcome(await call_in_thread(adapter, sample), {})
 
         await asyncio.gather(*(thread_lane() for _ in range(width)))
         return
@@ -120,45 +111,37 @@ async def _run_async(adapter: Adapter, samples: Iterable[Sample], strategy: Stra
     def attempt_done(outcome: CallOutcome, final: bool) -> None:
         on_outcome(outcome, {} if final else {"retried": True})
 
-    pacer = Pacer(getattr(adapter, "min_interval_s", 0.0))
+    pacer = Pacer(adapter.client_rate_limit() or 0.0)
     async with AsyncTransport(strategy.transport) as transport:
 
         async def lane() -> None:
             for sample in queue:
-                await call_http(adapter, sample, transport, attempt_done, policy=strategy.retry, pacer=pacer)
+                await call_http(adapter, sample, transport, policy=strategy.retry, pacer=pacer, on_attempt=attempt_done)
 
         await asyncio.gather(*(lane() for _ in range(width)))
 
 
-def _run_pool(
-    class_path: str, config: dict[str, Any], samples: Sequence[Sample], workers: int, on_outcome: OnOutcome
-) -> None:
+def _run_pool(pool: CallPool, samples: Sequence[Sample], on_outcome: OnOutcome) -> None:
     pending = deque(samples)
-    context = multiprocessing.get_context("spawn")
+    workers = min(pool.width, len(samples))
     while pending:
-        with ProcessPoolExecutor(
-            workers, mp_context=context, initializer=init_worker, initargs=(class_path, config)
-        ) as pool:
-            try:
-                pool.submit(worker_ready).result()
-            except BrokenProcessPool:
-                raise RunAborted(f"the worker processes could not build the adapter {class_path}") from None
-            in_flight: dict[Future[CallOutcome], tuple[Sample, int]] = {}
-            broken = False
-            while (pending or in_flight) and not broken:
-                done, _ = wait(in_flight, return_when=FIRST_COMPLETED) if in_flight else (set(), set())
-                arrived = time.perf_counter_ns()
-                finished = [(future, *in_flight.pop(future)) for future in done]
-                # Refill the pool first, so the workers compute while the parent journals (fsync).
-                while pending and len(in_flight) < workers and not any(f.exception() for f, *_ in finished):
-                    sample = pending.popleft()
-                    in_flight[pool.submit(call_in_worker, sample)] = (sample, time.perf_counter_ns())
-                for future, sample, sent in finished:
-                    broken |= _settle(future, sample, arrived - sent, on_outcome)
-            if broken:  # a worker died: every image still in flight went down with it
-                wait(in_flight)
-                for future, (sample, sent) in in_flight.items():
-                    _settle(future, sample, time.perf_counter_ns() - sent, on_outcome)
+        in_flight: dict[Future[CallOutcome], tuple[Sample, int]] = {}
+        broken = False
+        while (pending or in_flight) and not broken:
+            done, _ = wait(in_flight, return_when=FIRST_COMPLETED) if in_flight else (set(), set())
+            arrived = time.perf_counter_ns()
+            finished = [(future, *in_flight.pop(future)) for future in done]
+            # Refill the pool first, so the workers compute while the parent journals (fsync).
+            while pending and len(in_flight) < workers and not any(f.exception() for f, *_ in finished):
+                sample = pending.popleft()
+                in_flight[pool.submit(sample)] = (sample, time.perf_counter_ns())
+            for future, sample, sent in finished:
+                broken |= _settle(future, sample, arrived - sent, on_outcome)
+        if broken:  # a worker died: every image still in flight went down with it
+            wait(in_flight)
+            for future, (sample, sent) in in_flight.items():
+                _settle(future, sample, time.perf_counter_ns() - sent, on_outcome)
+            pool.restart()
 
 
 def _settle(future: Future[CallOutcome], sample: Sample, roundtrip_ns: int, on_outcome: OnOutcome) -> bool:
@@ -166,8 +149,7 @@ def _settle(future: Future[CallOutcome], sample: Sample, roundtrip_ns: int, on_o
     try:
         outcome = future.result()
     except BrokenProcessPool:
-        crash = AdapterCrash("the worker process running this image died (the engine crashed)")
-        on_outcome(make_outcome(sample, 1, utc_now(), roundtrip_ns, crash), {})
+        on_outcome(crash_outcome(sample, roundtrip_ns), {})
         return True
     on_outcome(outcome, {"roundtrip_ms": roundtrip_ns / 1e6})
     return False

@@ -222,11 +222,11 @@ def conformance_finding(failure: dict[str, Any], source: str) -> dict[str, Any]:
 
 
 def adapter_conformance(adapter: Adapter) -> list[dict[str, Any]] | None:
-    """The recognition pass's spec-conformance failures, for adapters that speak the RFP evaluation API."""
-    summary = getattr(adapter, "conformance_summary", None)
-    if not callable(summary):
+    """The recognition pass's spec-conformance findings (``None`` for adapters that check no specification)."""
+    findings = adapter.conformance_findings()
+    if findings is None:
         return None
-    return [conformance_finding(f, "recognition") for f in summary() if f.get("direction", "response") == "response"]
+    return [conformance_finding(f, "recognition") for f in findings if f.get("direction", "response") == "response"]
 
 
 def result_counts(section: dict[str, Any]) -> dict[str, int]:

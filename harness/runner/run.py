@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from harness import __version__
+from harness.calls.pool import CallPool, PoolStartError
+from harness.calls.single import utc_now
 from harness.corpus.model import Corpus, CorpusError, Sample
 from harness.load.plan import LoadPlan
 from harness.metrics.spec import DEFAULT_IOU_THRESHOLD
@@ -29,7 +31,6 @@ from harness.outcome import CallOutcome
 from harness.rubric import Rubric, load_rubric
 from harness.run_options import RunRequest, check_request, check_resume
 from harness.runner import RunError
-from harness.runner.calls import utc_now
 from harness.runner.executors import RunAborted, Strategy, choose_strategy
 from harness.runner.executors import execute as execute_calls
 from harness.runner.journal import (
@@ -420,6 +421,7 @@ def execute(prepared: PreparedRun, *, progress_stream: IO[str] | None = None) ->
         prepared.adapter.close()
         raise RunError(f"{exc}; nothing was sent") from None
     label = f"{prepared.vendor.name} on {prepared.corpus.name}"
+    pool = CallPool(prepared.vendor.factory(), prepared.adapter, prepared.strategy.concurrency)
     try:
         with run_progress(len(prepared.samples), len(prepared.samples) - len(todo), label, progress_stream) as bar:
 
@@ -429,9 +431,7 @@ def execute(prepared: PreparedRun, *, progress_stream: IO[str] | None = None) ->
                 if not extra.get("retried"):
                     bar.advance(outcome.ok)
 
-            execute_calls(
-                prepared.strategy, prepared.adapter, prepared.class_path, dict(prepared.vendor.config), todo, record
-            )
+            execute_calls(prepared.strategy, pool, todo, record)
         found = adapter_conformance(prepared.adapter)
         if found is not None:
             journal.append({"type": "conformance", "failures": found})
@@ -439,7 +439,8 @@ def execute(prepared: PreparedRun, *, progress_stream: IO[str] | None = None) ->
         conformance = None if found is None and recorded is None else [*(recorded or []), *(found or [])]
         load = prepared.previous.load if prepared.previous else None
         if prepared.load is not None and load is None:
-            load = {"type": "load", "plan": _plan_json(prepared.load), "results": _run_load(prepared, progress_stream)}
+            load = {"type": "load", "plan": _plan_json(prepared.load),
+                    "results": _run_load(prepared, pool, progress_stream)}
             journal.append(load)
         privacy = prepared.previous.privacy if prepared.previous else None
         if prepared.privacy is not None and privacy is None:
@@ -456,6 +457,7 @@ def execute(prepared: PreparedRun, *, progress_stream: IO[str] | None = None) ->
             f"Free space (or fix the folder), then {resume_hint}"
         ) from None
     finally:
+        pool.close()
         journal.close()
         prepared.adapter.close()
     document = build_scorecard(
@@ -473,8 +475,8 @@ def execute(prepared: PreparedRun, *, progress_stream: IO[str] | None = None) ->
     return _write(prepared.run_dir, document, prepared.warnings)
 
 
-def _run_load(prepared: PreparedRun, progress_stream: IO[str] | None) -> list[dict[str, Any]]:
-    """The load scenarios of ``prepared`` (see :mod:`harness.runner.load_pass`)."""
+def _run_load(prepared: PreparedRun, pool: CallPool, progress_stream: IO[str] | None) -> list[dict[str, Any]]:
+    """The load scenarios of ``prepared`` through the run's pool (see :mod:`harness.runner.load_pass`)."""
     from concurrent.futures import BrokenExecutor
 
     from harness.runner.load_pass import run_load_pass
@@ -485,10 +487,10 @@ def _run_load(prepared: PreparedRun, progress_stream: IO[str] | None) -> list[di
         what = plan.duration_s and f"{plan.duration_s:g} s" or f"{plan.queries} queries"
         print(f"load: {', '.join(plan.scenarios)} ({what} each)", file=progress_stream, flush=True)
     try:
-        entries = run_load_pass(plan, prepared.adapter, prepared.class_path, dict(prepared.vendor.config), prepared.samples)
-    except BrokenExecutor:
+        entries = run_load_pass(plan, pool, prepared.samples)
+    except (BrokenExecutor, PoolStartError):
         raise RunAborted(f"the worker processes could not build the adapter {prepared.class_path} for the load scenarios") from None
-    interval = getattr(prepared.adapter, "min_interval_s", 0.0)
+    interval = prepared.adapter.client_rate_limit()
     for item in entries:
         if interval and item["scenario"] == "server" and item["target_qps"] and item["target_qps"] * interval > 1:
             item["warnings"].append(

@@ -78,7 +78,7 @@ def test_on_premise_sdk_sends_no_token_and_reports_its_version(pr_sdk, synthetic
     state, url = pr_sdk
     state.register(synthetic[2].image.data, TruthPlate("KD52RTN"))
     with create_adapter("platerecognizer", {"base_url": url}, env={}) as adapter:
-        assert adapter.min_interval_s == 0.0
+        assert adapter.client_rate_limit() is None
         (read,) = adapter.recognize(synthetic[2].image).reads
         info = adapter.info()
     assert read.text == "KD52RTN"
@@ -155,7 +155,7 @@ def test_client_side_rate_limit_keeps_under_the_vendor_limit(pr_cloud, synthetic
     state.reset()
     state.token, state.rate_per_s = PR_TOKEN, 2.0
     with _cloud(url, rate_limit_per_s=1.25) as limited:
-        assert limited.min_interval_s == pytest.approx(0.8)
+        assert limited.client_rate_limit() == pytest.approx(0.8)
         for _ in range(3):
             limited.recognize(synthetic[0].image)
     assert len(state.requests) == 3
@@ -163,7 +163,7 @@ def test_client_side_rate_limit_keeps_under_the_vendor_limit(pr_cloud, synthetic
 
 def test_cloud_defaults_to_the_trial_rate():
     adapter = create_adapter("platerecognizer", {"token_env": "PR_TOKEN"}, env=ENV)
-    assert adapter.min_interval_s == pytest.approx(1.0)
+    assert adapter.client_rate_limit() == pytest.approx(1.0)
 
 
 @pytest.mark.parametrize("fault", ["500", "503"])

@@ -10,6 +10,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from harness.calls.pool import CallPool
+from harness.calls.single import ImageTarget
 from harness.load.callers import http_caller
 from harness.load.eventloop import loop_name
 from harness.load.eventloop import run as run_on_loop
@@ -19,8 +21,9 @@ from harness.load.stub_adapter import StubAdapter
 from harness.load.stub_server import StubOptions, StubServer
 from harness.transport import AsyncTransport
 from vendor_adapters.base import Image
+from vendor_adapters.registry import AdapterFactory
 
-IMAGES = [Image(b"\xff\xd8 first", name="a.jpg"), Image(b"\xff\xd8 second", name="b.jpg")]
+IMAGES = [ImageTarget(Image(b"\xff\xd8 first", name="a.jpg")), ImageTarget(Image(b"\xff\xd8 second", name="b.jpg"))]
 
 
 class CountingAdapter(StubAdapter):
@@ -78,7 +81,7 @@ def test_reuse_can_be_turned_off(stub: StubServer) -> None:
 
 
 def test_a_build_that_fails_is_recorded_per_query_not_lost(stub: StubServer) -> None:
-    adapter = CountingAdapter(f"{stub.url}/recognize", broken=IMAGES[1].data)
+    adapter = CountingAdapter(f"{stub.url}/recognize", broken=IMAGES[1].image.data)
     result = measure(adapter, 10)
     assert result.n == 10
     assert result.errors == {"adapter_crash": 5}  # queries 1, 3, 5, 7, 9 use the broken image
@@ -105,7 +108,10 @@ def test_the_event_loop_is_uvloop_when_installed_and_can_be_refused() -> None:
 @pytest.mark.parametrize("reuse", [True, False])
 def test_load_results_record_the_event_loop_and_request_reuse(stub: StubServer, reuse: bool) -> None:
     plan = LoadPlan(scenarios=("single-stream",), queries=5, reuse_requests=reuse)
-    [result] = run_load("stub", {"url": f"{stub.url}/recognize"}, IMAGES, plan)
+    factory = AdapterFactory("stub", {"url": f"{stub.url}/recognize"})
+    adapter = factory()
+    with CallPool(factory, adapter, workers=1) as pool:
+        [result] = run_load(plan, adapter, IMAGES, pool)
     assert result.n == 5 and not result.errors
     assert result.details["event_loop"] == loop_name()
     assert result.details["plan"]["reuse_requests"] is reuse

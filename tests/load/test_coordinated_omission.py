@@ -14,6 +14,7 @@ import asyncio
 
 import pytest
 
+from harness.calls.single import ImageTarget
 from harness.load.callers import http_caller
 from harness.load.scenarios import LoadResult, run_server, run_single_stream
 from harness.load.stub_adapter import StubAdapter
@@ -21,7 +22,7 @@ from harness.load.stub_server import StubOptions, StubServer
 from harness.transport import AsyncTransport
 from vendor_adapters.base import Image
 
-IMAGES = [Image(b"jpeg-ish" * 100)]
+IMAGES = [ImageTarget(Image(b"jpeg-ish" * 100))]
 
 
 def measure(open_loop: bool, duration_s: float, stall_after_s: float) -> LoadResult:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from harness.calls.single import ImageTarget
 from harness.load.callers import http_caller
 from harness.load.eventloop import run as run_on_loop
 from harness.load.scenarios import LoadResult, run_server, run_single_stream
@@ -16,7 +17,7 @@ from harness.load.stub_server import StubOptions, StubServer, closed_port
 from harness.transport import AsyncTransport, RetryPolicy, TransportConfig
 from vendor_adapters.base import Image
 
-IMAGES = [Image(b"\xff\xd8 not really a jpeg " * 50, name="a.jpg"), Image(b"second" * 100, name="b.jpg")]
+IMAGES = [ImageTarget(Image(b"\xff\xd8 not really a jpeg " * 50, name="a.jpg")), ImageTarget(Image(b"second" * 100, name="b.jpg"))]
 FAST = TransportConfig(connect_timeout_s=1.0, read_timeout_s=0.4, total_timeout_s=0.8)
 
 

@@ -9,12 +9,15 @@ from pathlib import Path
 
 import pytest
 
+from harness.calls.pool import CallPool
+from harness.calls.single import ImageTarget
 from harness.cli.main import main
-from harness.load.callers import make_pool, pool_caller
+from harness.load.callers import pool_caller
 from harness.load.scenarios import run_server
 from harness.load.stub_server import StubOptions, StubServer
 from harness.scorecard.model import LoadScenarioResult
 from vendor_adapters.base import Image
+from vendor_adapters.registry import AdapterFactory
 
 
 @pytest.fixture(scope="module")
@@ -71,9 +74,11 @@ def test_load_command_rejects_bad_options(tmp_path: Path, stub: StubServer, argv
     assert "platebench: error:" in capsys.readouterr().err
 
 
-def test_pool_caller_runs_an_adapter_in_workers(stub: StubServer) -> None:
-    images = [Image(b"x" * 200)]
-    with make_pool("stub", {"url": f"{stub.url}/recognize"}, workers=2, processes=False) as pool:
-        result = asyncio.run(run_server(pool_caller(pool, images), target_qps=200, queries=40))
+def test_pool_caller_runs_an_adapter_through_the_call_pool(stub: StubServer) -> None:
+    factory = AdapterFactory("stub", {"url": f"{stub.url}/recognize"})
+    targets = [ImageTarget(Image(b"x" * 200))]
+    with CallPool(factory, factory(), workers=2) as pool:
+        assert pool.width == 1  # not cpu_bound: the run's one adapter, one call at a time
+        result = asyncio.run(run_server(pool_caller(pool, targets), target_qps=200, queries=40))
     assert result.n == 40 and result.errors == {}
     assert result.latency_ms["p50"] is not None

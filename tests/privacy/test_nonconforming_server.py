@@ -87,7 +87,7 @@ def test_adapter_records_conformance_failures_naming_the_field_and_keeps_going(b
     assert isinstance(outcomes["undocumented-status"], VendorHTTPError)
     good = outcomes["good"]
     assert good.reads[0].text == "QXTEST0001" and good.reads[0].box.width == 30 and good.vendor_ms == 12.5
-    fields = {(f["status"], f["field"]) for f in adapter.conformance_summary()}
+    fields = {(f["status"], f["field"]) for f in adapter.conformance_findings()}
     assert fields == {(200, "reads[0].confidence"), (200, "reads[0].plate"), (418, "status")}
     with pytest.raises(ProtocolError, match="declared_threshold"):
         adapter.info()

@@ -13,18 +13,21 @@ import httpx
 import pytest
 from scripted_vendor import ScriptedAdapter, ScriptedPoolAdapter, script
 
+from harness.calls.pool import CallPool
 from harness.corpus.model import Corpus
 from harness.outcome import CallOutcome
 from harness.runner.executors import Strategy, choose_strategy, execute
 from vendor_adapters.base import Capabilities, HttpAdapter, Image, Read, Recognition
 from vendor_adapters.http import json_body, raise_for_vendor_status
+from vendor_adapters.registry import AdapterFactory
 
 PLAN = ("right", "wrong", "none", "timeout", "protocol", "crash")
 
 
 def collect(strategy: Strategy, adapter: Any, class_path: str, config: dict[str, Any], corpus: Corpus):
     seen: list[tuple[CallOutcome, dict[str, Any]]] = []
-    execute(strategy, adapter, class_path, config, corpus.samples, lambda o, extra: seen.append((o, extra)))
+    with CallPool(AdapterFactory(class_path, config), adapter, strategy.concurrency) as pool:
+        execute(strategy, pool, corpus.samples, lambda o, extra: seen.append((o, extra)))
     return seen
 
 

@@ -1,7 +1,7 @@
 """The fast asyncio transport that sends a sans-I/O adapter's ``httpx.Request``.
 
 Adapters build an ``httpx.Request`` and parse an ``httpx.Response``; this module sends the request
-with a small keep-alive HTTP/1.1 client (:mod:`harness.load.http1`: asyncio, the llhttp parser via
+with a small keep-alive HTTP/1.1 client (:mod:`harness.transport.http1`: asyncio, the llhttp parser via
 ``httptools``) and hands back a fully-read ``httpx.Response``, so ``parse_response`` works
 unchanged. Why not a general client: on this kind of 2-core machine (one core each for client and
 a trivial stub) httpx's default pool reached ~930 requests/s with 2 connections but ~115 with 64
@@ -22,23 +22,21 @@ body larger than ``max_body_bytes``; not HTTP at all    ``ProtocolError``
 HTTP error statuses (429, 5xx...) are *not* errors here: ``parse_response`` maps them with
 :func:`vendor_adapters.http.raise_for_vendor_status`.
 
-Retries follow a recorded :class:`RetryPolicy` (off by default). :func:`call_adapter` returns
-one :class:`CallResult` per *query* with every attempt listed inside it; metrics count the query
-once, by its final outcome, so a retried request is never counted twice.
+Retries follow a recorded :class:`RetryPolicy` (off by default), applied by the call path
+(:func:`harness.calls.single.call_http`), which returns one ``CallOutcome`` per *query* with
+every attempt inside it; metrics count the query once, by its final outcome.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any, Self
 
 import httpx
 
-from harness.load.http1 import Http1Pool, PreparedRequest, prepare
-from vendor_adapters.base import HttpAdapter, Image, Recognition
-from vendor_adapters.errors import AdapterCrash, QuotaError, VendorError
+from harness.transport.http1 import Http1Pool, PreparedRequest, prepare
+from vendor_adapters.errors import QuotaError, VendorError
 
 DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
 
@@ -95,30 +93,6 @@ class RetryPolicy:
         return data
 
 
-@dataclass(frozen=True)
-class Attempt:
-    """One try of a query: how long it took and how it ended (``None``: success)."""
-
-    number: int
-    ms: float
-    error_kind: str | None = None
-    error_message: str | None = None
-
-
-@dataclass(frozen=True)
-class CallResult:
-    """One query's final outcome, with every attempt made for it."""
-
-    recognition: Recognition | None
-    error: VendorError | None
-    attempts: tuple[Attempt, ...] = field(default_factory=tuple)
-
-    @property
-    def error_kind(self) -> str | None:
-        """Kind of the final error, ``None`` on success."""
-        return self.error.kind if self.error else None
-
-
 class AsyncTransport:
     """Sends ``httpx.Request`` objects over pooled keep-alive connections.
 
@@ -150,7 +124,7 @@ class AsyncTransport:
 
     @staticmethod
     def prepare(request: httpx.Request) -> PreparedRequest:
-        """``request`` serialised for the wire (reusable: see :func:`call_adapter`)."""
+        """``request`` serialised for the wire (reusable: load runs send one image's request many times)."""
         return prepare(request)
 
     async def send(self, request: httpx.Request, prepared: PreparedRequest | None = None) -> httpx.Response:
@@ -160,42 +134,3 @@ class AsyncTransport:
             raise RuntimeError("AsyncTransport used outside 'async with'")
         raw = await self._pool.request(prepared or prepare(request))
         return httpx.Response(raw.status, headers=raw.headers, content=raw.body, request=request)
-
-
-async def call_adapter(
-    adapter: HttpAdapter,
-    image: Image,
-    transport: AsyncTransport,
-    policy: RetryPolicy | None = None,
-    built: tuple[httpx.Request, PreparedRequest] | None = None,
-) -> CallResult:
-    """Build, send and parse one query through ``adapter``, retrying per ``policy``.
-
-    ``built``: ``image``'s request as built and prepared earlier (load runs build each image's
-    request once; see :func:`harness.load.callers.http_caller`); every answer is still parsed.
-    Never raises for a vendor failure: the final error is in the result. Adapter bugs (anything
-    not a ``VendorError`` from ``build_request``/``parse_response``) become ``AdapterCrash``.
-    """
-    policy = policy or RetryPolicy()
-    attempts: list[Attempt] = []
-    for number in range(1, policy.max_attempts + 1):
-        start = time.perf_counter()
-        try:
-            try:
-                request, prepared = built or (adapter.build_request(image), None)
-                response = await transport.send(request, prepared)
-                recognition = adapter.parse_response(response)
-            except VendorError:
-                raise
-            except Exception as exc:
-                raise AdapterCrash(f"{type(exc).__name__}: {exc}") from exc
-        except VendorError as error:
-            attempts.append(Attempt(number, (time.perf_counter() - start) * 1e3, error.kind, error.message))
-            if number == policy.max_attempts or error.kind not in policy.retry_kinds:
-                return CallResult(None, error, tuple(attempts))
-            await asyncio.sleep(policy.delay_s(number, error))
-            continue
-        attempts.append(Attempt(number, (time.perf_counter() - start) * 1e3))
-        return CallResult(recognition, None, tuple(attempts))
-    raise AssertionError("unreachable: max_attempts >= 1")
-
