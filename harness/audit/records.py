@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +57,18 @@ COLUMN_ALIASES: dict[str, str] = {
 }
 """CSV header (lower case, trimmed) -> canonical field name. Canonical names are accepted as is."""
 
+KNOWN_FIELDS: dict[str, tuple[str, ...]] = {
+    "accounts": ("actor_id", "name", "actor_name", "agency_id", "agency_name", "agency_kind", "state", "role",
+                 "active", "home_data_access"),
+    "entries": ("id", "at", "actor_id", "actor_name", "actor_role", "agency_id", "agency_name", "agency_kind",
+                "action", "query", "reason", "case_number", "offense_type", "outcome", "code", "result_count",
+                "search_id"),
+    "agreements": ("id", "agency_id", "agency_name", "agency_kind", "created_at", "expires_at", "revoked_at",
+                   "status", "active"),
+}
+"""Canonical field names of each export (the RFP evaluation API's shapes). A CSV header that maps to none
+of them (nor starts with ``x-``, the API's extension prefix) is refused, naming it and these."""
+
 OUTCOME_WORDS: dict[str, str] = {
     "allowed": "allowed",
     "allow": "allowed",
@@ -73,8 +86,9 @@ OUTCOME_WORDS: dict[str, str] = {
 }
 """Outcome spellings accepted in CSV exports -> ``allowed`` / ``denied``."""
 
-_TRUE = {"true", "1", "yes", "y", "active"}
-_FALSE = {"false", "0", "no", "n", "inactive", "disabled"}
+TRUE_WORDS = {"true", "1", "yes", "y", "active"}
+FALSE_WORDS = {"false", "0", "no", "n", "inactive", "disabled"}
+"""Spellings of true and false accepted in ``active`` / ``home_data_access`` (case-insensitive; empty = true)."""
 
 
 class AuditInputError(UserError):
@@ -103,6 +117,7 @@ class Account:
     state: str
     role: str
     active: bool
+    home_data_access: bool = True
 
 
 @dataclass(frozen=True)
@@ -153,14 +168,14 @@ class _Row:
 
     def flag(self, name: str, default: bool) -> bool:
         value = self.data.get(name)
-        if value is None or value == "":
+        if value is None or (isinstance(value, str) and not value.strip()):
             return default
         if isinstance(value, bool):
             return value
         word = str(value).strip().lower()
-        if word in _TRUE:
+        if word in TRUE_WORDS:
             return True
-        if word in _FALSE:
+        if word in FALSE_WORDS:
             return False
         raise self.fail(f"field {name!r} must be true or false, got {str(value)[:20]!r}")
 
@@ -185,7 +200,7 @@ def _rows(path: Path, key: str) -> tuple[Iterator[_Row], str, str]:
         raise AuditInputError(f"{path}: line {line}: not UTF-8 text") from exc
     if path.suffix.lower() == ".json" or text.lstrip()[:1] in ("{", "["):
         return _json_rows(path, text, key), "json", digest
-    return _csv_rows(path, text), "csv", digest
+    return _csv_rows(path, text, key), "csv", digest
 
 
 def _json_rows(path: Path, text: str, key: str) -> Iterator[_Row]:
@@ -207,7 +222,29 @@ def _doc_rows(path: Path, doc: Any, key: str) -> Iterator[_Row]:
         yield _Row(path, where, item)
 
 
-def _csv_rows(path: Path, text: str) -> Iterator[_Row]:
+def _column_name(header: str) -> str:
+    """Canonical name of one CSV header: aliases, case, spaces and hyphens (``Agency Type`` = ``agency_kind``)."""
+    plain = header.strip().lower()
+    joined = re.sub(r"[\s-]+", "_", plain)
+    return COLUMN_ALIASES.get(plain) or COLUMN_ALIASES.get(joined) or joined
+
+
+def csv_header(path: Path, header: list[str], key: str) -> list[str]:
+    """Canonical names of a CSV header row; unknown or duplicate names raise :class:`AuditInputError`."""
+    names = [_column_name(h) for h in header]
+    unknown = [raw for raw, name in zip(header, names) if name not in KNOWN_FIELDS[key] and not name.startswith("x-")]
+    if unknown:
+        raise AuditInputError(
+            f"{path}: line 1: unknown column(s) {', '.join(repr(u) for u in unknown)}; expected columns: "
+            f"{', '.join(KNOWN_FIELDS[key])} (or an alias: {', '.join(sorted(COLUMN_ALIASES))}; see "
+            "docs/audit-analysis.md)"
+        )
+    if len(set(names)) != len(names):
+        raise AuditInputError(f"{path}: line 1: duplicate columns after alias mapping: {', '.join(names)}")
+    return names
+
+
+def _csv_rows(path: Path, text: str, key: str) -> Iterator[_Row]:
     reader = csv.reader(text.splitlines(keepends=True))
     try:
         header = next(reader)
@@ -215,9 +252,7 @@ def _csv_rows(path: Path, text: str) -> Iterator[_Row]:
         raise AuditInputError(f"{path}: line 1: empty file (expected a CSV header row)") from None
     except csv.Error as exc:
         raise AuditInputError(f"{path}: line {reader.line_num}: {exc}") from exc
-    names = [COLUMN_ALIASES.get(h.strip().lower(), h.strip().lower()) for h in header]
-    if len(set(names)) != len(names):
-        raise AuditInputError(f"{path}: line 1: duplicate columns after alias mapping: {', '.join(names)}")
+    names = csv_header(path, header, key)
     while True:
         try:
             values = next(reader)
@@ -249,6 +284,7 @@ def _account(row: _Row) -> Account:
         state=row.text("state").upper(),
         role=row.text("role").lower(),
         active=row.flag("active", default=True),
+        home_data_access=row.flag("home_data_access", default=True),
     )
 
 
@@ -276,7 +312,7 @@ def _entry(row: _Row) -> Entry:
 
 
 def _agreement(row: _Row) -> Agreement:
-    revoked = bool(row.text("revoked_at"))
+    revoked = bool(row.text("revoked_at")) or row.text("status").lower() in ("revoked", "expired")
     return Agreement(
         agency_id=row.text("agency_id") or row.text("agency_name", required=True),
         agency_name=row.text("agency_name"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from pathlib import Path
 
 from harness.errors import UserError
@@ -41,10 +42,12 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 def run_analyze(args: argparse.Namespace) -> int:
     """Handler of ``platebench audit analyze``."""
-    from harness.audit.analyze import analyze, load_inputs
+    from harness.audit.analyze import analyze_files
     from harness.audit.markdown import render_markdown
 
-    report = analyze(load_inputs(args.roster, args.log, args.agreements), args.home)
+    report = analyze_files(args.roster, args.log, args.home, args.agreements)
+    for warning in report["warnings"]:
+        print(f"platebench: warning: {warning}", file=sys.stderr)
     as_json = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
     as_md = render_markdown(report)
     if args.out is None:

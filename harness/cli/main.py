@@ -21,6 +21,7 @@ from harness.cli import (
     corpus_cmd,
     keygen_cmd,
     load_cmd,
+    oversight_cmd,
     report_cmd,
     rescore_cmd,
     run_cmd,
@@ -48,6 +49,7 @@ COMMANDS: tuple[tuple[str, Register], ...] = (
     ("report", report_cmd.register),
     ("compare", compare_cmd.register),
     ("bench", bench_cmd.register),
+    ("oversight", oversight_cmd.register),
 )
 """(the commands it adds, its ``register``), in the order ``platebench --help`` lists them."""
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.audit.analyze import analyze, load_inputs
+from harness.audit.analyze import analyze_files
 from harness.cli.main import main
 
 PLATE_PREFIX = "QXPLATE"
@@ -90,7 +90,7 @@ def files(tmp_path: Path) -> dict[str, Path]:
 
 
 def test_known_mix_gives_exact_shares(files: dict[str, Path]) -> None:
-    report = analyze(load_inputs(files["roster"], files["log"], files["agreements"]), "Denver PD")
+    report = analyze_files(files["roster"], files["log"], "Denver PD", files["agreements"])
     assert report["accounts"]["outside_home"] == {"count": 8, "of": 10, "percent": 80.0}
     assert report["accounts"]["inactive"] == 1
     assert report["accounts"]["by_kind"]["partner"] == {"count": 3, "of": 10, "percent": 30.0}
@@ -103,7 +103,7 @@ def test_known_mix_gives_exact_shares(files: dict[str, Path]) -> None:
 
 
 def test_reasons_case_numbers_and_prohibited_purposes(files: dict[str, Path]) -> None:
-    report = analyze(load_inputs(files["roster"], files["log"], files["agreements"]), "dpd")
+    report = analyze_files(files["roster"], files["log"], "dpd", files["agreements"])
     assert report["missing_reason"]["count"] == 2 and report["missing_reason"]["entry_ids"] == ["e2", "e10"]
     assert report["missing_case_number"]["count"] == 3
     prohibited = report["prohibited_purpose"]
@@ -119,10 +119,10 @@ def test_reasons_case_numbers_and_prohibited_purposes(files: dict[str, Path]) ->
 
 
 def test_agencies_without_agreement_skip_revoked_and_home(files: dict[str, Path]) -> None:
-    report = analyze(load_inputs(files["roster"], files["log"], files["agreements"]), "dpd")
+    report = analyze_files(files["roster"], files["log"], "dpd", files["agreements"])
     listed = [(a["agency_id"], a["accounts"], a["searches"]) for a in report["agencies_without_agreement"]["agencies"]]
     assert listed == [("lov", 2, 3), ("dal", 2, 4), ("fbi", 1, 2)]
-    without = analyze(load_inputs(files["roster"], files["log"]), "dpd")["agencies_without_agreement"]
+    without = analyze_files(files["roster"], files["log"], "dpd")["agencies_without_agreement"]
     assert without["checked"] is False
 
 
@@ -143,8 +143,8 @@ def test_csv_with_aliased_columns_gives_the_same_figures(files: dict[str, Path],
             writer.writerow([e["id"], e["at"], e["actor_id"], e["actor_name"], e["agency_id"], e["agency_name"],
                              e["agency_kind"], e["action"], e["query"], e["reason"], e["case_number"],
                              e["offense_type"], "success" if e["outcome"] == "allowed" else "blocked"])
-    from_json = analyze(load_inputs(files["roster"], files["log"]), "dpd")
-    from_csv = analyze(load_inputs(roster_csv, log_csv), "dpd")
+    from_json = analyze_files(files["roster"], files["log"], "dpd")
+    from_csv = analyze_files(roster_csv, log_csv, "dpd")
     for key in ("accounts", "searches", "missing_reason", "missing_case_number", "prohibited_purpose",
                 "out_of_state_searches", "federal_searches"):
         assert from_csv[key] == from_json[key], key
@@ -156,7 +156,7 @@ def test_kinds_are_derived_when_the_export_has_none(tmp_path: Path, files: dict[
     roster.write_text(json.dumps(accounts))
     log = tmp_path / "bare-log.json"
     log.write_text(json.dumps([{k: v for k, v in e.items() if k != "agency_kind"} for e in _entries()]))
-    report = analyze(load_inputs(roster, log, files["agreements"]), "dpd")
+    report = analyze_files(roster, log, "dpd", files["agreements"])
     by_kind = {k: v["count"] for k, v in report["accounts"]["by_kind"].items()}
     # Without kinds: other state -> out-of-state (TX, and "US" for the FBI); agreement -> partner.
     assert by_kind == {"home": 2, "partner": 3, "instate": 2, "out_of_state": 3}
