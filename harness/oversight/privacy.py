@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from harness.oversight.contract import Contract, ContractError
-from harness.privacy.context import canary_prefix, new_nonce
 from harness.privacy.controls import CONTROLS
-from harness.privacy.runner import PrivacyReport, add_privacy_to_scorecard, run_privacy_suite, untested_report
+from harness.privacy.runner import PrivacyReport, run_privacy_suite, untested_report
 from harness.privacy.sandbox import SandboxClient
+from harness.scorecard.privacy_section import privacy_results
 
 
 @dataclass
@@ -47,7 +47,7 @@ class PrivacyOutcome:
 
     @classmethod
     def _from_report(cls, method: str, detail: str, report: PrivacyReport, evidence: Path | None) -> PrivacyOutcome:
-        section = add_privacy_to_scorecard({}, report)["results"]["privacy"]
+        section = privacy_results(report)
         controls = [{k: c.get(k) for k in ("id", "title", "result", "message", "evidence_sha256")}
                     for c in section["controls"]]
         return cls(method, detail, controls, section.get("evidence_bundle_sha256"), evidence)
@@ -70,10 +70,9 @@ def run_privacy(contract: Contract, evidence_dir: Path, say: Callable[[str], Non
         if unknown:
             return PrivacyOutcome.skipped(f"not tested: the contract names unknown control(s) {', '.join(unknown)}")
     say(f"privacy: checking {len(selected) if selected is not None else 'all'} controls on the sandbox tenant {base_url}")
-    nonce = new_nonce()
-    client = SandboxClient(base_url, token, canary_prefix=canary_prefix(nonce))
+    client = SandboxClient(base_url, token)
     try:
-        report = run_privacy_suite(client, nonce=nonce, controls=selected)
+        report = run_privacy_suite(client, controls=selected)
     finally:
         client.close()
     if all(c.result == "INCONCLUSIVE" for c in report.controls):

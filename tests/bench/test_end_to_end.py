@@ -95,6 +95,7 @@ def test_every_push_format_end_to_end_20_passes(tmp_path: Path) -> None:
     check(tmp_path, 20)
 
 
+@pytest.mark.acceptance
 @pytest.mark.slow
 def test_every_push_format_end_to_end_100_passes(tmp_path: Path) -> None:
     check(tmp_path, 100)

@@ -21,10 +21,10 @@ from harness.audit.synthetic import QUERY_PREFIX, LogSpec, default_agencies, wri
 from harness.cli.main import main
 from harness.oversight import history
 from harness.oversight.contract import month_bounds
-from harness.privacy.context import canary_prefix, new_nonce
 from harness.privacy.controls import CONTROLS
-from harness.privacy.runner import add_privacy_to_scorecard, run_privacy_suite
+from harness.privacy.runner import run_privacy_suite
 from harness.privacy.sandbox import SandboxClient
+from harness.scorecard.privacy_section import privacy_results
 from harness.reference_server.launcher import running_reference_server
 from harness.report.chromium import find_chromium
 from harness.scorecard.signing import check, keygen, load_public_key
@@ -58,13 +58,12 @@ def _baseline(path: Path) -> None:
     """The baseline scorecard's privacy section: the checked controls on a clean reference server."""
     selected = [c for c in CONTROLS if c.id in CONTROLS_CHECKED]
     with running_reference_server() as server:
-        nonce = new_nonce()
-        client = SandboxClient(server.base_url, server.admin_token, canary_prefix=canary_prefix(nonce))
+        client = SandboxClient(server.base_url, server.admin_token)
         try:
-            report = run_privacy_suite(client, nonce=nonce, controls=selected)
+            report = run_privacy_suite(client, controls=selected)
         finally:
             client.close()
-    path.write_text(json.dumps(add_privacy_to_scorecard({}, report)))
+    path.write_text(json.dumps({"results": {"privacy": privacy_results(report)}}))
 
 
 def _contract(root: Path, port: int) -> Path:
@@ -97,6 +96,7 @@ outside_search_share_max = 45.0
     return contract
 
 
+@pytest.mark.acceptance
 @pytest.mark.slow
 def test_a_year_of_oversight_flags_each_event_in_its_month(tmp_path: Path, monkeypatch, capsys) -> None:
     monkeypatch.setenv(TOKEN_ENV, TOKEN)

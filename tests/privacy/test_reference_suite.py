@@ -50,6 +50,7 @@ def test_every_control_passes_without_flaws(clean_run) -> None:
     assert [f for f in client.conformance_failures] == []  # neither side broke the spec
 
 
+@pytest.mark.acceptance
 @pytest.mark.slow
 @pytest.mark.parametrize("flaw", sorted(EXPECTED_FAILURES))
 def test_each_flaw_fails_exactly_the_controls_it_violates(flaw: str) -> None:
@@ -72,6 +73,7 @@ def test_each_flaw_fails_exactly_the_controls_it_violates(flaw: str) -> None:
             assert 1 <= len(explored["steps"]) <= MAX_REPRODUCING_STEPS and explored["exchanges"], cid
 
 
+@pytest.mark.acceptance
 @pytest.mark.slow
 def test_failure_message_says_what_was_observed() -> None:
     report, _ = _run(("share-all",))
