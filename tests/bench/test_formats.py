@@ -21,7 +21,7 @@ from harness.bench.formats._body import multipart
 
 SAMPLES = Path(__file__).parent / "samples"
 FLOCK_ASYNCAPI = Path("/work/shared/reference/flock/flock-safety-lpr-alerts-asyncapi.yml")
-RFP_SPEC = Path(__file__).parents[2] / "harness" / "api" / "rfp-evaluation-api.yaml"
+RFP_SPEC = Path(__file__).parents[2] / "vendor_adapters" / "rfp-evaluation-api.yaml"
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64 + b"\xff\xd9"
 
 
@@ -206,7 +206,7 @@ def test_malformed_payloads_are_rejected_with_a_reason_never_a_crash(fmt: str) -
 
 
 def test_rfp_push_matches_the_api_descriptions_webhook_and_its_example_parses() -> None:
-    """The RFP evaluation API's ``webhooks: cameraRead`` (harness/api/rfp-evaluation-api.yaml) is the spec."""
+    """The RFP evaluation API's ``webhooks: cameraRead`` (vendor_adapters/rfp-evaluation-api.yaml) is the spec."""
     spec = yaml.safe_load(RFP_SPEC.read_text(encoding="utf-8"))
     content = spec["webhooks"]["cameraRead"]["post"]["requestBody"]["content"]["application/json"]
     schema = content["schema"] | {"components": spec["components"]}

@@ -1,5 +1,5 @@
 """The RFP evaluation API's camera-read push (``webhooks: cameraRead`` in
-``harness/api/rfp-evaluation-api.yaml``): a JSON ``{"event": "read.captured", "read": Read}`` where
+``vendor_adapters/rfp-evaluation-api.yaml``): a JSON ``{"event": "read.captured", "read": Read}`` where
 ``Read`` is the API's own read object (``id``, ``plate``, ``captured_at``, ``camera_id``,
 ``agency_id``, optional ``x-confidence``). Auth: ``Authorization: Bearer <token>`` the city gives the
 vendor for the bench.
