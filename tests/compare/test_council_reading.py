@@ -121,8 +121,8 @@ def test_options_are_written_in_words_not_as_python_values(card_a: Path, tmp_pat
 def test_comparison_names_bids_by_vendor_product_and_run_and_flags_no_eligible_bid(
     corpus12: Path, card_b: Path, tmp_path: Path
 ) -> None:
-    one = run_vendor(corpus12, tmp_path / "one", ("right", "timeout"), vendor="Same", product="Reader X")
-    two = run_vendor(corpus12, tmp_path / "two", ("right", "timeout"), vendor="Same", product="Reader X")
+    one = run_vendor(corpus12, tmp_path / "one", ("right", "right", "right", "timeout"), vendor="Same", product="Reader X")
+    two = run_vendor(corpus12, tmp_path / "two", ("right", "right", "right", "timeout"), vendor="Same", product="Reader X")
     assert main(["compare", str(one), str(two), str(card_b), "--out", str(tmp_path / "o")]) == 0
     cmp = json.loads((tmp_path / "o" / "comparison.json").read_text())
     labels = [i["label"] for i in cmp["inputs"]]
