@@ -113,7 +113,7 @@ def test_share_all_flaw_fails_the_sharing_controls_and_their_mandatory_requireme
     assert all(verdicts[rid]["passed"] for rid in PRIVACY_GATES - failed)
     assert doc["results"]["score"]["eligible"] is False
     assert doc["provenance"]["privacy"]["reference_flaws"] == ["share-all"]
-    assert "deliberate flaws: share-all" in result.markdown_path.read_text(encoding="utf-8")
+    assert "deliberate flaw(s) share-all" in result.markdown_path.read_text(encoding="utf-8")
     # Re-scoring needs neither the vendor nor its server: the privacy results come from the journal.
     again = rescore(result.run_dir)
     assert again.document["results"]["privacy"] == doc["results"]["privacy"]
