@@ -378,7 +378,6 @@ def judge(
                 "passed": passed,
                 "applicable": applicable,
                 "reason": reason,
-                "applicable": applicable,
             }
         )
     total = sum(v["weight"] for v in verdicts if v["applicable"])

@@ -13,7 +13,7 @@ raw payloads and plate text; never copied into a scorecard).
     {"type": "imported", "source": ..., "events": [...]}
     {"type": "resume", "at": t}
 
-Writing reuses the run journal's :class:`~harness.runner.journal.Journal` (fsync per record, a torn
+Writing uses :class:`~harness.durable.DurableLog` (fsync per record, a torn
 write cut back). Reading drops a torn last line with a warning, like the run journal.
 """
 
@@ -31,7 +31,7 @@ from typing import Any
 
 from harness.bench.events import CameraEvent
 from harness.bench.plan import BenchPlan, parse_plan
-from harness.runner.journal import Journal, JournalError
+from harness.durable import DurableLog, JournalError
 
 BENCH_JOURNAL = "bench.jsonl"
 JOURNAL_FORMAT = 1
@@ -88,7 +88,7 @@ def attribute(plan: BenchPlan, route: str, device: str | None) -> str | None:
 class BenchJournal:
     """An open bench journal; thread-safe appends."""
 
-    def __init__(self, journal: Journal, plan: BenchPlan) -> None:
+    def __init__(self, journal: DurableLog, plan: BenchPlan) -> None:
         self._journal = journal
         self.plan = plan
         self.path = journal.path
@@ -108,14 +108,14 @@ class BenchJournal:
             records = read_bench_journal(path)
             if records.header.get("plan_sha256") != plan.sha256:
                 raise JournalError(f"{path} belongs to another plan; use a new output folder")
-            opened = cls(Journal.reopen(path, path.stat().st_size - _torn_tail(path)), plan)
+            opened = cls(DurableLog.reopen(path, path.stat().st_size - _torn_tail(path)), plan)
             opened.append({"type": "resume", "at": time.time()})
             return opened
         header = {
-            "kind": "bench", "plan_sha256": plan.sha256, "plan": plan.to_dict(), "created_at": time.time(),
+            "type": "header", "journal_format": JOURNAL_FORMAT, "kind": "bench", "plan_sha256": plan.sha256, "plan": plan.to_dict(), "created_at": time.time(),
             "truth": dict(truth), "sample_tags": {k: dict(v) for k, v in (sample_tags or {}).items()},
         }
-        return cls(Journal.create(path, header), plan)
+        return cls(DurableLog.create(path, header), plan)
 
     def append(self, record: Mapping[str, Any]) -> None:
         with self._lock:

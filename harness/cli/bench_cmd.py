@@ -118,7 +118,7 @@ def _samples(corpus_path: str | None) -> dict[str, Any]:
 def _open_journal(args: argparse.Namespace) -> Any:
     from harness.bench.journal import BenchJournal
     from harness.bench.plan import PlanError, resolve_truth
-    from harness.runner.journal import JournalError
+    from harness.durable import JournalError
 
     plan = _load_plan(args.plan)
     samples = _samples(args.corpus or plan.settings.corpus)
@@ -236,7 +236,7 @@ def _simulate(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace) -> int:
     from harness.bench.export_import import ExportError, import_export
     from harness.bench.journal import BENCH_JOURNAL, BenchJournal, read_bench_journal
-    from harness.runner.journal import JournalError
+    from harness.durable import JournalError
 
     try:
         records = read_bench_journal(args.dir / BENCH_JOURNAL)
@@ -259,7 +259,7 @@ def _score(args: argparse.Namespace) -> int:
 
     from harness.bench.journal import BENCH_JOURNAL, read_bench_journal
     from harness.bench.section import roadside_section
-    from harness.runner.journal import JournalError
+    from harness.durable import JournalError
 
     try:
         records = read_bench_journal(args.dir / BENCH_JOURNAL)

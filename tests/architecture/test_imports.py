@@ -28,15 +28,6 @@ ALLOWED_CYCLES: set[frozenset[str]] = {
     # rewriting harness/reference_server now; the fix is to move it under vendor_adapters/reference/
     # (or inject the recognizer) once they have landed.
     frozenset({"harness.reference_server", "vendor_adapters.reference"}),
-    # Known debt (issue 14's bench landed after the seam): the runner starts the camera bench stage
-    # (harness.runner -> harness.bench.run_pass) and the bench journals through the runner's Journal
-    # (harness.bench -> harness.runner.journal). The fix is the pass registry ARCHITECTURE.md describes
-    # (a pass plugs into the runner; the journal below both); delete this entry then.
-    frozenset({"harness.bench", "harness.runner"}),
-    # Landed with the privacy-suite merge (issue 10): policy/rules.py imports privacy.phrasings (the phrase
-    # library) while privacy/* imports the policy model. The privacy helpers own the fix (move the phrase
-    # library below both, or inject it); delete this entry then.
-    frozenset({"harness.policy", "harness.privacy"}),
 }
 VENDOR_IMPORTS_ALLOWED = {
     # Same reason: the reference vendor's own server runs the reference recognizer.

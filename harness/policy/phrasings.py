@@ -327,6 +327,6 @@ def _category(name: str, entry: Mapping[str, Any]) -> Category:
 
 @cache
 def default_library() -> PhrasingLibrary:
-    """The library shipped with the harness (``harness/privacy/data/prohibited_purposes.toml``)."""
-    text = resources.files("harness.privacy").joinpath("data/prohibited_purposes.toml").read_text(encoding="utf-8")
-    return PhrasingLibrary(tomllib.loads(text), "harness/privacy/data/prohibited_purposes.toml")
+    """The library shipped with the harness (``harness/policy/data/prohibited_purposes.toml``)."""
+    text = resources.files("harness.policy").joinpath("data/prohibited_purposes.toml").read_text(encoding="utf-8")
+    return PhrasingLibrary(tomllib.loads(text), "harness/policy/data/prohibited_purposes.toml")
