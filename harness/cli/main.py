@@ -74,16 +74,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return USAGE_EXIT
-    try:
-        return int(args.handler(args))
-    except USER_ERRORS as exc:
-        from harness.redact import scrub  # every error line: no known secret, no credential pattern
+    from harness.redact import scrub, scrubbed_output
 
-        print(f"platebench: error: {scrub(str(exc))}", file=sys.stderr)
-        return USAGE_EXIT
-    except KeyboardInterrupt:
-        print("platebench: interrupted", file=sys.stderr)
-        return 130
+    with scrubbed_output():  # every printed line: no known secret value
+        try:
+            return int(args.handler(args))
+        except USER_ERRORS as exc:
+            print(f"platebench: error: {scrub(str(exc))}", file=sys.stderr)  # nor a credential pattern
+            return USAGE_EXIT
+        except KeyboardInterrupt:
+            print("platebench: interrupted", file=sys.stderr)
+            return 130
 
 
 if __name__ == "__main__":
