@@ -24,7 +24,9 @@ import logging
 import secrets
 import threading
 from collections import deque
+from collections.abc import Iterator
 from concurrent.futures import Executor, Future
+from contextlib import contextmanager
 from typing import Any
 
 from harness.calls.pool import CallPool, PoolStartError
@@ -56,6 +58,17 @@ def cluster_width(executor: str) -> int:
             return max(1, sum(client.nthreads().values()))
     except (OSError, TimeoutError) as exc:
         raise PoolStartError(f"cannot use the Dask cluster at {executor}: {exc}") from None
+
+
+@contextmanager
+def local_cluster(workers: int) -> Iterator[str]:
+    """A ``distributed.LocalCluster`` of ``workers`` processes (one thread each) on this machine for the
+    duration of the block, as a ``dask://HOST:PORT`` executor (several runs share it); closed after."""
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                      silence_logs=logging.ERROR) as cluster:
+        yield DASK_SCHEME + str(cluster.scheduler_address).removeprefix("tcp://")
 
 
 class DaskCallPool(CallPool):

@@ -23,11 +23,11 @@ from typing import IO, Any
 
 from harness import __version__
 from harness.calls.pool import CallPool, PoolStartError
-from harness.options import DASK_SCHEME, EXECUTOR_LOCAL
 from harness.calls.single import HarnessFault, utc_now
 from harness.corpus.model import Corpus, CorpusError, Sample
 from harness.load.plan import LoadPlan
 from harness.metrics.spec import DEFAULT_IOU_THRESHOLD
+from harness.options import DASK_SCHEME, EXECUTOR_LOCAL
 from harness.outcome import CallOutcome
 from harness.report.markdown import render_markdown
 from harness.rubric import Rubric, load_rubric
