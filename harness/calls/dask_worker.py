@@ -20,6 +20,7 @@ import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Any
 
 from distributed import WorkerPlugin, get_worker
 
@@ -131,9 +132,9 @@ class EnginePlugin(WorkerPlugin):
             return call_sync(self.adapter, target)  # an in-memory image travels with its task
 
 
-def engine(plugin_name: str) -> EnginePlugin:
+def engine(plugin_name: str, worker: Any = None) -> EnginePlugin:
     """This worker's engine plugin of that name."""
-    plugin = get_worker().plugins[plugin_name]
+    plugin = (worker or get_worker()).plugins[plugin_name]
     assert isinstance(plugin, EnginePlugin)
     return plugin
 
@@ -143,9 +144,9 @@ def call_on_worker(target: CallTarget, plugin_name: str) -> CallOutcome:
     return engine(plugin_name).call(target)
 
 
-def engine_stats(plugin_name: str) -> dict[str, int]:
-    """This worker's engine builds and image reads (the scale-out benchmark and tests read them)."""
-    plugin = engine(plugin_name)
+def engine_stats(plugin_name: str, dask_worker: Any = None) -> dict[str, int]:
+    """This worker's engine builds and image reads, through ``Client.run`` (which passes ``dask_worker``)."""
+    plugin = engine(plugin_name, dask_worker)
     return {"builds": plugin.builds, "image_reads": plugin.images.reads if plugin.images else 0, "pid": os.getpid()}
 
 
