@@ -76,13 +76,13 @@ def campaign_file(tmp_path: Path, corpora: dict[str, Path], vendors_file: Callab
     """Write a campaign file in ``tmp_path``: alpha and beta on north and south, no load, no privacy."""
 
     def make(name: str = "campaign", *, executor: str = "local", delay_s: float = 0.0, extra: str = "",
-             output: str | None = None, options: str = "") -> Path:
+             output: str | None = None, options: str = "", concurrency: int = 2) -> Path:
         path = tmp_path / f"{name}.toml"
         path.write_text(
             f'name = "Test {name}"\noutput = "{output or name + "-out"}"\nvendors_config = "{vendors_file(delay_s)}"\n'
             'vendors = ["alpha", "beta"]\n'
             f'[corpora]\nnorth = "{corpora["north"]}"\nsouth = "{corpora["south"]}"\n{extra}\n'
-            f'[options]\nexecutor = "{executor}"\nconcurrency = 2\nload = false\nprivacy = false\n{options}\n',
+            f'[options]\nexecutor = "{executor}"\nconcurrency = {concurrency}\nload = false\nprivacy = false\n{options}\n',
             encoding="utf-8",
         )
         return path
