@@ -13,8 +13,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Self
 
+from harness.errors import UserError
 
-class JournalError(Exception):
+
+class JournalError(UserError):
     """The journal cannot be used (missing, damaged, or belongs to another run)."""
 
 

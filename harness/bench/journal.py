@@ -9,7 +9,7 @@ raw payloads and plate text; never copied into a scorecard).
                               (source "display" for the display rig, "drive-by" for a key press)
     {"type": "received", "route": fmt, "arrival": t, "status": "accepted", "events": [...],
      "content_type": ..., "body_b64": ..., "reason": ...}                 one per push (also rejected ones)
-    {"type": "polled", "source": ..., "arrival": t, "events": [...], "body_b64": ...}
+    {"type": "polled", "source": ..., "plate": ..., "arrival": null, "events": [...], "body_b64": ...}
     {"type": "imported", "source": ..., "events": [...]}
     {"type": "resume", "at": t}
 
@@ -69,6 +69,8 @@ class BenchRecords:
     """(route, reason) -> rejected pushes."""
     facts: dict[str, dict[str, str]] = field(default_factory=dict)
     """Camera id -> device facts seen in its payloads."""
+    polled: set[tuple[str, str]] = field(default_factory=set)
+    """(lookup route, plate) of every lookup already journaled (a poll run again skips them)."""
     resumes: int = 0
     warnings: list[str] = field(default_factory=list)
 
@@ -201,6 +203,8 @@ def _apply(records: BenchRecords, record: dict[str, Any]) -> None:
         records.resumes += 1
     elif kind in ("received", "polled", "imported"):
         route = record.get("route") or record.get("source") or kind
+        if kind == "polled" and record.get("plate"):
+            records.polled.add((route, record["plate"]))
         if kind == "received":
             records.statuses[(route, record["status"])] += 1
             if record["status"] in ("rejected", "unauthorized") and record.get("reason"):

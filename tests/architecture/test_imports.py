@@ -33,10 +33,9 @@ VENDOR_IMPORTS_ALLOWED = {
     # Same reason: the reference vendor's own server runs the reference recognizer.
     "harness.reference_server": {"vendor_adapters.reference", "vendor_adapters.reference.recognizer"},
     # The simulated edge device stands in for a vendor's camera in CI: it runs the reference recognizer
-    # (as the reference server does), and the Flock poller drives Flock's own client. Known debt: both
-    # belong beside their vendors (vendor_adapters/reference, vendor_adapters/flock) behind the seam.
+    # (as the reference server does). Known debt: it belongs behind the seam (the adapter's recognize).
     "harness.bench": {"vendor_adapters.reference", "vendor_adapters.reference.plates",
-                      "vendor_adapters.reference.recognizer", "vendor_adapters.flock"},
+                      "vendor_adapters.reference.recognizer"},
 }
 
 
