@@ -85,8 +85,8 @@ class DaskCallPool(CallPool):
         self._client: Any = None
         self._cluster: Any = None
         self._client_executor: Executor | None = None
-        self._pending: dict[str, tuple[str, Any]] = {}
-        """Task key -> (sample id, distributed future) of the calls not yet handed back."""
+        self._pending: dict[str, str] = {}
+        """Task key -> sample id of the calls not yet handed back."""
         self._lost: deque[dict[str, Any]] = deque()
         self._lock = threading.Lock()
         self._count = 0
@@ -156,38 +156,26 @@ class DaskCallPool(CallPool):
         self._pending.clear()
 
     def submit(self, target: CallTarget) -> Future[CallOutcome]:
-        """Call the engine on ``target`` on some worker; the future resolves once, whatever workers are lost."""
+        """Call the engine on ``target`` on some worker; the future resolves once, whatever workers are lost.
+
+        Sent through the client's ``concurrent.futures`` executor under a key of ours (``lost_attempts``
+        maps the scheduler's keys back to samples); the task is released as soon as its result is back,
+        so a worker lost later does not compute it again."""
         from harness.calls.dask_worker import PathTarget, call_on_worker
 
-        client = self.client
+        executor = self.start()
         sent = PathTarget.of(target) if hasattr(target, "path") else target
         with self._lock:
             self._count += 1
             key = f"platebench-call-{self._token}-{self._count}"
-        result: Future[CallOutcome] = Future()
-        result.set_running_or_notify_cancel()
-        task = client.submit(call_on_worker, sent, self.plugin_name, key=key, pure=False)
-        with self._lock:
-            self._pending[key] = (target.id, task)
-        task.add_done_callback(lambda done: self._hand_back(key, done, result))
-        return result
+            self._pending[key] = target.id
+        future: Future[CallOutcome] = executor.submit(call_on_worker, sent, self.plugin_name, key=key)
+        future.add_done_callback(lambda _: self._forget(key))
+        return future
 
-    def _hand_back(self, key: str, task: Any, result: Future[CallOutcome]) -> None:
-        """Move a finished task's outcome (or error) to its concurrent future, and release the task
-        (so that a worker lost later does not compute it again)."""
+    def _forget(self, key: str) -> None:
         with self._lock:
             self._pending.pop(key, None)
-        try:
-            if task.status == "finished":
-                result.set_result(task.result())
-            else:
-                error = task.exception() if task.status == "error" else None
-                result.set_exception(error or RuntimeError(f"the Dask task of a call was {task.status}"))
-        except BaseException as exc:  # noqa: BLE001 - the client went away while collecting
-            if not result.done():
-                result.set_exception(exc)
-        finally:
-            task.release()
 
     def _on_event(self, event: tuple[float, dict[str, Any]]) -> None:
         """Scheduler events: a worker removed while our calls were under way on it."""
@@ -200,7 +188,7 @@ class DaskCallPool(CallPool):
             for key in sorted(keys):
                 if key in self._pending:
                     self._lost.append({
-                        "type": "lost", "sample_id": self._pending[key][0], "worker": message.get("worker"),
+                        "type": "lost", "sample_id": self._pending[key], "worker": message.get("worker"),
                         "at": at, "expected": bool(message.get("expected")),
                     })
 
