@@ -27,7 +27,15 @@ from typing import Any
 from harness.errors import UserError
 from harness.load import SCENARIOS
 from harness.metrics.spec import DEFAULT_IOU_THRESHOLD, DEFAULT_TOP_N
-from harness.options import fraction, non_negative_int, positive_float, positive_int, privacy_budget
+from harness.options import (
+    EXECUTOR_LOCAL,
+    executor,
+    fraction,
+    non_negative_int,
+    positive_float,
+    positive_int,
+    privacy_budget,
+)
 from harness.vendors_config import default_vendors_file
 
 DEFAULT_SCORECARD_DIR = Path("scorecards")
@@ -178,6 +186,11 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
     RunOption("concurrency", ("--concurrency",),
               "calls in flight (and the offline load scenario's concurrency). Default: from the adapter",
               "int | None", type=positive_int, metavar="N", resume=Resume(lambda o: o["concurrency"])),
+    RunOption("executor", ("--executor",),
+              "where in-process engines run: local (worker processes on this machine), dask (a Dask LocalCluster "
+              "on this machine) or dask://HOST:PORT (an existing Dask cluster's scheduler; docs/scale-out.md). "
+              "Network vendors are sent from this process whatever the executor. Default: %(default)s",
+              "str", type=executor, default=EXECUTOR_LOCAL, metavar="local|dask|dask://HOST:PORT"),
     RunOption("vendors_file", ("--vendors-config",), "Default: vendors.toml in the current folder, if any",
               "Path | None", type=Path, metavar="PATH", convert=_vendors_file),
     RunOption("iou_threshold", ("--iou-threshold",), "a read's box matches a plate's box when their IoU is at least "

@@ -17,6 +17,7 @@ from harness.cli import (
     adapter_cmd,
     audit_cmd,
     bench_cmd,
+    campaign_cmd,
     compare_cmd,
     corpus_cmd,
     keygen_cmd,
@@ -48,6 +49,7 @@ COMMANDS: tuple[tuple[str, Register], ...] = (
     ("keygen", keygen_cmd.register),
     ("report", report_cmd.register),
     ("compare", compare_cmd.register),
+    ("campaign", campaign_cmd.register),
     ("bench", bench_cmd.register),
     ("oversight", oversight_cmd.register),
 )

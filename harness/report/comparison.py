@@ -363,3 +363,27 @@ def write_comparison(cmp: Mapping[str, Any], bids: list[Bid], out: Path) -> list
     write_csv(cmp, out / "comparison.csv")
     write_xlsx(cmp, out / "comparison.xlsx")
     return [out / name for name in FILES] + write_plots(plots, out / "plots")
+
+
+def compare_scorecards(
+    paths: list[Path],
+    out: Path,
+    *,
+    allow_mismatch: bool = False,
+    plates: tuple[str, ...] = (),
+    rfp: str | None = None,
+    trusted: Sequence[Any] = (),
+    pdf: bool = False,
+) -> tuple[dict[str, Any], list[Bid], list[Path]]:
+    """What ``platebench compare`` does (and ``platebench campaign`` for each corpus): verify the scorecards,
+    compare them (:func:`harness.compare.build_comparison`, which raises ``CompareError``) and write every
+    rendering (and ``comparison.pdf`` with ``pdf``) into ``out``; the comparison, its bids and the files."""
+    from harness.compare import build_comparison
+
+    cmp, bids = build_comparison(paths, allow_mismatch=allow_mismatch, plates=plates, rfp=rfp, trusted=trusted)
+    written = write_comparison(cmp, bids, out)
+    if pdf:
+        from harness.report.pdf import write_comparison_pdf
+
+        written.append(write_comparison_pdf(cmp, bids, out / "comparison.pdf"))
+    return cmp, bids, written

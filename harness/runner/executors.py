@@ -7,7 +7,10 @@ adapter's capabilities.
   so the round trip measured in the parent is dispatch + engine call + return, never queueing.
   ``client_ms`` is the engine call timed inside the worker; ``roundtrip_ms`` is journaled too.
   If a worker process dies (an engine crash), the images it had in flight are recorded as
-  ``adapter_crash`` and a fresh pool takes the rest.
+  ``adapter_crash`` and a fresh pool takes the rest. On the Dask executor
+  (:class:`~harness.calls.dask_pool.DaskCallPool`) the same loop runs over the cluster's workers;
+  Dask itself runs a lost worker's calls again, and only a call that keeps killing workers
+  comes back as ``adapter_crash``.
 - network adapters run on asyncio, at most ``concurrency`` calls in flight. Sans-I/O ones
   (``HttpAdapter``) are sent through one :class:`~harness.transport.AsyncTransport` per run
   (time-outs from :attr:`Strategy.transport`), following :attr:`Strategy.retry` (every attempt is
@@ -30,7 +33,6 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -172,19 +174,21 @@ def _run_pool(pool: CallPool, samples: Sequence[Sample], on_outcome: OnOutcome) 
                 sample = pending.popleft()
                 in_flight[pool.submit(sample)] = (sample, time.perf_counter_ns())
             for future, sample, sent in finished:
-                broken |= _settle(future, sample, arrived - sent, on_outcome)
+                broken |= _settle(pool, future, sample, arrived - sent, on_outcome)
         if broken:  # a worker died: every image still in flight went down with it
             wait(in_flight)
             for future, (sample, sent) in in_flight.items():
-                _settle(future, sample, time.perf_counter_ns() - sent, on_outcome)
+                _settle(pool, future, sample, time.perf_counter_ns() - sent, on_outcome)
             pool.restart()
 
 
-def _settle(future: Future[CallOutcome], sample: Sample, roundtrip_ns: int, on_outcome: OnOutcome) -> bool:
-    """Hand a finished future's outcome on; True when its worker process died."""
+def _settle(
+    pool: CallPool, future: Future[CallOutcome], sample: Sample, roundtrip_ns: int, on_outcome: OnOutcome
+) -> bool:
+    """Hand a finished future's outcome on; True when its worker died (``pool.crash_errors``)."""
     try:
         outcome = future.result()
-    except BrokenProcessPool:
+    except pool.crash_errors:
         on_outcome(crash_outcome(sample, roundtrip_ns), {})
         return True
     on_outcome(outcome, {"roundtrip_ms": roundtrip_ns / 1e6})

@@ -4,7 +4,9 @@ Layout of ``DIR/<vendor>/<run_id>/journal.jsonl`` (mode 0600: reads hold plate n
 
     {"type": "header", "journal_format": 1, "run_id": ..., "corpus": {...}, "adapter": {...}, ...}
     {"type": "call", "sample_id": ..., "reads": [...], "client_ms": ..., ...}   one per call
-    {"type": "resume", "at": "..."}                                              one per resume
+    {"type": "resume", "at": "...", "executor": ...}                             one per resume
+    {"type": "lost", "sample_id": ..., "worker": ..., "at": ...}   a call under way on a Dask worker that was
+                                                   lost; Dask ran it again, and its call record follows
     {"type": "conformance", "failures": [...]}    evalapi-style adapters: spec failures of the calls
     {"type": "load", "plan": {...}, "results": [...]}   the load scenarios (``results.load`` entries)
     {"type": "privacy", "check": {...}, "section": {...}, "conformance": ...}     the privacy pass
@@ -52,6 +54,8 @@ class JournalContents:
     """Call records read (a sample sent twice counts twice)."""
     resumes: int = 0
     """How many times the run was resumed."""
+    lost: list[dict[str, Any]] = field(default_factory=list)
+    """Calls that were under way on a Dask worker when it was lost (each was run again)."""
     ended_at: str | None = None
     """When the last call finished (the last ``end`` record), if the run got that far."""
     load: dict[str, Any] | None = None
@@ -122,6 +126,8 @@ def read_journal(path: Path) -> JournalContents:
             contents.calls += 1
         elif kind == "resume":
             contents.resumes += 1
+        elif kind == "lost":
+            contents.lost.append(record)
         elif kind == "end":
             contents.ended_at = record.get("at")
         elif kind == "load":

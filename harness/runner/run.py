@@ -27,6 +27,7 @@ from harness.calls.single import HarnessFault, utc_now
 from harness.corpus.model import Corpus, CorpusError, Sample
 from harness.load.plan import LoadPlan
 from harness.metrics.spec import DEFAULT_IOU_THRESHOLD
+from harness.options import DASK_SCHEME, EXECUTOR_LOCAL
 from harness.outcome import CallOutcome
 from harness.report.markdown import render_markdown
 from harness.rubric import Rubric, load_rubric
@@ -92,6 +93,8 @@ class PreparedRun:
     """On resume: send the samples whose last call failed again."""
     bench: Path | None = None
     """The camera bench (a plan to simulate or a recorded bench folder); ``None``: none."""
+    executor: str = EXECUTOR_LOCAL
+    """Where in-process engines run (``--executor``); a resume may use another than the run started on."""
 
     @property
     def journal_path(self) -> Path:
@@ -293,7 +296,8 @@ def _prepare_new(request: RunRequest, vendor: VendorSpec, class_path: str, adapt
     corpus_path = request.corpus_path or default_corpus()
     corpus = load_corpus_checked(corpus_path)
     rubric = load_rubric(request.rubric_path)
-    strategy = choose_strategy(adapter, request.concurrency, _transport(request, vendor), _retry(request.retries))
+    strategy = choose_strategy(adapter, _concurrency(request, adapter), _transport(request, vendor),
+                               _retry(request.retries))
     load = _plan_load(request, rubric, adapter, strategy)
     privacy = _plan_privacy(request, vendor, adapter)
     if request.bench is not None:
@@ -324,6 +328,7 @@ def _prepare_new(request: RunRequest, vendor: VendorSpec, class_path: str, adapt
         "options": _options(request, strategy, load, adapter),
         "privacy": None if privacy is None else privacy.to_header(),
         "machine": machine_info().model_dump(mode="json"),
+        "executor": request.executor,
         "platebench_version": __version__,
         "started_at": utc_now(),
     }
@@ -340,7 +345,32 @@ def _prepare_new(request: RunRequest, vendor: VendorSpec, class_path: str, adapt
         privacy=privacy,
         load=load,
         bench=request.bench,
+        executor=request.executor,
     )
+
+
+def _concurrency(request: RunRequest, adapter: Adapter) -> int | None:
+    """Calls in flight: the option, else (an engine on an existing Dask cluster) the cluster's worker
+    threads, else the strategy's default for the adapter."""
+    if request.concurrency is not None or not request.executor.startswith(DASK_SCHEME) \
+            or not adapter.capabilities.cpu_bound:
+        return request.concurrency
+    from harness.calls.dask_pool import cluster_width
+
+    try:
+        return cluster_width(request.executor)
+    except PoolStartError as exc:
+        raise RunError(str(exc)) from None
+
+
+def open_pool(prepared: PreparedRun, workers: int) -> CallPool:
+    """The run's pool on its executor: this machine's processes, or a Dask cluster's workers."""
+    factory = prepared.vendor.factory()
+    if prepared.executor == EXECUTOR_LOCAL:
+        return CallPool(factory, prepared.adapter, workers)
+    from harness.calls.dask_pool import DaskCallPool
+
+    return DaskCallPool(factory, prepared.adapter, workers, prepared.executor)
 
 
 def _plan_privacy(request: RunRequest, vendor: VendorSpec, adapter: Adapter) -> PrivacyPlan | None:
@@ -426,6 +456,7 @@ def _prepare_resume(request: RunRequest, vendor: VendorSpec, class_path: str, ad
         load=_plan_from_json(load, strategy),
         retry_failed=request.retry_failed,
         bench=Path(options["bench"]) if options.get("bench") else None,
+        executor=request.executor,
     )
 
 
@@ -443,18 +474,19 @@ def execute(prepared: PreparedRun, *, progress_stream: IO[str] | None = None) ->
             journal = Journal.create(prepared.journal_path, prepared.header)
         else:
             journal = Journal.reopen(prepared.journal_path, prepared.previous.good_bytes)
-            journal.append({"type": "resume", "at": utc_now(), "remaining": len(todo)})
+            journal.append({"type": "resume", "at": utc_now(), "remaining": len(todo), "executor": prepared.executor})
     except JournalWriteError as exc:
         prepared.adapter.close()
         raise RunError(f"{exc}; nothing was sent") from None
     label = f"{prepared.vendor.name} on {prepared.corpus.name}"
-    pool = CallPool(prepared.vendor.factory(), prepared.adapter,
-                    min(prepared.strategy.concurrency, max(1, len(todo))))  # no idle worker loading an engine
+    pool = open_pool(prepared, min(prepared.strategy.concurrency, max(1, len(todo))))  # no idle worker loading an engine
     gate = HealthGate()
     try:
         with run_progress(len(prepared.samples), len(prepared.samples) - len(todo), label, progress_stream) as bar:
 
             def record(outcome: CallOutcome, extra: dict[str, Any]) -> None:
+                for lost in pool.lost_attempts():  # calls under way on a lost Dask worker, run again
+                    journal.append(lost)
                 journal.append_outcome(outcome, **extra)
                 outcomes[outcome.sample_id] = outcome
                 if not extra.get("retried"):
@@ -463,6 +495,8 @@ def execute(prepared: PreparedRun, *, progress_stream: IO[str] | None = None) ->
 
             meter = ConditionsMeter.start()
             stats = execute_calls(prepared.strategy, pool, todo, record)
+            for lost in pool.lost_attempts():
+                journal.append(lost)
             conditions = meter.record(len(todo))
             journal.append(conditions)
         if stats.reused_resent:
