@@ -4,6 +4,7 @@ Layout of ``DIR/<vendor>/<run_id>/journal.jsonl`` (mode 0600: reads hold plate n
 
     {"type": "header", "journal_format": 1, "run_id": ..., "corpus": {...}, "adapter": {...}, ...}
     {"type": "call", "sample_id": ..., "reads": [...], "client_ms": ..., ...}   one per call
+        (a derived call, e.g. ``synth-00007@blur=7``, adds ``"derived": {"from": <sample id>, "recipe": {...}}``)
     {"type": "resume", "at": "..."}                                              one per resume
     {"type": "conformance", "failures": [...]}    evalapi-style adapters: spec failures of the calls
     {"type": "load", "plan": {...}, "results": [...]}   the load scenarios (``results.load`` entries)
@@ -223,5 +224,5 @@ def read_journal(path: Path) -> JournalContents:
     return contents
 
 
-_EXTRA_FIELDS = ("roundtrip_ms", "retried")
+_EXTRA_FIELDS = ("roundtrip_ms", "retried", "derived")
 """Call-record fields kept besides the outcome itself."""
