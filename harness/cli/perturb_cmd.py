@@ -34,16 +34,16 @@ def _list(_args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from harness.perturb.audit import verify_run
+    from harness.perturb.audit import verify_recipes
     from harness.runner.journal import JOURNAL_FILE, JournalError, read_journal
     from harness.runner.run import load_corpus_checked
 
     try:
-        header = read_journal(args.run_dir / JOURNAL_FILE).header
+        contents = read_journal(args.run_dir / JOURNAL_FILE)
     except JournalError as exc:
         raise UserError(f"cannot verify {args.run_dir}: {exc}") from None
-    corpus = load_corpus_checked(args.corpus or Path(header["corpus"]["path"]))
-    result = verify_run(args.run_dir, corpus)
+    corpus = load_corpus_checked(args.corpus or Path(contents.header["corpus"]["path"]))
+    result = verify_recipes(contents.extras, corpus)
     for call_id in result.mismatched:
         print(f"differs: {call_id}", file=sys.stderr)
     print(f"{result.checked - len(result.mismatched)} of {result.checked} perturbed images made again bit for bit")

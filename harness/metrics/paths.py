@@ -9,7 +9,7 @@ one call summary, ``accuracy.errors.<availability|error_rate>``):
   a load scenario's figures (numbers), and ``load.<scenario>.bound_met`` (true/false);
 - ``roadside.<figure>``: the camera bench's figures for the bench as a whole, its worst camera and
   route (numbers; figures from :data:`harness.metrics.roadside.SUMMARY_FIGURES`);
-- ``robustness.<operator>.worst.<accuracy metric>``: an accuracy figure at the harshest level a perturbation
+- ``robustness.operators.<operator>.worst.<accuracy metric>``: an accuracy figure at the harshest level a perturbation
   sweep reached (numbers; operators from :data:`harness.perturb.registry.OPERATORS`);
 - ``split.<public|sequestered>.<accuracy metric>`` and ``split.gap.p_value``: the figures on the public and the
   sequestered images, and the test of the gap (numbers);
@@ -158,7 +158,7 @@ def _check_robustness_path(path: str) -> None:
     parts = path.split(".")
     ok = False
     match parts:
-        case ["robustness", operator, "worst", *metric] if operator in OPERATORS and metric:
+        case ["robustness", "operators", operator, "worst", *metric] if operator in OPERATORS and metric:
             ok = _accuracy_metric(".".join(metric))
         case ["split", "gap", "p_value"]:
             ok = True
@@ -170,7 +170,7 @@ def _check_robustness_path(path: str) -> None:
             ok = figure in HOTLIST_FIGURES
     if not ok:
         raise UnknownMetricPath(
-            f"unknown path {path!r}; robustness paths look like robustness.blur.worst.exact_read_plate, "
+            f"unknown path {path!r}; robustness paths look like robustness.operators.blur.worst.exact_read_plate, "
             "split.sequestered.exact_read_plate, split.gap.p_value, probes.checks.PR-MEM-02.flagged, "
             "hotlist.false_alerts_per_10000"
         )

@@ -1,14 +1,15 @@
-"""Checking a run's perturbed images: every recipe in its journal made again from the corpus, bit for bit."""
+"""Checking a run's perturbed images: every recipe of its journal made again from the corpus, bit for bit."""
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Any
 
 from harness.corpus.model import Corpus
 from harness.perturb.recipe import Recipe, RecipeError, regenerate
 from harness.perturb.targets import boxes
-from harness.runner.journal import JOURNAL_FILE, read_journal
 
 
 @dataclass(frozen=True)
@@ -19,13 +20,13 @@ class AuditResult:
     mismatched: tuple[str, ...]
 
 
-def verify_run(run_dir: Path, corpus: Corpus) -> AuditResult:
-    """Regenerate every recipe of the run at ``run_dir`` from ``corpus`` and compare sha256."""
-    contents = read_journal(run_dir / JOURNAL_FILE)
+def verify_recipes(extras: Mapping[str, Mapping[str, Any]], corpus: Corpus) -> AuditResult:
+    """Regenerate every recipe of a journal's call records (``JournalContents.extras``) from ``corpus`` and
+    compare sha256."""
     by_id = corpus.by_id()
     checked = 0
     bad: list[str] = []
-    for call_id, extra in contents.extras.items():
+    for call_id, extra in extras.items():
         derived = extra.get("derived")
         if not derived or not derived.get("recipe"):
             continue
@@ -33,15 +34,11 @@ def verify_run(run_dir: Path, corpus: Corpus) -> AuditResult:
         sample = by_id.get(derived["from"])
         checked += 1
         try:
-            ok = sample is not None and _sha(regenerate(recipe, sample.path.read_bytes(), boxes(sample))) == recipe.sha256
+            made = regenerate(recipe, sample.path.read_bytes(), boxes(sample)) if sample is not None else b""
+            ok = sample is not None and hashlib.sha256(made).hexdigest() == recipe.sha256
         except RecipeError:
             ok = False
         if not ok:
             bad.append(call_id)
     return AuditResult(checked, tuple(bad))
 
-
-def _sha(data: bytes) -> str:
-    import hashlib
-
-    return hashlib.sha256(data).hexdigest()

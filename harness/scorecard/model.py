@@ -561,7 +561,7 @@ class RobustnessCurve(_Model):
     level_meaning: str
     points: list[RobustnessPoint]
     worst: AccuracyFigures  # type: ignore[valid-type]
-    """The figures at the harshest level swept (``robustness.<operator>.worst.<metric>`` in a rubric)."""
+    """The figures at the harshest level swept (``robustness.operators.<operator>.worst.<metric>`` in a rubric)."""
     breaking_points: list[BreakingPoint]
 
 

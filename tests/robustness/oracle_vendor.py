@@ -32,6 +32,7 @@ from typing import Any, ClassVar
 import cv2
 import numpy as np
 
+from harness.corpus.model import Corpus
 from harness.corpus.validate import load_corpus
 from vendor_adapters.base import (
     Adapter,
@@ -111,3 +112,15 @@ class ThumbnailOracle(Adapter):
             with self._lock:
                 self._cache[key] = answer
         return answer
+
+
+def oracle_vendors(folder: Path, corpus: Corpus, **modes: dict[str, object]) -> Path:
+    """A vendors.toml with one oracle vendor per keyword (its options), e.g. ``honest={}``."""
+    lines = []
+    for name, options in modes.items():
+        lines += [f"[vendors.{name}]", 'adapter = "oracle_vendor:ThumbnailOracle"', f'corpus = "{corpus.root}"']
+        lines += [f"{k} = {v!r}" if not isinstance(v, str) else f'{k} = "{v}"' for k, v in options.items()]
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "vendors.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

@@ -122,7 +122,7 @@ def _check_flaws(flaws: Sequence[str]) -> None:
     if recognition:
         raise ValueError(
             f"{', '.join(recognition)} is a flaw of the server's recognition endpoint, which this in-process vendor "
-            "does not use: serve it (platebench serve --flaw ...) and run it as an evalapi vendor")
+            "does not use: serve it (platebench serve-reference --flaw ...) and run it as an evalapi vendor")
 
 
 @contextmanager
