@@ -49,16 +49,20 @@ def _plate(boxes: Sequence[Box], rng: np.random.Generator) -> Box:
     return usable[int(rng.integers(len(usable)))]
 
 
+def _exposure(image: np.ndarray, gain: float) -> np.ndarray:
+    """Exposure multiplied by ``gain`` in linear light (sRGB-like gamma 2.2), highlights clipped: one lookup table."""
+    linear = (np.arange(256, dtype=np.float64) / 255.0) ** 2.2
+    return cv2.LUT(image, _clip(255.0 * np.minimum(linear * gain, 1.0) ** (1 / 2.2)))
+
+
 def night(image: np.ndarray, level: float, rng: np.random.Generator, boxes: Sequence[Box]) -> Perturbed:
-    """Less light: exposure scaled by ``level`` in linear light (sRGB-like gamma 2.2), so shadows sink first."""
-    linear = (image.astype(np.float32) / 255.0) ** 2.2
-    return Perturbed(_clip(255.0 * (linear * level) ** (1 / 2.2)))
+    """Less light: exposure scaled by ``level`` in linear light (gamma 2.2), so shadows sink first."""
+    return Perturbed(_exposure(image, level))
 
 
 def overexpose(image: np.ndarray, level: float, rng: np.random.Generator, boxes: Sequence[Box]) -> Perturbed:
     """More light: exposure multiplied by ``level`` in linear light, highlights clipped (white plates burn out)."""
-    linear = (image.astype(np.float32) / 255.0) ** 2.2
-    return Perturbed(_clip(255.0 * np.minimum(linear * level, 1.0) ** (1 / 2.2)))
+    return Perturbed(_exposure(image, level))
 
 
 def _line_kernel(length: int, angle_deg: float) -> np.ndarray:

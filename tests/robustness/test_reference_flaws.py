@@ -54,7 +54,8 @@ def _probe_run(folder: Path, base_url: str, seed: int, corpus: Path, limit: int)
     folder.mkdir(parents=True, exist_ok=True)
     vendors.write_text(f'[vendors.bidder]\nadapter = "evalapi"\nbase_url = "{base_url}"\n', encoding="utf-8")
     request = RunRequest(vendor="bidder", corpus_path=corpus, vendors_file=vendors, scorecard_dir=folder / "sc",
-                         limit=limit, privacy=False, load=False, probes=True, probe_seed=seed, canary_seed=seed)
+                         limit=limit, concurrency=1, privacy=False, load=False, probes=True, probe_seed=seed,
+                         canary_seed=seed)
     return execute(prepare(request)).document["results"]["probes"]
 
 
