@@ -12,10 +12,12 @@ from harness.corpus.model import Corpus
 from harness.errors import UserError
 from harness.perturb.audit import verify_recipes
 from harness.probes.canaries import write_published_copy
+from harness.report.plots import render_plots
 from harness.rubric import RubricError, load_rubric
 from harness.run_options import RunRequest
 from harness.runner.journal import JOURNAL_FILE, read_journal
 from harness.runner.run import RunResult, execute, prepare, rescore
+from harness.scorecard.model import Scorecard
 
 SWEEPS = ("blur=3,25", "distance=6,24", "rotate=4")
 
@@ -45,6 +47,8 @@ def test_a_sweep_is_scored_per_level_and_its_images_are_made_again(tmp_path: Pat
     markdown = result.markdown_path.read_text(encoding="utf-8")
     assert "## How it degrades" in markdown and "### Motion blur (`blur`)" in markdown
     assert rescore(result.run_dir).document["results"]["robustness"] == section
+    svg = render_plots([("honest", Scorecard.model_validate(result.document))])["robustness"]
+    assert ">blur<" in svg and ">distance<" in svg
 
 
 def test_a_stopped_sweep_resumes_where_it_stopped(tmp_path: Path, corpus12: Corpus) -> None:
@@ -128,3 +132,18 @@ def test_a_rubric_naming_an_unknown_operator_is_refused(tmp_path: Path) -> None:
     with pytest.raises(RubricError) as caught:
         load_rubric(rubric)
     assert "unknown operator" in str(caught.value) and "unknown path" in str(caught.value)
+
+
+def test_the_comparison_tests_two_vendors_at_every_level(tmp_path: Path, corpus12: Corpus) -> None:
+    from harness.compare import build_comparison
+    from harness.report.comparison import render_markdown
+
+    honest = _run(tmp_path, corpus12, perturb=("blur=3,25",))
+    cache = _run(tmp_path, corpus12, "cache", perturb=("blur=3,25",))
+    doc, _ = build_comparison([honest.scorecard_path, cache.scorecard_path])
+    [sweep] = doc["robustness"]
+    assert [level["key"] for level in sweep["levels"]] == ["3", "25"]
+    for level in sweep["levels"]:
+        [pair] = level["pairs"]
+        assert pair["n"] == 12 and pair["p_value"] is not None  # the same perturbed images, joined by sha256
+    assert "## How they degrade" in render_markdown(doc)
