@@ -88,11 +88,12 @@ def near_duplicates(plan: ProbePlan, samples: Sequence[Sample], outcomes: Mappin
     return _result("PR-MEM-01", p, better + worse, evidence, reason), figures
 
 
-def altered_labels(samples: Sequence[Sample], outcomes: Mapping[str, CallOutcome], canary_seed: int | None) -> dict[str, Any]:
-    """PR-MEM-02: reads of each canary compared with its published and its twin alteration."""
+def altered_labels(corpus: Sequence[Sample], outcomes: Mapping[str, CallOutcome], canary_seed: int | None) -> dict[str, Any]:
+    """PR-MEM-02: reads of each canary the run sent compared with its published and its twin alteration (the
+    canaries are those of the whole corpus, as published, whatever part of it the run covers)."""
     if canary_seed is None:
         return _result("PR-MEM-02", None, 0, "", "no --canary-seed: the corpus's published copy is not known to this run")
-    chosen = [c for c in canaries(samples, canary_seed, CANARIES) if c.sample_id in outcomes]
+    chosen = [c for c in canaries(corpus, canary_seed, CANARIES) if c.sample_id in outcomes]
     published = sum(c.published in _texts(outcomes[c.sample_id]) for c in chosen)
     twin = sum(c.twin in _texts(outcomes[c.sample_id]) for c in chosen)
     evidence = (f"{len(chosen)} canaries: a read matched the published altered label on {published}, the unpublished "
@@ -153,18 +154,21 @@ def caching(plan: ProbePlan, samples: Sequence[Sample], outcomes: Mapping[str, C
     return _result(probe, _binomial_p(favour, favour + against), favour + against, evidence)
 
 
-def probes_section(plan: ProbePlan, samples: Sequence[Sample], outcomes: Mapping[str, CallOutcome],
-                   derived: Mapping[str, Mapping[str, Any]], canary_seed: int | None, correct: Correct,
+def probes_section(plan: ProbePlan, corpus: Sequence[Sample], samples: Sequence[Sample],
+                   outcomes: Mapping[str, CallOutcome], derived: Mapping[str, Mapping[str, Any]],
+                   canary_seed: int | None, correct: Correct,
                    exact: Callable[[Sample, CallOutcome], list[bool]]) -> dict[str, Any]:
-    """``results.probes``: settings, figures and every probe's verdict."""
+    """``results.probes``: settings, figures and every probe's verdict (``corpus``: every sample of the corpus,
+    ``samples``: those the run covers)."""
     mem01, figures = near_duplicates(plan, samples, outcomes, derived, correct)
-    checks = [mem01, altered_labels(samples, outcomes, canary_seed), split_gap(samples, outcomes, exact),
+    canary = altered_labels(corpus, outcomes, canary_seed)
+    checks = [mem01, canary, split_gap(samples, outcomes, exact),
               *(caching(plan, samples, outcomes, probe) for probe in CACHE_CONTROLS)]
     return {
         "seed": plan.seed,
         "images": len(plan.chosen(samples)),
         "near_duplicates": [f"{op}={level_key(level)}" for op, level in NEAR_DUPLICATES],
-        "canaries": 0 if canary_seed is None else len([c for c in canaries(samples, canary_seed) if c.sample_id in outcomes]),
+        "canaries": 0 if canary_seed is None else len([c for c in canaries(corpus, canary_seed) if c.sample_id in outcomes]),
         "alpha": ALPHA,
         "figures": figures,
         "checks": {c["id"]: c for c in checks},

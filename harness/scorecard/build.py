@@ -115,7 +115,7 @@ def build_scorecard(
         results["privacy"] = privacy["section"]
     if conformance is not None:
         results["conformance"] = list(conformance)
-    results.update(_robustness_results(header, samples, outcomes, derived or {}, accuracy))
+    results.update(_robustness_results(header, corpus, samples, outcomes, derived or {}, accuracy))
     machine = Machine(**header["machine"]) if "machine" in header else machine_info()
     run_conditions = RunConditions(**conditions) if conditions else None
     loads = [v for k, v in (conditions or {}).items() if k.startswith("load_average") and v is not None]
@@ -156,7 +156,8 @@ def build_scorecard(
     return sealed
 
 
-def _robustness_results(header: Mapping[str, Any], samples: Sequence[Sample], outcomes: Mapping[str, CallOutcome],
+def _robustness_results(header: Mapping[str, Any], corpus: Corpus, samples: Sequence[Sample],
+                        outcomes: Mapping[str, CallOutcome],
                         derived: Mapping[str, Mapping[str, Any]], accuracy: Mapping[str, Any]) -> dict[str, Any]:
     """``robustness`` (sweeps), ``split`` (public/sequestered), ``probes`` and ``hotlist``, where they apply."""
     from harness.metrics.accuracy import analyze
@@ -186,6 +187,7 @@ def _robustness_results(header: Mapping[str, Any], samples: Sequence[Sample], ou
         def correct(sample: Sample, outcome: CallOutcome) -> bool:
             return analyze(sample, outcome, **settings).verdict == "correct"
 
-        out["probes"] = probes_section(plan, samples, outcomes, derived, header.get("canary_seed"), correct, plates)
+        out["probes"] = probes_section(plan, corpus.samples, samples, outcomes, derived, header.get("canary_seed"),
+                                       correct, plates)
     out["hotlist"] = hotlist_section([(s, outcomes[s.id]) for s in samples], declared)
     return out

@@ -11,7 +11,7 @@ from oracle_vendor import oracle_vendors
 from harness.corpus.model import Corpus
 from harness.errors import UserError
 from harness.perturb.audit import verify_recipes
-from harness.probes.canaries import write_published_copy
+from harness.probes.canaries import canaries, write_published_copy
 from harness.report.plots import render_plots
 from harness.rubric import RubricError, load_rubric
 from harness.run_options import RunRequest
@@ -83,13 +83,15 @@ def test_the_honest_reader_is_not_flagged_and_a_pixel_cache_is(tmp_path: Path, c
 
 def test_a_reader_echoing_the_published_labels_is_flagged_by_the_canaries(tmp_path: Path, corpus30: Corpus) -> None:
     write_published_copy(corpus30, 99, tmp_path / "published")
-    memo = _run(tmp_path, corpus30, "memo", probes=True, probe_seed=1, canary_seed=99)
+    memo = _run(tmp_path, corpus30, "memo", probes=True, probe_seed=1, canary_seed=99, limit=26)
     probes = memo.document["results"]["probes"]
-    assert probes["canaries"] == 16
+    # the canaries are the published copy's (drawn over the whole corpus): those among the 26 samples sent count
+    sent = [c for c in canaries(corpus30.samples, 99) if c.sample_id in {s.id for s in corpus30.samples[:26]}]
+    assert 10 <= probes["canaries"] == len(sent) < 16
     assert probes["checks"]["PR-MEM-02"]["flagged"] is True
-    assert probes["checks"]["PR-MEM-02"]["p_value"] == pytest.approx(0.5 ** 16)
+    assert probes["checks"]["PR-MEM-02"]["p_value"] == pytest.approx(0.5 ** len(sent))
     assert probes["checks"]["PR-MEM-01"]["flagged"] is False  # it answers near-duplicates alike: only canaries tell
-    honest = _run(tmp_path / "h", corpus30, probes=True, probe_seed=1, canary_seed=99).document["results"]["probes"]
+    honest = _run(tmp_path / "h", corpus30, probes=True, probe_seed=1, canary_seed=99, limit=26).document["results"]["probes"]
     assert honest["flagged"] == []
     text = json.dumps(memo.document)
     assert all(p.text not in text for s in corpus30.samples for p in s.plates)  # no plate text
