@@ -22,6 +22,7 @@ from harness.compare.rows import all_rows
 from harness.redact import redact_text
 from harness.scorecard.words import (
     accuracy_pass_timing,
+    availability_warning,
     eligibility_text,
     flaws_text,
     privacy_method_text,
@@ -66,6 +67,7 @@ def _input(bid: Bid) -> dict[str, Any]:
         "latency_timing": accuracy_pass_timing(bid.card),
         "single_stream_source": single_stream_source(bid.card),
         "flaws": flaws_text(bid.card),
+        "availability_warning": availability_warning(bid.card),
     }
 
 

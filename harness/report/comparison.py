@@ -99,6 +99,7 @@ def render_markdown(cmp: Mapping[str, Any]) -> str:
         f"weighted score {number(i['weighted_score'], 'proportion')}"
         + (f"; this bid was {escape(i['flaws'])}" if i["flaws"] != "none" else "")
         + f"; privacy checked by: {escape(i['privacy_method'])}"
+        + (f". **Warning**: {escape(i['availability_warning'])}" if i.get("availability_warning") else "")
         for i in cmp["inputs"]
     )
     parts.append(

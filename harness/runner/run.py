@@ -184,6 +184,9 @@ def prepare(request: RunRequest) -> PreparedRun:
     class_path = vendor.class_path
     adapter = vendor.create()  # ConfigurationError: missing credential, bad option...
     try:
+        if adapter.capabilities.kind == "camera":
+            raise RunError(f"vendor {request.vendor!r} sells cameras with no image API: score it at the roadside "
+                           "with `platebench bench` (docs/bench.md)")
         if request.resume:
             return _prepare_resume(request, vendor, class_path, adapter)
         return _prepare_new(request, vendor, class_path, adapter)

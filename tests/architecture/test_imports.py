@@ -28,24 +28,14 @@ ALLOWED_CYCLES: set[frozenset[str]] = {
     # rewriting harness/reference_server now; the fix is to move it under vendor_adapters/reference/
     # (or inject the recognizer) once they have landed.
     frozenset({"harness.reference_server", "vendor_adapters.reference"}),
-    # Known debt (issue 14's bench landed after the seam): the runner starts the camera bench stage
-    # (harness.runner -> harness.bench.run_pass) and the bench journals through the runner's Journal
-    # (harness.bench -> harness.runner.journal). The fix is the pass registry ARCHITECTURE.md describes
-    # (a pass plugs into the runner; the journal below both); delete this entry then.
-    frozenset({"harness.bench", "harness.runner"}),
-    # Landed with the privacy-suite merge (issue 10): policy/rules.py imports privacy.phrasings (the phrase
-    # library) while privacy/* imports the policy model. The privacy helpers own the fix (move the phrase
-    # library below both, or inject it); delete this entry then.
-    frozenset({"harness.policy", "harness.privacy"}),
 }
 VENDOR_IMPORTS_ALLOWED = {
     # Same reason: the reference vendor's own server runs the reference recognizer.
     "harness.reference_server": {"vendor_adapters.reference", "vendor_adapters.reference.recognizer"},
     # The simulated edge device stands in for a vendor's camera in CI: it runs the reference recognizer
-    # (as the reference server does), and the Flock poller drives Flock's own client. Known debt: both
-    # belong beside their vendors (vendor_adapters/reference, vendor_adapters/flock) behind the seam.
+    # (as the reference server does). Known debt: it belongs behind the seam (the adapter's recognize).
     "harness.bench": {"vendor_adapters.reference", "vendor_adapters.reference.plates",
-                      "vendor_adapters.reference.recognizer", "vendor_adapters.flock"},
+                      "vendor_adapters.reference.recognizer"},
 }
 
 
