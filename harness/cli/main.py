@@ -23,6 +23,7 @@ from harness.cli import (
     keygen_cmd,
     load_cmd,
     oversight_cmd,
+    perturb_cmd,
     report_cmd,
     rescore_cmd,
     run_cmd,
@@ -52,6 +53,7 @@ COMMANDS: tuple[tuple[str, Register], ...] = (
     ("campaign", campaign_cmd.register),
     ("bench", bench_cmd.register),
     ("oversight", oversight_cmd.register),
+    ("perturb", perturb_cmd.register),
 )
 """(the commands it adds, its ``register``), in the order ``platebench --help`` lists them."""
 

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from harness import __version__
 from harness.compare.inputs import Bid, CompareError, condition_differences, load_bids, mismatches
 from harness.compare.pairwise import ALPHA, compare_pairs
+from harness.compare.robustness import robustness_comparison
 from harness.compare.rows import all_rows
 from harness.redact import redact_text
 from harness.scorecard.words import (
@@ -112,5 +113,6 @@ def build_comparison(
         },
         "pairs": [p.to_json() for p in pairs],
         "rows": all_rows(bids),
+        "robustness": robustness_comparison([b.label for b in bids], [b.card for b in bids]),
     }
     return doc, bids

@@ -9,12 +9,13 @@ audited actions, a ``denied`` audit entry).
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import secrets
 import sys
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -131,9 +132,14 @@ class ReferenceServer:
     """State and handlers of one server instance."""
 
     def __init__(self, store: Store, admin_token: str, flaws: frozenset[str] = frozenset(),
-                 policy: Policy | None = None, classifier: PurposeClassifier | None = None) -> None:
+                 policy: Policy | None = None, classifier: PurposeClassifier | None = None,
+                 published: Mapping[str, list[str]] | None = None) -> None:
         self.store = store
         self.flaws = flaws
+        self.published = dict(published or {})
+        """Image sha256 -> published labels (what the ``memorize-public`` flaw answers from)."""
+        self._answered: dict[str, list[dict[str, Any]]] = {}
+        """Image sha256 -> the reads sent (what the ``cache-by-hash`` flaw answers repeats from)."""
         self.policy = policy or default_policy()
         self.decisions = Decisions(store, self.policy, classifier or default_classifier, flaws)
         self._recognizer_lock = threading.Lock()
@@ -290,6 +296,19 @@ class ReferenceServer:
         return JSONResponse({"reads": reads, "processing_ms": round(elapsed_ms, 3)})
 
     def _recognize(self, data: bytes) -> tuple[list[dict[str, Any]], float]:
+        """Read one image (or, with a recognition flaw, answer without reading it)."""
+        digest = hashlib.sha256(data).hexdigest()
+        if "memorize-public" in self.flaws and digest in self.published:
+            return [{"plate": text, "confidence": 0.99, "box": None, "region": None, "candidates": []}
+                    for text in self.published[digest]], 0.0
+        if "cache-by-hash" in self.flaws and digest in self._answered:
+            return self._answered[digest], 0.0
+        reads, elapsed = self._read(data)
+        if "cache-by-hash" in self.flaws:
+            self._answered[digest] = reads
+        return reads, elapsed
+
+    def _read(self, data: bytes) -> tuple[list[dict[str, Any]], float]:
         import cv2
         import numpy as np
 
@@ -712,12 +731,14 @@ async def _crash(request: Request, exc: Exception) -> Response:
 
 
 def create_app(store: Store, admin_token: str, flaws: frozenset[str] = frozenset(),
-               policy: Policy | None = None, classifier: PurposeClassifier | None = None) -> Starlette:
+               policy: Policy | None = None, classifier: PurposeClassifier | None = None,
+               published: Mapping[str, list[str]] | None = None) -> Starlette:
     """The Starlette app of one reference server over ``store`` (bootstraps the home agency once).
 
-    ``policy`` defaults to the packaged Denver terms, ``classifier`` to the shared purpose classifier.
+    ``policy`` defaults to the packaged Denver terms, ``classifier`` to the shared purpose classifier;
+    ``published`` (image sha256 -> labels) is the published corpus copy the ``memorize-public`` flaw learnt.
     """
-    server = ReferenceServer(store, admin_token, flaws, policy, classifier)
+    server = ReferenceServer(store, admin_token, flaws, policy, classifier, published)
     app = Starlette(routes=server.routes(),
                     exception_handlers={HTTPException: _http_error, Exception: _crash})
     app.state.server = server

@@ -126,6 +126,8 @@ def render_markdown(cmp: Mapping[str, Any]) -> str:
             parts.append(f"## {titles[area]}\n\n" + intro.get(area, "") + _md_rows(cmp["rows"][area], labels))
     if cmp["rows"]["privacy"]:
         parts.append(escape(legend()))
+    if cmp.get("robustness"):
+        parts.append(_robustness_md(cmp["robustness"], labels))
     inputs = [
         [
             escape(i["label"]),
@@ -142,6 +144,22 @@ def render_markdown(cmp: Mapping[str, Any]) -> str:
         + table(["Column", "Run", "Corpus", "Rubric", "Scorecard sha256", "Signature"], inputs)
     )
     return "\n\n".join(parts) + "\n"
+
+
+def _robustness_md(sweeps: Sequence[Mapping[str, Any]], labels: list[str]) -> str:
+    """How they degrade: each vendor's exact plate reads per level, and the paired verdicts at that level."""
+    parts = [("## How they degrade\n\nPlates read exactly on the same perturbed images (joined by sha256), and "
+              "McNemar's exact test between vendors at each level.")]
+    for sweep in sweeps:
+        rows = []
+        for level in sweep["levels"]:
+            cells = [f"{number(e['value'], 'proportion')} ({interval(e['ci_low'], e['ci_high'], 'proportion')}, n = {e['n']})"
+                     for e in level["exact_read_plate"]]
+            verdicts = "; ".join(escape(p["verdict"]) for p in level["pairs"])
+            rows.append([escape(level["key"]), *cells, verdicts])
+        parts.append(f"### {escape(sweep['title'])} ({escape(sweep['unit'])})\n\n"
+                     + table(["level", *[escape(label) for label in labels], "paired test"], rows))
+    return "\n\n".join(parts)
 
 
 # --------------------------------------------------------------------------- CSV and XLSX

@@ -427,3 +427,6 @@ for _name, _render in (
     ("requirements", _requirements), ("samples", _samples),
 ):
     register_section(_name, _render)
+
+
+from harness.report import robustness_md  # noqa: F401  (registers its sections after the ones above)

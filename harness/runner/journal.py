@@ -4,6 +4,7 @@ Layout of ``DIR/<vendor>/<run_id>/journal.jsonl`` (mode 0600: reads hold plate n
 
     {"type": "header", "journal_format": 1, "run_id": ..., "corpus": {...}, "adapter": {...}, ...}
     {"type": "call", "sample_id": ..., "reads": [...], "client_ms": ..., ...}   one per call
+        (a derived call, e.g. ``synth-00007@blur=7``, adds ``"derived": {"from": <sample id>, "recipe": {...}}``)
     {"type": "resume", "at": "...", "executor": ...}                             one per resume
     {"type": "lost", "sample_id": ..., "worker": ..., "at": ...}   a call under way on a Dask worker that was
                                                    lost; Dask ran it again, and its call record follows
@@ -154,5 +155,5 @@ def read_journal(path: Path) -> JournalContents:
     return contents
 
 
-_EXTRA_FIELDS = ("roundtrip_ms", "retried")
+_EXTRA_FIELDS = ("roundtrip_ms", "retried", "derived")
 """Call-record fields kept besides the outcome itself."""

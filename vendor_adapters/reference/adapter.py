@@ -112,12 +112,17 @@ class ReferenceAdapter(Adapter):
 
 
 def _check_flaws(flaws: Sequence[str]) -> None:
-    from harness.reference_server.flaws import UnknownFlawError, parse_flaws
+    from harness.reference_server.flaws import RECOGNITION_FLAWS, UnknownFlawError, parse_flaws
 
     try:
         parse_flaws(flaws)
     except UnknownFlawError as exc:
         raise ValueError(str(exc)) from None
+    recognition = [f for f in flaws if f in RECOGNITION_FLAWS]
+    if recognition:
+        raise ValueError(
+            f"{', '.join(recognition)} is a flaw of the server's recognition endpoint, which this in-process vendor "
+            "does not use: serve it (platebench serve-reference --flaw ...) and run it as an evalapi vendor")
 
 
 @contextmanager
