@@ -54,11 +54,6 @@ def _rows() -> dict[str, RunOption]:
     return {row.field: row for row in RUN_OPTIONS}
 
 
-def perturbation_supported() -> bool:
-    """Whether this build has the perturbation sweeps' run option."""
-    return PERTURB_FIELD in _rows()
-
-
 @dataclass(frozen=True)
 class Campaign:
     """A validated campaign file."""
@@ -133,11 +128,6 @@ def load_campaign(path: Path) -> Campaign:
         )
     base = path.resolve().parent
     perturbations = {name: tuple(levels) for name, levels in data.get("perturbations", {}).items()}
-    if perturbations and not perturbation_supported():
-        raise CampaignError(
-            f"campaign file {path}: [perturbations] is set, but perturbation support (--perturb) is not on this "
-            "build of platebench; remove the grid, or use a build with perturbation sweeps"
-        )
     campaign = Campaign(
         path=path.resolve(),
         sha256=hashlib.sha256(raw).hexdigest(),

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from campaign_helpers import comparable
 
-from harness.campaign.config import load_campaign, perturbation_supported
+from harness.campaign.config import load_campaign
 from harness.cli.main import main
 from harness.corpus.validate import load_corpus
 
@@ -73,7 +73,7 @@ def test_a_changed_campaign_file_is_not_resumed(campaign_file: Callable[..., Pat
 def test_a_campaign_on_a_local_cluster_gives_the_local_scorecards(campaign_file: Callable[..., Path]) -> None:
     """Two vendors (the reference engine and a scripted one), two corpora and, where this build has
     perturbation sweeps, a small grid: the same scorecards from the local executor and a LocalCluster."""
-    grid = "[perturbations]\nblur = [3]\nnight = [0.5]" if perturbation_supported() else ""
+    grid = "[perturbations]\nblur = [3]\nnight = [0.5]"
     scorecards = {}
     for executor in ("local", "dask"):
         path = campaign_file(executor, executor=executor, extra=grid, options="limit = 3")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.campaign.config import Campaign, CampaignError, load_campaign, perturbation_supported
+from harness.campaign.config import Campaign, CampaignError, load_campaign
 
 
 def test_a_valid_file_gives_one_run_per_vendor_and_corpus(campaign_file: Callable[..., Path]) -> None:
@@ -56,7 +56,12 @@ def test_the_grid_becomes_one_perturb_value_per_perturbation(tmp_path: Path) -> 
     assert campaign.conditions == 4
 
 
-@pytest.mark.skipif(perturbation_supported(), reason="this build has perturbation sweeps")
-def test_a_grid_on_a_build_without_perturbations_is_a_clear_error(campaign_file: Callable[..., Path]) -> None:
-    with pytest.raises(CampaignError, match="perturbation support .* is not on this build"):
-        load_campaign(campaign_file(extra="[perturbations]\nblur = [3, 7]"))
+def test_an_unknown_perturbation_in_the_grid_is_refused_before_any_run(
+    campaign_file: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from harness.cli.main import main
+
+    path = campaign_file(extra="[perturbations]\nblurr = [3, 7]")
+    assert main(["campaign", "run", str(path)]) == 2
+    assert "blurr" in capsys.readouterr().err
+    assert not (path.parent / "campaign-out" / "runs").exists()
