@@ -30,6 +30,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                         help=f"inject a flaw (repeatable): {', '.join([*FLAWS, *RECOGNITION_FLAWS])}")
     parser.add_argument("--published", type=Path, metavar="MANIFEST",
                         help="the published corpus copy the memorize-public flaw learnt (platebench corpus publish)")
+    parser.add_argument("--engine", default="reference", metavar="ADAPTER",
+                        help="the in-process adapter whose recognizer POST /v1/recognize serves (default reference; "
+                             "e.g. simplelpr)")
     parser.add_argument("--db", default=":memory:", help="SQLite file to keep the sandbox in (default: in memory)")
     parser.add_argument("--admin-token-env", metavar="VAR",
                         help="environment variable holding the home admin's bootstrap token "
@@ -58,6 +61,16 @@ def _admin_token(var: str | None) -> tuple[str, bool]:
     return token, False
 
 
+def _engine(name: str) -> str:
+    """``name`` if it is an in-process adapter (what the server can run itself); a clear error otherwise."""
+    from vendor_adapters.registry import load_adapter_class
+
+    kind = load_adapter_class(name).capabilities.kind
+    if kind != "in-process":
+        raise UserError(f"--engine {name}: a {kind} adapter; the server runs an in-process recognizer (e.g. reference)")
+    return name
+
+
 def serve(args: argparse.Namespace) -> int:
     """Run uvicorn until interrupted."""
     import uvicorn
@@ -81,7 +94,8 @@ def serve(args: argparse.Namespace) -> int:
 
     if "memorize-public" in flaws and args.published is None:
         raise UserError("--flaw memorize-public needs --published MANIFEST (the copy it learnt)")
-    app = create_app(store, token, flaws, published=published_labels(args.published) if args.published else None)
+    app = create_app(store, token, flaws, published=published_labels(args.published) if args.published else None,
+                     engine=_engine(args.engine))
     if generated:
         print(f"home admin bootstrap token (shown once): {token}", file=sys.stderr)
     print(f"reference server on http://{args.host}:{args.port} flaws: {', '.join(sorted(flaws)) or 'none'}",

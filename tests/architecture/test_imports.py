@@ -21,17 +21,7 @@ ADAPTER_INTERFACE = {"vendor_adapters", "vendor_adapters.base", "vendor_adapters
 """What the harness may import from ``vendor_adapters``: the adapter interface and the helpers it
 offers adapter authors (HTTP status mapping, option parsing, the OpenAPI bridge); never a vendor's module."""
 
-ALLOWED_CYCLES: set[frozenset[str]] = {
-    # The reference server IS the reference vendor's HTTP face: it serves the reference recognizer
-    # (harness.reference_server -> vendor_adapters.reference), and the reference adapter starts it for
-    # the privacy pass (vendor_adapters.reference -> harness.reference_server). The privacy helpers are
-    # rewriting harness/reference_server now; the fix is to move it under vendor_adapters/reference/
-    # (or inject the recognizer) once they have landed.
-    frozenset({"harness.reference_server", "vendor_adapters.reference"}),
-}
 VENDOR_IMPORTS_ALLOWED = {
-    # Same reason: the reference vendor's own server runs the reference recognizer.
-    "harness.reference_server": {"vendor_adapters.reference", "vendor_adapters.reference.recognizer"},
     # The simulated edge device stands in for a vendor's camera in CI: it runs the reference recognizer
     # (as the reference server does). Known debt: it belongs behind the seam (the adapter's recognize).
     "harness.bench": {"vendor_adapters.reference", "vendor_adapters.reference.plates",
@@ -103,14 +93,8 @@ def cycles(graph: dict[str, set[str]]) -> set[frozenset[str]]:
 
 
 def test_no_cycle_between_packages() -> None:
-    found = [sorted(group) for group in cycles(package_graph()) - ALLOWED_CYCLES]
+    found = [sorted(group) for group in cycles(package_graph())]
     assert found == [], f"import cycles between packages: {found}"
-
-
-def test_the_allowed_cycles_still_exist() -> None:
-    """An allow-list entry that no longer matches anything must be removed."""
-    present = cycles(package_graph())
-    assert ALLOWED_CYCLES <= present, f"stale allow-list entries: {ALLOWED_CYCLES - present}"
 
 
 def test_the_harness_imports_adapters_only_through_their_interface() -> None:
