@@ -35,6 +35,7 @@ from vendor_adapters.base import (
 from vendor_adapters.errors import ConfigurationError, ImageRejected
 from vendor_adapters.reference.recognizer import (
     DEFAULT_MAX_SIDE,
+    MODELS,
     RECOGNIZER_VERSION,
     REGIONS,
     PlateRecognizer,
@@ -100,7 +101,7 @@ class ReferenceAdapter(Adapter):
         return VendorInfo(
             vendor="platebench",
             product="reference recognizer",
-            version=f"rapidocr-onnxruntime {version('rapidocr-onnxruntime')}; recognizer {RECOGNIZER_VERSION}",
+            version=f"rapidocr {version('rapidocr')} ({MODELS}); recognizer {RECOGNIZER_VERSION}",
             declared_threshold=DECLARED_THRESHOLD,
             extra={"region": self.region or "none", "max_side": str(self.max_side)},
         )
