@@ -21,12 +21,6 @@ ADAPTER_INTERFACE = {"vendor_adapters", "vendor_adapters.base", "vendor_adapters
 """What the harness may import from ``vendor_adapters``: the adapter interface and the helpers it
 offers adapter authors (HTTP status mapping, option parsing, the OpenAPI bridge); never a vendor's module."""
 
-VENDOR_IMPORTS_ALLOWED = {
-    # The simulated edge device stands in for a vendor's camera in CI: it runs the reference recognizer
-    # (as the reference server does). Known debt: it belongs behind the seam (the adapter's recognize).
-    "harness.bench": {"vendor_adapters.reference", "vendor_adapters.reference.plates",
-                      "vendor_adapters.reference.recognizer"},
-}
 
 
 def _modules() -> Iterator[tuple[str, Path]]:
@@ -103,7 +97,7 @@ def test_the_harness_imports_adapters_only_through_their_interface() -> None:
     for module, path in modules.items():
         if not module.startswith("harness"):
             continue
-        allowed = ADAPTER_INTERFACE | VENDOR_IMPORTS_ALLOWED.get(_package(module) or "", set())
+        allowed = ADAPTER_INTERFACE
         offenders += [f"{module} imports {name}" for name in _imports(module, path)
                       if name.startswith("vendor_adapters") and name in modules and name not in allowed]
     assert offenders == []

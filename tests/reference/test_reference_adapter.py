@@ -7,6 +7,7 @@ import pickle
 import socket
 from pathlib import Path
 
+import cv2
 import matplotlib
 import numpy as np
 import pytest
@@ -51,6 +52,16 @@ def test_reads_a_generated_plate(adapter: ReferenceAdapter) -> None:
     assert 0.0 <= top.confidence <= 1.0
     assert top.box is not None and top.box.iou(Box(220, 190, 200, 60)) >= 0.3
     assert result.vendor_ms is not None and result.vendor_ms > 0
+
+
+def test_plate_line_input_reads_a_character_band_without_detection() -> None:
+    """``input = "plate-line"``: the image is one plate's line of characters; the read's box is the image."""
+    photo = np.asarray(PILImage.open(io.BytesIO(plate_photo("KTX4821"))))[:, :, ::-1]
+    band = np.ascontiguousarray(photo[196:244, 222:418])
+    ok, png = cv2.imencode(".png", band)
+    line = create_adapter("reference", {"input": "plate-line", "threads": 1}, env={})
+    (read,) = line.recognize(Image(png.tobytes(), "image/png", "band.png")).reads
+    assert ok and read.text == "KTX4821" and read.box == Box(0, 0, 196, 48)
 
 
 def test_engine_loads_and_reads_with_the_network_refused(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -114,7 +125,7 @@ def test_registry_builds_it_and_it_pickles() -> None:
 
 @pytest.mark.parametrize(
     "config",
-    [{"thread": 1}, {"threads": 0}, {"threads": "2"}, {"max_side": 100}, {"region": "mars"}],
+    [{"thread": 1}, {"threads": 0}, {"threads": "2"}, {"max_side": 100}, {"region": "mars"}, {"input": "crop"}],
 )
 def test_bad_config_is_a_configuration_error(config: dict[str, object]) -> None:
     with pytest.raises(ConfigurationError):

@@ -154,6 +154,15 @@ class PlateRecognizer:
             reads = self._read(_equalize(image), image)
         return reads
 
+    def read_line(self, image: np.ndarray) -> list[Read]:
+        """``image`` read as one line of plate characters (a plate's character band): no text detection,
+        the slowest stage; the read's box is the whole image."""
+        if image.ndim == 2:
+            image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+        height, width = image.shape[:2]
+        whole = _Line(np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32))
+        return _select([whole], [plates.decode(self.engine.recognize([image])[0])], image.shape, self.region)
+
     def _read(self, detect_on: np.ndarray, image: np.ndarray) -> list[Read]:
         lines = self._detect(detect_on)
         if not lines:
