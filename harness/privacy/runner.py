@@ -27,6 +27,7 @@ from typing import Any
 from harness import __version__
 from harness.policy import Policy, default_policy
 from harness.privacy.attestations import Attestation
+from harness.privacy.budget import Budget
 from harness.privacy.context import ControlContext, NotOffered, SetupFailed, new_seed
 from harness.privacy.controls import (
     ATTESTED,
@@ -37,7 +38,6 @@ from harness.privacy.controls import (
     PASS,
     Control,
 )
-from harness.privacy.explorer import Budget, Explorer, exploration_evidence, merge_exploration
 from harness.privacy.sandbox import Actor, SandboxClient, SandboxUnavailable
 from harness.privacy.traffic import Traffic
 
@@ -257,6 +257,12 @@ def run_privacy_suite(
         reports.append(ControlReport(control.id, control.title, result, message, evidence))
     exploration = None
     if budget is not None and setup_error is None and budget.actions > 0 and budget.seconds > 0:
+        from harness.privacy.explorer import (  # Hypothesis: here only
+            Explorer,
+            exploration_evidence,
+            merge_exploration,
+        )
+
         explored = Explorer(client.base_url, client.admin.token, seed=seed, budget=budget,
                             http=client.http, validator=client.validator, policy=policy).run()
         client.conformance_failures.extend(explored.conformance)
