@@ -723,10 +723,15 @@ def retention_enforced(ctx: ControlContext) -> Verdict:
     if not ctx.client.set_retention(days).ok:
         raise SetupFailed(f"setting retention to {days} days failed")
     searcher = ctx.home_actor("searcher", "retention-searcher")
-    keep, keep_id = ctx.planted(days_ago=days - 2)
-    expire, expire_id = ctx.planted(days_ago=days - 0.5)
+    keep, expire = ctx.plate(), ctx.plate()
+    hotlist = ctx.client.create_hotlist(ctx.client.admin, ctx.hotlist_body([keep, expire], []))
+    ctx.note(f"home admin listing both plates on a hotlist (alerts are a path to reads too): {hotlist.describe()}",
+             hotlist)
+    keep_id = ctx.ingest(ctx.client.admin, keep, ctx.now() - delta(days=days - 2))
+    expire_id = ctx.ingest(ctx.client.admin, expire, ctx.now() - delta(days=days - 0.5))
     for plate in (keep, expire):
         ctx.expect_allowed_search(searcher, plate, "a read inside the retention period")
+    alerted = hotlist.ok and expire_id in _alerted_reads(ctx, "home admin's alerts before the clock move")
     if not ctx.client.advance_clock(86400).ok:
         raise SetupFailed("advancing the sandbox clock failed")
     problems: list[str] = []
@@ -734,11 +739,27 @@ def retention_enforced(ctx: ControlContext) -> Verdict:
     _, exported = _export_read_ids(ctx, "export of every home read")
     if expire_id in exported:
         problems.append("a read past retention was still in the export of every home read; expected it purged")
+    paths = "search (full or wildcard), fetch or export"
+    if alerted:
+        paths = "search (full or wildcard), fetch, export or alert"
+        if expire_id in _alerted_reads(ctx, "home admin's alerts after the clock move"):
+            problems.append("an alert on a read past retention was still listed (GET /v1/alerts); expected it purged "
+                            "with the read")
+    else:
+        ctx.note("no alert on the read before the clock move (hotlists not offered, or no alert raised): the alert "
+                 "path was not testable here")
     _full_access(ctx, "home searcher, read inside retention", searcher, keep, keep_id, problems)
     ctx.note(f"the read inside retention is {'in' if keep_id in exported else 'NOT in'} the export "
              "(export completeness is PC-RET-05's)")
-    return _verdict(problems, [], f"with retention {days} days, a read past it was in no search (full or wildcard), "
-                                  "fetch or export, and a read inside it kept full access")
+    return _verdict(problems, [], f"with retention {days} days, a read past it was in no {paths}, and a read "
+                                  "inside it kept full access")
+
+
+def _alerted_reads(ctx: ControlContext, what: str) -> set[str]:
+    """The read ids of the home admin's alerts (none when the answer is a refusal)."""
+    got = ctx.client.alerts(ctx.client.admin)
+    ctx.note(f"{what}: {got.describe()}", got)
+    return {str(a.get("read_id")) for a in got.get("alerts", []) if isinstance(a, dict)} if got.ok else set()
 
 
 @control("PC-RET-05", "Termination: complete export (reads and audit log), then verified deletion",

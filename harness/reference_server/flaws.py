@@ -37,8 +37,9 @@ FLAWS: dict[str, Flaw] = {
         Flaw(
             "national-lookup",
             "A full-plate (exact) search by any non-federal agency without an agreement, in-state or out "
-            "of state, is answered from every agency's reads. Wildcard searches are still denied.",
-            ("PC-SHR-01", "PC-SHR-02", "PC-SHR-03", "PC-SHR-05"),
+            "of state, the vendor's own support agency included, is answered from every agency's reads. "
+            "Wildcard searches are still denied.",
+            ("PC-SHR-01", "PC-SHR-02", "PC-SHR-03", "PC-SHR-05", "PC-ACC-02"),
         ),
         Flaw(
             "no-reason-required",
@@ -209,6 +210,12 @@ FLAWS: dict[str, Flaw] = {
             ("PC-MIN-02",),
         ),
         Flaw(
+            "renewal-teaser",
+            "A search refused because the agency's agreement was revoked or has expired says how many reads "
+            "matched, inviting renewal; refusals of agencies that never had an agreement disclose nothing.",
+            ("PC-MIN-02",),
+        ),
+        Flaw(
             "hotlist-overshare",
             "An agency that accepted a hotlist gets alerts on home reads whether or not it holds an agreement.",
             ("PC-SHR-08",),
@@ -271,6 +278,12 @@ FLAWS: dict[str, Flaw] = {
             "retention-ignored-export",
             "Reads past retention are not deleted and the termination export still holds them; searches and "
             "fetches apply retention.",
+            ("PC-RET-01",),
+        ),
+        Flaw(
+            "retention-ignored-alerts",
+            "Reads past retention are not deleted and GET /v1/alerts still lists the alerts raised on them (the "
+            "alert store is never purged); searches, fetches and the export apply retention.",
             ("PC-RET-01",),
         ),
         Flaw(

@@ -240,7 +240,7 @@ def _alerts(box: Sandbox, token: str) -> int:
 
 
 def revocation_ignored_alerts(box: Sandbox) -> Any:
-    agency, admin, agreement = _realistic_outside(box, "partner", "Englewood Police Department", agreement=True,
+    _, admin, agreement = _realistic_outside(box, "partner", "Englewood Police Department", agreement=True,
                                                   role="admin")
     _hotlist(box, admin, [])
     box.admin("DELETE", f"/v1/sharing-agreements/{agreement}")
@@ -285,6 +285,14 @@ def leaky_refusals(box: Sandbox) -> Any:
     _, token, _ = _realistic_outside(box, "instate", "Brighton Police Department")
     body = box.search(token, plate="QXF4411", **purpose()).json()
     return body["code"], "matches" in body, "cam-test" in body["detail"]
+
+
+def renewal_teaser(box: Sandbox) -> Any:
+    box.ingest("QXF4411")
+    _, lapsed, agreement = _realistic_outside(box, "partner", "Golden Police Department", agreement=True)
+    box.admin("DELETE", f"/v1/sharing-agreements/{agreement}")
+    _, stranger, _ = _realistic_outside(box, "instate", "Brighton Police Department")
+    return tuple("matches" in box.search(token, plate="QXF4411", **purpose()).json() for token in (lapsed, stranger))
 
 
 def hotlist_overshare(box: Sandbox) -> Any:
@@ -379,8 +387,15 @@ def retention_ignored_wildcard(box: Sandbox) -> Any:
 
 
 def retention_ignored_export(box: Sandbox) -> Any:
-    read_id, token = _old_read(box)
+    _, token = _old_read(box)
     return _found(box, token, plate="QXF4411"), box.admin("POST", "/v1/termination/export").json()["count"]
+
+
+def retention_ignored_alerts(box: Sandbox) -> Any:
+    _hotlist(box, box.admin_token, [])
+    read_id, token = _old_read(box)
+    return (_alerts(box, box.admin_token), _found(box, token, plate="QXF4411"),
+            box.call("GET", f"/v1/reads/{read_id}", token).status_code)
 
 
 def vendor_support_access(box: Sandbox) -> Any:
@@ -423,6 +438,7 @@ EXPECTED: dict[str, tuple[Probe, Any, Any]] = {
     "access-frozen-at-creation": (access_frozen_at_creation, (-403, -403), (-403, 1)),
     "extra-personal-data": (extra_personal_data, [], ["image_url", "owner_address", "registered_owner"]),
     "leaky-refusals": (leaky_refusals, ("no_agreement", False, False), ("no_agreement", True, True)),
+    "renewal-teaser": (renewal_teaser, (False, False), (True, False)),
     "hotlist-overshare": (hotlist_overshare, (0, 1), (1, 1)),
     "audit-missing-fetch": (audit_missing_fetch, ["allowed", "denied"], ["denied"]),
     "audit-page-drop": (audit_page_drop, (True, True), (False, True)),
@@ -435,6 +451,7 @@ EXPECTED: dict[str, tuple[Probe, Any, Any]] = {
     "roster-missing-deactivated": (roster_missing_deactivated, True, False),
     "retention-ignored-wildcard": (retention_ignored_wildcard, (0, 0, 404), (1, 0, 404)),
     "retention-ignored-export": (retention_ignored_export, (0, 0), (0, 1)),
+    "retention-ignored-alerts": (retention_ignored_alerts, (0, 0, 404), (1, 0, 404)),
     "vendor-support-access": (vendor_support_access, (-403, 404), (1, 200)),
 }
 
