@@ -18,8 +18,8 @@ from harness.privacy.context import ControlContext, NotOffered, SetupFailed, del
 from harness.privacy.controls import FAIL, PASS, Verdict, _verdict, control
 from harness.privacy.sandbox import Actor, ApiResult, Exchange
 
-STRICT_SCHEMAS = frozenset({"Read", "SearchResult", "TerminationExport"})
-"""Objects that carry plate reads: not even ``x-`` extension members may be added to them."""
+STRICT_SCHEMAS = frozenset({"Read", "SearchResult", "TerminationExport", "Alert"})
+"""Objects that carry plate reads or point at one (an alert): not even ``x-`` extension members may be added to them."""
 VOLATILE_PROBLEM_MEMBERS = ("search_id", "instance")
 """Members of a refusal that identify the attempt, not the data (differ between any two refusals)."""
 

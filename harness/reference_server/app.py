@@ -649,9 +649,15 @@ class ReferenceServer:
             read = self.store.read(alert.read_id)
             if (read is not None and self.decisions.retained(read, path="alerts")
                     and self._alert_visible(actor.agency, read)):
-                shown.append(alert.as_json())
+                shown.append(alert.as_json() | (self._alert_extensions(read) if "alert-extensions" in self.flaws else {}))
         self.audit(actor, attempt, "allowed", result_count=len(shown))
         return JSONResponse({"alerts": shown})
+
+    @staticmethod
+    def _alert_extensions(read: StoredRead) -> dict[str, Any]:
+        """The ``alert-extensions`` flaw: the vehicle's owner and a snapshot link, as ``x-`` members."""
+        return {"x-plate": read.plate, "x-registered_owner": f"Owner {read.id[-6:]}",
+                "x-image_url": f"https://cdn.example/reads/{read.id}.jpg"}
 
     def routes(self) -> list[Route]:
         r = self.route

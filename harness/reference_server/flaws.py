@@ -204,6 +204,12 @@ FLAWS: dict[str, Flaw] = {
             ("PC-MIN-01", "API-CONF-01"),
         ),
         Flaw(
+            "alert-extensions",
+            "Alerts carry the plate, the registered owner and a snapshot URL as x- extension members (which the "
+            "published Alert schema admits in general, so the answers still conform).",
+            ("PC-MIN-01",),
+        ),
+        Flaw(
             "leaky-refusals",
             "A sharing refusal (403 no_agreement / out_of_state_denied / federal_denied) says how many reads "
             "matched and the camera that last saw the plate.",

@@ -103,6 +103,7 @@ def test_failure_message_says_what_was_observed() -> None:
 @pytest.mark.parametrize(("flaw", "control_ids", "failing"), [
     ("retention-ignored-alerts", ("PC-RET-01",), {"PC-RET-01"}),  # alerts are a path to a read too
     ("renewal-teaser", ("PC-MIN-02",), {"PC-MIN-02"}),  # an agency whose agreement lapsed learns nothing either
+    ("alert-extensions", ("PC-RET-01", "PC-MIN-01"), {"PC-MIN-01"}),  # no x- members on what points at a read
     ("audit-redacted", ("PC-AUD-02", "PC-ACC-05"), {"PC-AUD-02"}),  # a redacted log is no hidden account
     ("roster-missing-deactivated", ("PC-AUTH-01", "PC-AUD-02", "PC-ACC-05"), {"PC-ACC-05"}),
 ])

@@ -287,6 +287,13 @@ def leaky_refusals(box: Sandbox) -> Any:
     return body["code"], "matches" in body, "cam-test" in body["detail"]
 
 
+def alert_extensions(box: Sandbox) -> Any:
+    _hotlist(box, box.admin_token, [])
+    box.ingest("QXF4411")
+    alerts = box.call("GET", "/v1/alerts", box.admin_token).json()["alerts"]
+    return len(alerts), sorted(k for k in alerts[0] if k.startswith("x-"))
+
+
 def renewal_teaser(box: Sandbox) -> Any:
     box.ingest("QXF4411")
     _, lapsed, agreement = _realistic_outside(box, "partner", "Golden Police Department", agreement=True)
@@ -439,6 +446,7 @@ EXPECTED: dict[str, tuple[Probe, Any, Any]] = {
     "extra-personal-data": (extra_personal_data, [], ["image_url", "owner_address", "registered_owner"]),
     "leaky-refusals": (leaky_refusals, ("no_agreement", False, False), ("no_agreement", True, True)),
     "renewal-teaser": (renewal_teaser, (False, False), (True, False)),
+    "alert-extensions": (alert_extensions, (1, []), (1, ["x-image_url", "x-plate", "x-registered_owner"])),
     "hotlist-overshare": (hotlist_overshare, (0, 1), (1, 1)),
     "audit-missing-fetch": (audit_missing_fetch, ["allowed", "denied"], ["denied"]),
     "audit-page-drop": (audit_page_drop, (True, True), (False, True)),
