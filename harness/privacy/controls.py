@@ -214,7 +214,7 @@ def no_national_lookup(ctx: ControlContext) -> Verdict:
     ctx.note(f"roster lists {len(exposed)} account(s) outside any agreement with home data access", roster)
     if exposed:
         problems.append(f"the access roster shows {len(exposed)} account(s) of agencies without an agreement "
-                        "able to reach home data")
+                        "able to reach home data; expected none outside an active agreement")
     return _verdict(problems, partial, "a full-plate lookup without an agreement was refused, and the roster "
                                        "shows no account outside an agreement with access to home data")
 
@@ -432,7 +432,8 @@ def audit_complete(ctx: ControlContext) -> Verdict:
         wrong = [f"{k}={entry.get(k)!r} (expected {v!r})" for k, v in expected.items() if entry.get(k) != v]
         empty = [k for k in ("id", "at", "actor_name", "agency_name") if not entry.get(k)]
         if wrong or empty:
-            problems.append(f"the {kind} search's entry has " + ", ".join(wrong + [f"empty {k}" for k in empty]))
+            problems.append(f"the {kind} search's entry has " + ", ".join(wrong + [f"empty {k}" for k in empty])
+                            + "; expected every field as the search happened")
     reads = [e for e in entries if e.get("action") == "read" and e.get("actor_id") == searcher.id
              and isinstance(e.get("query"), dict) and e["query"].get("read_id") == read_id]
     if len(reads) != 1 or reads[0].get("outcome") != _outcome(fetched):
@@ -467,7 +468,8 @@ def audit_unredacted(ctx: ControlContext) -> Verdict:
         hits = by_case.get(str(purpose["case_number"]), [])
         if not hits:
             if result.ok:
-                problems.append(f"the {who}'s allowed search is missing from the home auditor's export")
+                problems.append(f"the {who}'s allowed search is missing from the home auditor's export; expected "
+                                "it once under the outside actor's identity")
             continue  # a missing denied attempt is PC-AUD-03's finding
         checked += 1
         problems += _identity_problems(f"the {who}'s search entry", hits[0], actor, purpose)
@@ -662,13 +664,13 @@ def external_access_metric(ctx: ControlContext) -> Verdict:
         entries = log_from_json(log.body, "GET /v1/audit-log")
         report = analyze(Inputs(accounts, entries), ctx.home_agency_id)
     except AuditInputError as exc:
-        return FAIL, f"the roster and audit-log exports cannot be analyzed: {exc}"
+        return FAIL, f"the roster and audit-log exports cannot be analyzed: {exc}; expected the published shapes"
     problems = []
     listed = {a.actor_id: a for a in accounts}
     for actor, kind in ((partners[0], "partner"), (partners[1], "partner"), (instate, "instate"), (home, "home")):
         account = listed.get(actor.id)
         if account is None:
-            problems.append(f"{actor.label}'s account is missing from the access roster")
+            problems.append(f"{actor.label}'s account is missing from the access roster; expected every account listed")
         elif account.agency_kind != kind or account.agency_id != actor.agency_id:
             problems.append(f"{actor.label}'s roster entry says agency {account.agency_id} ({account.agency_kind}); "
                             f"expected {actor.agency_id} ({kind})")
@@ -677,7 +679,8 @@ def external_access_metric(ctx: ControlContext) -> Verdict:
         hits = by_case.get(case, [])
         if len(hits) != 1 or hits[0].get("agency_id") != actor.agency_id:
             problems.append(f"{actor.label}'s allowed search is not attributed to its agency in the audit log "
-                            f"({len(hits)} entries)")
+                            f"({len(hits)} entries, agency {hits[0].get('agency_kind') if hits else None}); expected one "
+                            "entry under its own agency")
     acc, srch = report["accounts"]["outside_home"], report["searches"]["outside_home"]
     figure = (f"accounts outside the home agency {acc['percent']}% ({acc['count']} of {acc['of']}), "
               f"searches {srch['percent']}% ({srch['count']} of {srch['of']})")
@@ -783,14 +786,17 @@ def termination(ctx: ControlContext) -> Verdict:
     export = ctx.client.termination_export()
     ctx.note(f"termination export: {export.status}, count {export.get('count')}", export)
     if not export.ok:
-        problems.append(f"the termination export answered {export.describe()}")
+        problems.append(f"the termination export answered {export.describe()}; expected 200 with every retained "
+                        "home read and the whole audit log")
     else:
         reads = [r for r in export.get("reads", []) if isinstance(r, dict)]
         mine = [r for r in reads if r.get("id") == read_id]
         if len(mine) != 1 or mine[0].get("plate") != plate or mine[0].get("camera_id") != camera:
-            problems.append("the export does not hold the planted read once with its plate and camera")
+            problems.append("the export does not hold the planted read once with its plate and camera; expected it "
+                            "once")
         if export.get("count") != len(reads):
-            problems.append(f"the export's count {export.get('count')!r} differs from the {len(reads)} reads it holds")
+            problems.append(f"the export's count {export.get('count')!r} differs from the {len(reads)} reads it holds; "
+                            "expected them equal")
         held = {r.get("id") for r in reads}
         short = [age for age, rid in zip(ages, older, strict=True) if rid not in held]
         if short:
@@ -802,11 +808,11 @@ def termination(ctx: ControlContext) -> Verdict:
             problems.append(f"the export's audit log lacks {len(missing)} of the {len(before)} entries the home "
                             "auditor saw just before; expected the whole log")
         if len(exported_ids) != len(set(exported_ids)):
-            problems.append("the export's audit log lists some entries more than once")
+            problems.append("the export's audit log lists some entries more than once; expected each once")
     deleted = ctx.client.termination_delete()
     ctx.note(f"termination delete: {deleted.describe()}, deleted {deleted.get('deleted')}", deleted)
     if not deleted.ok:
-        return FAIL, "; ".join(problems + [f"termination delete answered {deleted.describe()}"])
+        return FAIL, "; ".join(problems + [f"termination delete answered {deleted.describe()}; expected 200"])
     _gone(ctx, "home searcher", searcher, plate, read_id, "deleted on termination", problems)
     _gone(ctx, "partner searcher under an agreement", partner, plate, read_id, "deleted on termination", problems)
     _, exported = _export_read_ids(ctx, "export after deletion")

@@ -239,8 +239,9 @@ FLAWS: dict[str, Flaw] = {
         ),
         Flaw(
             "audit-misattributed",
-            "Actions of outside agencies' actors are logged under the home bootstrap admin's identity.",
-            ("PC-AUD-02",),
+            "Actions of outside agencies' actors are logged under the home bootstrap admin's identity (so the "
+            "share of searches by outside agencies computed from the log is wrong too).",
+            ("PC-AUD-02", "PC-SHR-07"),
         ),
         Flaw(
             "audit-time-skew",
