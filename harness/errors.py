@@ -1,6 +1,7 @@
 """The root of the errors a user can fix (a bad option, file, corpus, rubric or vendor configuration).
 
-Every such error derives from :class:`UserError`, except the adapters' own
+Every such error derives from :class:`UserError` (the journal, policy, phrasing, scorecard, comparison and
+signing-key errors among them), except the adapters' own
 :class:`vendor_adapters.errors.ConfigurationError` (adapters do not import the harness); both are
 listed in :data:`USER_ERRORS`, the one tuple the command line (``harness.cli.main``) and the pytest
 plugin catch to print a one-paragraph message and exit with status 2, never a traceback.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from typing import Any
 
 
@@ -56,3 +57,22 @@ def privacy_budget(text: str) -> Any:
         return Budget.parse(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc).removeprefix("--privacy-budget: ")) from None
+
+
+EXECUTOR_LOCAL = "local"
+EXECUTOR_DASK = "dask"
+DASK_SCHEME = "dask://"
+_HOST_PORT = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]{0,252})):([0-9]{1,5})$")
+
+
+def executor(text: str) -> str:
+    """``--executor``: ``local`` (this machine's worker processes), ``dask`` (a Dask ``LocalCluster`` here)
+    or ``dask://HOST:PORT`` (the scheduler of an existing Dask cluster)."""
+    if text in (EXECUTOR_LOCAL, EXECUTOR_DASK):
+        return text
+    if text.startswith(DASK_SCHEME):
+        match = _HOST_PORT.match(text.removeprefix(DASK_SCHEME))
+        if match and 0 < int(match.group(3)) < 65536:
+            return text
+        raise argparse.ArgumentTypeError(f"{text!r}: give the scheduler as dask://HOST:PORT, e.g. dask://scheduler:8786")
+    raise argparse.ArgumentTypeError(f"{text!r}: choose local, dask or dask://HOST:PORT")

@@ -164,6 +164,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     evaluation = config.stash.get(SESSION_KEY, None)
     if evaluation is None:
         return
+    from harness.redact import scrub_known
     from harness.runner.summary import summary_lines
 
     run_id = evaluation.prepared.header["run_id"]
@@ -176,7 +177,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             )
         return
     for warning in evaluation.result.warnings:
-        terminalreporter.write_line(f"warning: {warning}")
+        terminalreporter.write_line(scrub_known(f"warning: {warning}"))
     for line in summary_lines(evaluation.result):
-        terminalreporter.write_line(line)
+        terminalreporter.write_line(scrub_known(line))
     terminalreporter.write_line(f"scorecard: {evaluation.result.scorecard_path}")

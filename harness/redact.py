@@ -10,7 +10,8 @@
 Known secret *values* (the credentials a vendor's configuration names with ``*_env`` keys) are
 remembered when an adapter is built (:func:`remember_config_secrets`) and :func:`scrub` replaces
 them wherever they appear, whatever the text around them: every error message recorded for a call
-and every error line printed goes through it, so a vendor echoing the token cannot leak it.
+and every error line printed goes through it, so a vendor echoing the token cannot leak it; every
+line the command line prints goes through :func:`scrub_known` (:func:`scrubbed_output`).
 
 Renderers call :func:`redact_text` on every string that came from a vendor, a corpus or a rubric
 (or :func:`redact_value` on whole structures); :func:`find_leaks` searches finished outputs
@@ -22,13 +23,15 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape as html_escape
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 from urllib.parse import quote
 
 from vendor_adapters.base import normalize_plate_text
@@ -100,12 +103,58 @@ def remember_config_secrets(config: Mapping[str, Any], env: Mapping[str, str]) -
             _known_secrets.add(env[name])
 
 
-def scrub(text: str) -> str:
-    """``text`` with every remembered secret value and every credential-looking pattern redacted."""
+def scrub_known(text: str) -> str:
+    """``text`` with every remembered secret value (as is, HTML-escaped or URL-encoded) redacted."""
     for secret in sorted(_known_secrets, key=len, reverse=True):
         for variant in {secret, html_escape(secret), quote(secret, safe="")}:
             text = text.replace(variant, REDACTED)
-    return redact_text(text)
+    return text
+
+
+def scrub(text: str) -> str:
+    """``text`` with every remembered secret value and every credential-looking pattern redacted."""
+    return redact_text(scrub_known(text))
+
+
+class ScrubbingStream:
+    """A text stream that writes through to ``stream`` with every remembered secret value redacted.
+
+    Text is passed on a whole line at a time (and on ``flush``), so a secret split over two writes is
+    still caught; everything else (``isatty``, ``fileno``, ``encoding``...) is the wrapped stream's."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._pending = ""
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        cut = self._pending.rfind("\n") + 1
+        if cut:
+            self._stream.write(scrub_known(self._pending[:cut]))
+            self._pending = self._pending[cut:]
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            self._stream.write(scrub_known(self._pending))
+            self._pending = ""
+        self._stream.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+@contextmanager
+def scrubbed_output() -> Iterator[None]:
+    """While inside: everything printed to ``sys.stdout`` and ``sys.stderr`` goes through :func:`scrub_known`."""
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = ScrubbingStream(saved[0]), ScrubbingStream(saved[1])  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        sys.stdout, sys.stderr = saved
 
 
 def redact_text(text: str, plates: Iterable[str] = ()) -> str:

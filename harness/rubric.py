@@ -75,11 +75,13 @@ from harness.metrics.paths import (
     check_metric_path,
     is_load_path,
     is_privacy_path,
+    is_probe_path,
     is_roadside_path,
     result_codes,
     value_kind,
 )
 from harness.metrics.spec import UnknownMetricPath
+from harness.perturb.sweep import PerturbError, canonical_sweeps
 from harness.schema_check import schema_problems
 
 DEFAULT_RUBRIC = Path(__file__).with_name("rubrics") / "default.toml"
@@ -144,6 +146,14 @@ class LoadDefaults:
 
 
 @dataclass(frozen=True)
+class PerturbDefaults:
+    """The rubric's ``[perturb]`` table: sweeps every run on it makes (``--perturb`` overrides them)."""
+
+    sweeps: tuple[str, ...] = ()
+    seed: int | None = None
+
+
+@dataclass(frozen=True)
 class Rubric:
     """A loaded, validated rubric."""
 
@@ -152,6 +162,7 @@ class Rubric:
     sha256: str
     requirements: tuple[Requirement, ...]
     load: LoadDefaults = field(default_factory=LoadDefaults)
+    perturb: PerturbDefaults = field(default_factory=PerturbDefaults)
 
 
 def format_threshold(threshold: bool | float | str) -> str:
@@ -178,6 +189,7 @@ def load_rubric(path: Path | None = None) -> Rubric:
         problems = [
             f"requirement {entry['id']}: {problem}" for entry in data["requirement"] if (problem := _meaning(entry))
         ]
+        problems += _perturb_problems(data.get("perturb", {}))
         ids = [entry["id"] for entry in data["requirement"]]
         problems += [f"requirement {rid}: duplicate id" for rid in sorted({i for i in ids if ids.count(i) > 1})]
     if problems:
@@ -191,7 +203,17 @@ def load_rubric(path: Path | None = None) -> Rubric:
         for e in data["requirement"]
     )
     name = data.get("name", path.stem)
-    return Rubric(name, path, hashlib.sha256(raw).hexdigest(), requirements, _load_defaults(data.get("load", {})))
+    perturb = data.get("perturb", {})
+    return Rubric(name, path, hashlib.sha256(raw).hexdigest(), requirements, _load_defaults(data.get("load", {})),
+                  PerturbDefaults(tuple(canonical_sweeps(perturb.get("sweeps", ()))), perturb.get("seed")))
+
+
+def _perturb_problems(table: Mapping[str, Any]) -> list[str]:
+    try:
+        canonical_sweeps(table.get("sweeps", ()))
+    except PerturbError as exc:
+        return [f"[perturb] sweeps: {str(exc).removeprefix('--perturb ')}"]
+    return []
 
 
 def _meaning(entry: Mapping[str, Any]) -> str | None:
@@ -339,6 +361,8 @@ def judge(
         applicable = True
         if is_roadside_path(req.metric) and not results.get("roadside"):
             applicable, passed, reason = False, False, "not applicable: no camera bench was run"
+        elif is_probe_path(req.metric) and not results.get("probes"):
+            applicable, passed, reason = False, False, "not applicable: the run made no probes (--probes)"
         elif (reason_na := _not_applicable(rubric, req, value, conditions)) is not None:
             applicable, passed, reason = False, False, reason_na
         elif value is _MISSING and req.metric.startswith("latency.single_stream."):
@@ -378,7 +402,6 @@ def judge(
                 "passed": passed,
                 "applicable": applicable,
                 "reason": reason,
-                "applicable": applicable,
             }
         )
     total = sum(v["weight"] for v in verdicts if v["applicable"])
@@ -392,3 +415,22 @@ def judge(
         "eligible": mandatory_passed,
     }
     return verdicts, score
+
+
+def breaking_points(rubric: Rubric, robustness: Mapping[str, Any]) -> None:
+    """Fill each sweep's ``breaking_points``: for every requirement on an overall accuracy figure, the mildest
+    level at which the figure at that level no longer meets it (``None``: met at every level swept)."""
+    for req in rubric.requirements:
+        parts = req.metric.split(".")
+        if parts[:2] != ["accuracy", "overall"] or len(parts) not in (3, 4) or parts[3:] not in ([], ["value"]):
+            continue
+        for name, curve in robustness["operators"].items():
+            level, reason = None, "met at every level swept"
+            for point in curve["points"]:
+                value = point["figures"][parts[2]]["value"]
+                if value is None or not COMPARATORS[req.comparator](value, req.threshold):
+                    level = point["level"]
+                    shown = "not measured" if value is None else f"{value:.4g} {req.comparator} {format_threshold(req.threshold)} is false"
+                    reason = f"not met from {name}={point['key']} on: {shown}"
+                    break
+            curve["breaking_points"].append({"requirement": req.id, "metric": req.metric, "level": level, "reason": reason})

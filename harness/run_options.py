@@ -27,7 +27,16 @@ from typing import Any
 from harness.errors import UserError
 from harness.load import SCENARIOS
 from harness.metrics.spec import DEFAULT_IOU_THRESHOLD, DEFAULT_TOP_N
-from harness.options import fraction, non_negative_int, positive_float, positive_int, privacy_budget
+from harness.options import (
+    EXECUTOR_LOCAL,
+    executor,
+    fraction,
+    non_negative_int,
+    positive_float,
+    positive_int,
+    privacy_budget,
+)
+from harness.perturb.sweep import canonical_sweeps, sweep_argument
 from harness.vendors_config import default_vendors_file
 
 DEFAULT_SCORECARD_DIR = Path("scorecards")
@@ -47,6 +56,7 @@ GROUPS: dict[str, str] = {
     "load": "load scenarios (after the accuracy pass; defaults from the rubric's [load] table)",
     "privacy": "privacy controls (checked after the accuracy pass)",
     "bench": "camera bench (after the privacy controls; docs/bench.md)",
+    "robustness": "robustness: perturbation sweeps and anti-gaming probes (docs/robustness.md)",
 }
 """Argparse group titles by key (``""``: the command's own arguments)."""
 
@@ -159,6 +169,10 @@ def _scenario_list(value: list[str]) -> str:
     return ", ".join(value) or "none"
 
 
+def _sweep_list(value: list[str]) -> str:
+    return " ".join(f"--perturb {v}" for v in value) or "no --perturb"
+
+
 RUN_OPTIONS: tuple[RunOption, ...] = (
     RunOption("vendor", ("--vendor",), "a vendors.toml entry or a built-in adapter, e.g. reference",
               "str", metavar="NAME", required=True),
@@ -178,6 +192,11 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
     RunOption("concurrency", ("--concurrency",),
               "calls in flight (and the offline load scenario's concurrency). Default: from the adapter",
               "int | None", type=positive_int, metavar="N", resume=Resume(lambda o: o["concurrency"])),
+    RunOption("executor", ("--executor",),
+              "where in-process engines run: local (worker processes on this machine), dask (a Dask LocalCluster "
+              "on this machine) or dask://HOST:PORT (an existing Dask cluster's scheduler; docs/scale-out.md). "
+              "Network vendors are sent from this process whatever the executor. Default: %(default)s",
+              "str", type=executor, default=EXECUTOR_LOCAL, metavar="local|dask|dask://HOST:PORT"),
     RunOption("vendors_file", ("--vendors-config",), "Default: vendors.toml in the current folder, if any",
               "Path | None", type=Path, metavar="PATH", convert=_vendors_file),
     RunOption("iou_threshold", ("--iou-threshold",), "a read's box matches a plate's box when their IoU is at least "
@@ -239,6 +258,31 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
               "edge device, collector) or the folder of a bench run with real cameras (scored); adds 'At the "
               "roadside' to the scorecard", "Path | None", type=Path, metavar="PLAN|DIR", group="bench",
               convert=_in_folder_optional, resume=Resume(lambda o: o.get("bench"), lambda r: None if r.bench is None else str(r.bench))),
+    RunOption("perturb", ("--perturb",),
+              "perturbation sweep NAME=L1,L2,... (repeatable): every sample is also sent perturbed at each level, "
+              "e.g. blur=3,7,11 night=0.5,0.25 (operators: platebench perturb list). Default: the rubric's "
+              "[perturb] sweeps, if any", "tuple[str, ...]", type=sweep_argument, action="append",
+              metavar="NAME=L1,L2", group="robustness", convert=_tuple,
+              resume=Resume(lambda o: o.get("perturb", []), lambda r: canonical_sweeps(r.perturb) or None, _sweep_list)),
+    RunOption("perturb_seed", ("--perturb-seed",),
+              "seed of the perturbations' random draws (the same seed makes the same images for every vendor, so "
+              "they compare pairwise). Default: the rubric's [perturb] seed, else 0", "int | None",
+              type=non_negative_int, metavar="N", group="robustness",
+              resume=Resume(lambda o: o.get("perturb_seed"))),
+    RunOption("probes", ("--probes",),
+              "memorisation and caching probes after the accuracy pass (near-duplicates and identical repeats of "
+              "a random subset: about 6 extra calls per probed image). Default: off", "bool | None",
+              action=argparse.BooleanOptionalAction, group="robustness",
+              resume=Resume(lambda o: (o.get("probes") or {}).get("enabled", False), lambda r: r.probes)),
+    RunOption("probe_seed", ("--probe-seed",),
+              "seed of the probes' subset and variants (recorded; give it again to reproduce). Default: a fresh one",
+              "int | None", type=non_negative_int, metavar="N", group="robustness",
+              resume=Resume(lambda o: (o.get("probes") or {}).get("seed"))),
+    RunOption("canary_seed", ("--canary-seed",),
+              "the secret seed the corpus's published copy was made with (platebench corpus publish): the altered-"
+              "label probe checks whether the vendor answers the published, altered labels. Recorded in the "
+              "journal only, never in the scorecard. Default: no altered-label probe", "int | None",
+              type=non_negative_int, metavar="N", group="robustness"),
 )
 """Every run option. The privacy options are compared on resume as one plan (``runner.run``), not row by row."""
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import abc
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Self
@@ -236,6 +236,35 @@ class PrivacyEndpoint:
     ``results.conformance`` (``False`` for a server platebench itself ships, tested by its own suite)."""
 
 
+@dataclass(frozen=True)
+class LookupRead:
+    """One read a vendor's cloud returned for a plate lookup, normalized (the camera bench journals it)."""
+
+    id: str
+    plate: str
+    captured_at: str
+    """RFC 3339, as the vendor wrote it."""
+    confidence: float | None = None
+    device_id: str | None = None
+
+
+class ReadLookup(abc.ABC):
+    """Finds the reads a vendor's cloud holds for one plate over a time window, with a stated purpose.
+
+    How the camera bench collects reads from cameras that report only to their vendor's cloud: one
+    lookup per plate shown, with the bench's reason and case number (the lookup is itself audited).
+    """
+
+    route: ClassVar[str] = "lookup"
+    """The name polled reads are journaled under, e.g. ``flock-lookup``."""
+
+    @abc.abstractmethod
+    def lookup(self, plate: str, start: str, end: str, reason: str, case_number: str) -> Iterator[LookupRead]:
+        """Every read of ``plate`` captured between ``start`` and ``end`` (RFC 3339, inclusive).
+
+        Raises :class:`vendor_adapters.errors.VendorError` when the vendor refuses or breaks its API."""
+
+
 class Adapter(abc.ABC):
     """Drives one vendor's engine, SDK, API or camera. Subclasses implement :meth:`recognize`.
 
@@ -282,6 +311,11 @@ class Adapter(abc.ABC):
         """The RFP evaluation API sandbox where the harness checks this vendor's privacy controls,
         or ``None`` (the default): the vendor has no privacy API, so every control is INCONCLUSIVE
         unless a vendor attestation covers it. Cheap: starts and sends nothing."""
+        return None
+
+    def read_lookup(self) -> ReadLookup | None:
+        """How the camera bench looks up the reads this vendor's cloud holds (``platebench bench poll``),
+        or ``None`` (the default): the vendor's reads reach the bench only by push or export."""
         return None
 
     def close(self) -> None:

@@ -32,9 +32,11 @@ from vendor_adapters.base import (
     Capabilities,
     HttpAdapter,
     Image,
+    LookupRead,
     PrivacyEndpoint,
     PrivacySandbox,
     Read,
+    ReadLookup,
     Recognition,
     VendorInfo,
     normalize_plate_text,
@@ -45,7 +47,7 @@ from vendor_adapters.http import credential, json_body, raise_for_vendor_status,
 from vendor_adapters.openapi_check import ConformanceFailure, SpecValidator
 from vendor_adapters.options import Options
 
-_OPTIONS = ("base_url", "token_env", "timeout")
+_OPTIONS = ("base_url", "token_env", "timeout", "search_token_env", "search_offense_type")
 NO_SANDBOX_TOKEN = (
     "no sandbox token configured: set token_env in vendors.toml to the name of the environment variable "
     "holding the home agency's sandbox admin token"
@@ -76,8 +78,12 @@ class EvalApiAdapter(HttpAdapter):
         timeout: float = 30.0,
         client: httpx.Client | None = None,
         validator: SpecValidator | None = None,
+        search_token_env: str | None = None,
+        search_offense_type: str | None = None,
     ) -> None:
         super().__init__(client)
+        self.search_token_env = search_token_env
+        self.search_offense_type = search_offense_type
         self.base_url = base_url.rstrip("/")
         self.token_env = token_env
         self._env = dict(env or {})
@@ -99,7 +105,14 @@ class EvalApiAdapter(HttpAdapter):
         if token_env:
             credential(env, token_env, cls.name)
         timeout = opts.number("timeout", 30.0, low=0, strict_low=True) or 30.0
-        return cls(base_url, token_env=token_env, env=env, timeout=timeout)
+        search_token_env, offense = opts.text("search_token_env"), opts.text("search_offense_type")
+        if search_token_env:
+            credential(env, search_token_env, cls.name)
+            if not offense:
+                raise ConfigurationError(f"adapter {cls.name!r}: search_token_env needs search_offense_type, the offense "
+                                         "type from the city's list that the bench's lookups state")
+        return cls(base_url, token_env=token_env, env=env, timeout=timeout, search_token_env=search_token_env,
+                   search_offense_type=offense)
 
     @property
     def client(self) -> httpx.Client:
@@ -163,6 +176,12 @@ class EvalApiAdapter(HttpAdapter):
                    **{f"capability.{k}": str(v).lower() for k, v in caps.items()}},
         )
 
+    def read_lookup(self) -> EvalApiLookup | None:
+        """``POST /v1/search`` as the bench's searcher (``search_token_env``), or ``None`` without one."""
+        if not self.search_token_env or not self.search_offense_type:
+            return None
+        return EvalApiLookup(self, credential(self._env, self.search_token_env, self.name), self.search_offense_type)
+
     def privacy_endpoint(self) -> PrivacyEndpoint:
         """The vendor's own sandbox at :attr:`base_url`, opened with the home agency's sandbox admin
         token (from the variable ``token_env`` names); without ``token_env`` opening it raises
@@ -174,6 +193,35 @@ class EvalApiAdapter(HttpAdapter):
         if not self.token_env:
             raise ConfigurationError(NO_SANDBOX_TOKEN)
         yield PrivacySandbox(self.base_url, credential(self._env, self.token_env, self.name), self.timeout)
+
+
+class EvalApiLookup(ReadLookup):
+    """The RFP evaluation API's search, by full plate and ``captured_at`` window, as a bench searcher."""
+
+    route: ClassVar[str] = "rfp-search"
+
+    def __init__(self, adapter: EvalApiAdapter, token: str, offense_type: str) -> None:
+        self.adapter = adapter
+        self._token = token
+        self.offense_type = offense_type
+
+    def lookup(self, plate: str, start: str, end: str, reason: str, case_number: str) -> Iterator[LookupRead]:
+        body = {"plate": plate, "from": start, "to": end, "offense_type": self.offense_type, "reason": reason,
+                "case_number": case_number}
+        adapter = self.adapter
+        request = adapter.client.build_request("POST", f"{adapter.base_url}/v1/search", json=body,
+                                               headers={"Authorization": f"Bearer {self._token}"})
+        response = send_mapped(adapter.client, request)
+        failures = adapter.validator.response_failures(request, response)
+        adapter._record(failures)
+        raise_for_vendor_status(response)
+        result = json_body(response)
+        if failures or not isinstance(result, dict):
+            fields = ", ".join(sorted({f.field for f in failures})) or "body"
+            raise ProtocolError(f"POST /v1/search breaks the RFP evaluation API at {fields}")
+        for item in result.get("results", []):
+            yield LookupRead(id=str(item["id"]), plate=str(item["plate"]), captured_at=str(item["captured_at"]),
+                             device_id=str(item["camera_id"]) if item.get("camera_id") is not None else None)
 
 
 def recognition_from_json(body: Mapping[str, Any]) -> Recognition:

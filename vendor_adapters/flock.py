@@ -23,11 +23,21 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 
-from vendor_adapters.errors import ConfigurationError
+from vendor_adapters.base import (
+    Adapter,
+    Capabilities,
+    Image,
+    LookupRead,
+    ReadLookup,
+    Recognition,
+    VendorInfo,
+    raise_unknown_options,
+)
+from vendor_adapters.errors import ConfigurationError, VendorHTTPError
 
 PRODUCTION = "https://api.flocksafety.com/api/v3"
 AUTH_BASE = "https://api.flocksafety.com"
@@ -37,16 +47,16 @@ TOKEN_MARGIN_S = 60.0
 MAX_PAGES = 200
 
 
-class FlockError(Exception):
+class FlockError(VendorHTTPError):
     """Flock answered with an error (status and Flock's message, never a credential)."""
 
     def __init__(self, what: str, response: httpx.Response) -> None:
-        self.status = response.status_code
         try:
-            detail = str(response.json().get("error") or response.json().get("detail") or "")[:200]
+            body = response.json()
+            detail = str(body.get("error") or body.get("detail") or "")[:200] if isinstance(body, dict) else ""
         except ValueError:
             detail = response.text[:200]
-        super().__init__(f"Flock {what}: HTTP {response.status_code} {detail}".rstrip())
+        super().__init__(f"Flock {what}: HTTP {response.status_code} {detail}".rstrip(), response.status_code)
 
 
 @dataclass(frozen=True)
@@ -75,17 +85,6 @@ class SubscriberCredentials:
                 "tokenEndpoint": self.token_endpoint, "tokenScheme": "body", "clientId": self.client_id,
                 "clientSecret": self.client_secret, "grantType": "client_credentials", "headerName": self.header}}
         raise ConfigurationError(f"unknown subscriber credential scheme {self.scheme!r}")
-
-
-@dataclass(frozen=True)
-class PlateRead:
-    """One read from the lookup, normalized."""
-
-    id: str
-    plate: str
-    confidence: float | None
-    captured_at: str
-    device_id: str | None
 
 
 class FlockClient:
@@ -161,7 +160,7 @@ class FlockClient:
     def unsubscribe(self, subscription_id: str) -> None:
         self._call("DELETE", f"/integrations/lpr/alerts/subscriptions/{subscription_id}", "unsubscribe", expect=(200, 204))
 
-    def lookup(self, plate: str, start: str, end: str, reason: str, case_number: str | None = None) -> Iterator[PlateRead]:
+    def lookup(self, plate: str, start: str, end: str, reason: str, case_number: str | None = None) -> Iterator[LookupRead]:
         """Every read of ``plate`` between ``start`` and ``end`` (RFC 3339), all pages."""
         body: dict[str, Any] = {"plate": plate, "startDate": start, "endDate": end, "reason": reason,
                                 "limit": PAGE_LIMIT, "sort": [{"field": "capturedAt", "order": "asc"}]}
@@ -183,13 +182,63 @@ class FlockClient:
         return 400 <= response.status_code < 500 and response.status_code not in (401, 429), response.status_code
 
 
-def _plate_read(item: Mapping[str, Any]) -> PlateRead:
+def _plate_read(item: Mapping[str, Any]) -> LookupRead:
     plate = item.get("plate") or {}
     device = item.get("device") or {}
-    return PlateRead(
+    return LookupRead(
         id=str(item.get("id", "")),
         plate=str(plate.get("plate", "")),
         confidence=plate.get("confidence"),
         captured_at=str(item.get("capturedAt", "")),
         device_id=str(device["id"]) if device.get("id") is not None else None,
     )
+
+
+class FlockLookup(ReadLookup):
+    """Flock's plate-read lookup (``POST /reads/lookup``, paged) behind the bench's lookup seam."""
+
+    route: ClassVar[str] = "flock-lookup"
+
+    def __init__(self, client: FlockClient) -> None:
+        self.client = client
+
+    def lookup(self, plate: str, start: str, end: str, reason: str, case_number: str) -> Iterator[LookupRead]:
+        return self.client.lookup(plate, start, end, reason, case_number)
+
+
+class FlockAdapter(Adapter):
+    """Flock Safety as a bidder: cameras that report to Flock's cloud, no image API.
+
+    ``vendors.toml``::
+
+        [vendors.flock]
+        adapter = "flock"
+        client_id_env = "FLOCK_CLIENT_ID"          # names of environment variables, never values
+        client_secret_env = "FLOCK_CLIENT_SECRET"
+        # base_url, auth_base: a sandbox instead of production
+
+    Scored at the roadside (``platebench bench``), never by ``platebench run``: :meth:`recognize`
+    refuses, and the runner refuses camera adapters before sending anything."""
+
+    name: ClassVar[str] = "flock"
+    capabilities: ClassVar[Capabilities] = Capabilities(kind="camera", camera_events=True)
+
+    def __init__(self, client: FlockClient) -> None:
+        self.client = client
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], env: Mapping[str, str]) -> FlockAdapter:
+        raise_unknown_options(cls.name, config, allowed=("client_id_env", "client_secret_env", "base_url", "auth_base"))
+        return cls(FlockClient.from_config(config, env))
+
+    def recognize(self, image: Image) -> Recognition:
+        raise ConfigurationError("Flock sells cameras, not an image API: score it with `platebench bench` (docs/bench.md)")
+
+    def info(self) -> VendorInfo:
+        return VendorInfo(vendor="Flock Safety", product="LPR cameras (API v3)")
+
+    def read_lookup(self) -> FlockLookup:
+        return FlockLookup(self.client)
+
+    def close(self) -> None:
+        self.client.close()

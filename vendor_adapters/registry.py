@@ -34,6 +34,7 @@ BUILTIN: dict[str, str] = {
     "openalpr": "vendor_adapters.openalpr:OpenAlprCloudAdapter",
     "openalpr-cli": "vendor_adapters.openalpr:OpenAlprCliAdapter",
     "simplelpr": "vendor_adapters.simplelpr:SimpleLprAdapter",
+    "flock": "vendor_adapters.flock:FlockAdapter",
 }
 """Adapters that ship with platebench: registry name -> ``module:Class``."""
 

@@ -21,9 +21,10 @@ import string
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import cv2
 import httpx
@@ -202,45 +203,56 @@ def locate_plate(vehicle: np.ndarray) -> tuple[int, int, int, int] | None:
     return None if best is None else best[:4]
 
 
-def reference_recognize(detect: bool = True) -> Recognize:
-    """The reference recognizer as the device's plate reader, one engine per reader thread (it is
-    not thread-safe).
+def adapter_recognize(adapter: str = "reference", options: Mapping[str, Any] | None = None, *,
+                      locate: bool = False) -> Recognize:
+    """A plate reader for the device: an in-process adapter from the registry (the reference recognizer
+    by default), one per reader thread (engines need not be thread-safe), called through the seam.
 
-    ``detect=True``: the whole reference pipeline (:meth:`PlateRecognizer.read`) on the vehicle's
-    crop. ``detect=False``: the device locates the plate itself (:func:`locate_plate`) and runs only
-    the reference recognizer's line reader (its OCR model and plate decoding) on the plate's
-    character band: the text detector, by far the slowest stage (it upscales every image to 736
-    pixels on the short side), is skipped, so a CI machine keeps up with a compressed bench."""
-    from vendor_adapters.reference import plates
-    from vendor_adapters.reference.recognizer import PlateRecognizer
+    ``locate=False``: the adapter reads the vehicle's whole crop. ``locate=True``: the device finds the
+    plate itself (:func:`locate_plate`) and hands the adapter only the plate's character band, which
+    suits an adapter told to read one line (the reference's ``input = "plate-line"``): the text
+    detector, by far the slowest stage, is skipped, so a CI machine keeps up with a compressed bench."""
+    from vendor_adapters.base import Image
+    from vendor_adapters.registry import create_adapter
 
     local = threading.local()
 
-    def engine() -> PlateRecognizer:
-        if not hasattr(local, "recognizer"):
-            local.recognizer = PlateRecognizer(threads=1)
-        return local.recognizer
+    def engine() -> Any:
+        if not hasattr(local, "adapter"):
+            local.adapter = create_adapter(adapter, dict(options or {}))
+        return local.adapter
 
-    def read_full(image: np.ndarray) -> list[tuple[str, float, tuple[int, int, int, int]]]:
+    def read(frame: np.ndarray) -> list[tuple[str, float, tuple[int, int, int, int]]]:
+        x0, y0, image = 0, 0, frame
+        if locate:
+            plate = locate_plate(frame)
+            if plate is None:
+                return []
+            x, y, w, h = plate
+            x0, y0 = x, y + int(h * CHARACTER_BAND[0])
+            image = frame[y0 : y + int(h * CHARACTER_BAND[1]), x : x + w]
+        ok, png = cv2.imencode(".png", image)
+        if not ok:
+            return []
         out = []
-        for r in engine().read(image):
-            box = (0, 0, 0, 0) if r.box is None else (int(r.box.x), int(r.box.y), int(r.box.width), int(r.box.height))
+        for r in engine().recognize(Image(png.tobytes(), "image/png", "frame.png")).reads:
+            if locate:  # the plate the device found, not the band it read
+                box = plate
+            else:
+                box = (0, 0, 0, 0) if r.box is None else (int(r.box.x) + x0, int(r.box.y) + y0,
+                                                         int(r.box.width), int(r.box.height))
             out.append((r.text, float(r.confidence or 0.0), box))
         return out
 
-    def read_band(image: np.ndarray) -> list[tuple[str, float, tuple[int, int, int, int]]]:
-        plate = locate_plate(image)
-        if plate is None:
-            return []
-        x, y, w, h = plate
-        top, bottom = y + int(h * CHARACTER_BAND[0]), y + int(h * CHARACTER_BAND[1])
-        band = image[top:bottom, x : x + w]
-        decoded = plates.decode(engine().engine.recognize([band])[0])
-        if not decoded.text or plates.plate_prior(decoded.text) == 0.0:
-            return []
-        return [(decoded.text, float(decoded.confidence), plate)]
+    return read
 
-    return read_full if detect else read_band
+
+def reference_recognize(detect: bool = True) -> Recognize:
+    """The reference recognizer as the device's reader: the whole pipeline (``detect``), or its line reader
+    on the plate the device located (see :func:`adapter_recognize`)."""
+    if detect:
+        return adapter_recognize("reference", {"threads": 1})
+    return adapter_recognize("reference", {"threads": 1, "input": "plate-line"}, locate=True)
 
 
 class EdgeDevice:

@@ -9,11 +9,11 @@ raw payloads and plate text; never copied into a scorecard).
                               (source "display" for the display rig, "drive-by" for a key press)
     {"type": "received", "route": fmt, "arrival": t, "status": "accepted", "events": [...],
      "content_type": ..., "body_b64": ..., "reason": ...}                 one per push (also rejected ones)
-    {"type": "polled", "source": ..., "arrival": t, "events": [...], "body_b64": ...}
+    {"type": "polled", "source": ..., "plate": ..., "arrival": null, "events": [...], "body_b64": ...}
     {"type": "imported", "source": ..., "events": [...]}
     {"type": "resume", "at": t}
 
-Writing reuses the run journal's :class:`~harness.runner.journal.Journal` (fsync per record, a torn
+Writing uses :class:`~harness.durable.DurableLog` (fsync per record, a torn
 write cut back). Reading drops a torn last line with a warning, like the run journal.
 """
 
@@ -31,7 +31,7 @@ from typing import Any
 
 from harness.bench.events import CameraEvent
 from harness.bench.plan import BenchPlan, parse_plan
-from harness.runner.journal import Journal, JournalError
+from harness.durable import DurableLog, JournalError
 
 BENCH_JOURNAL = "bench.jsonl"
 JOURNAL_FORMAT = 1
@@ -69,6 +69,8 @@ class BenchRecords:
     """(route, reason) -> rejected pushes."""
     facts: dict[str, dict[str, str]] = field(default_factory=dict)
     """Camera id -> device facts seen in its payloads."""
+    polled: set[tuple[str, str]] = field(default_factory=set)
+    """(lookup route, plate) of every lookup already journaled (a poll run again skips them)."""
     resumes: int = 0
     warnings: list[str] = field(default_factory=list)
 
@@ -88,7 +90,7 @@ def attribute(plan: BenchPlan, route: str, device: str | None) -> str | None:
 class BenchJournal:
     """An open bench journal; thread-safe appends."""
 
-    def __init__(self, journal: Journal, plan: BenchPlan) -> None:
+    def __init__(self, journal: DurableLog, plan: BenchPlan) -> None:
         self._journal = journal
         self.plan = plan
         self.path = journal.path
@@ -108,14 +110,14 @@ class BenchJournal:
             records = read_bench_journal(path)
             if records.header.get("plan_sha256") != plan.sha256:
                 raise JournalError(f"{path} belongs to another plan; use a new output folder")
-            opened = cls(Journal.reopen(path, path.stat().st_size - _torn_tail(path)), plan)
+            opened = cls(DurableLog.reopen(path, path.stat().st_size - _torn_tail(path)), plan)
             opened.append({"type": "resume", "at": time.time()})
             return opened
         header = {
-            "kind": "bench", "plan_sha256": plan.sha256, "plan": plan.to_dict(), "created_at": time.time(),
+            "type": "header", "journal_format": JOURNAL_FORMAT, "kind": "bench", "plan_sha256": plan.sha256, "plan": plan.to_dict(), "created_at": time.time(),
             "truth": dict(truth), "sample_tags": {k: dict(v) for k, v in (sample_tags or {}).items()},
         }
-        return cls(Journal.create(path, header), plan)
+        return cls(DurableLog.create(path, header), plan)
 
     def append(self, record: Mapping[str, Any]) -> None:
         with self._lock:
@@ -201,6 +203,8 @@ def _apply(records: BenchRecords, record: dict[str, Any]) -> None:
         records.resumes += 1
     elif kind in ("received", "polled", "imported"):
         route = record.get("route") or record.get("source") or kind
+        if kind == "polled" and record.get("plate"):
+            records.polled.add((route, record["plate"]))
         if kind == "received":
             records.statuses[(route, record["status"])] += 1
             if record["status"] in ("rejected", "unauthorized") and record.get("reason"):

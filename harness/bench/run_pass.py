@@ -18,8 +18,8 @@ from harness.bench.journal import BENCH_JOURNAL, BenchJournal, read_bench_journa
 from harness.bench.plan import PlanError, load_plan, resolve_truth
 from harness.bench.section import roadside_section
 from harness.corpus.model import Sample
+from harness.durable import JournalError
 from harness.errors import UserError
-from harness.runner.journal import JournalError
 
 
 class BenchError(UserError):

@@ -17,7 +17,7 @@ import threading
 import time
 from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Self
+from typing import Any, Self
 
 from harness.calls.single import CallTarget, call_sync, make_outcome, utc_now
 from harness.outcome import CallOutcome
@@ -83,12 +83,25 @@ class CallPool:
     Use as a context manager; the processes start on first use (:meth:`start`).
     """
 
+    crash_errors: tuple[type[BaseException], ...] = (BrokenExecutor,)
+    """What a call's future raises when the worker running it died (the call is an ``adapter_crash``)."""
+
     def __init__(self, factory: AdapterFactory, adapter: Adapter, workers: int) -> None:
         self.factory = factory
         self.adapter = adapter
         self.processes = adapter.capabilities.cpu_bound
         self.width = max(1, workers) if self.processes else 1
         self._executor: Executor | None = None
+
+    @property
+    def kind(self) -> str:
+        """Where the calls run: ``process`` (worker processes) or ``thread`` (the run's adapter)."""
+        return "process" if self.processes else "thread"
+
+    def lost_attempts(self) -> list[dict[str, Any]]:
+        """Journal records of calls that were under way where a worker was lost, since the last look
+        (none here: a dead process worker's calls come back as ``adapter_crash`` outcomes)."""
+        return []
 
     def __enter__(self) -> Self:
         return self
@@ -146,5 +159,5 @@ class CallPool:
         """:meth:`submit` for an event loop; a worker that dies gives an ``adapter_crash`` outcome."""
         try:
             return await asyncio.wrap_future(self.submit(target))
-        except BrokenExecutor:
+        except self.crash_errors:
             return crash_outcome(target)

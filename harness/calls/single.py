@@ -43,6 +43,11 @@ if TYPE_CHECKING:  # the transport is imported only where it is used (pool worke
     from harness.transport import AsyncTransport, PreparedRequest, RetryPolicy
 
 
+PARSE_INLINE_BYTES = 64 * 1024
+"""Answers up to this size are parsed on the event loop (microseconds); bigger ones in a worker thread,
+so one huge answer cannot hold up the time stamps of the other calls in flight."""
+
+
 class CallTarget(Protocol):
     """What one call reads: an id, the image's sha256, and the image itself."""
 
@@ -232,7 +237,10 @@ async def _send(
         raise HarnessFault(f"the harness's transport failed ({type(exc).__name__}: {exc})") from exc
     elapsed_ns = response.extensions.get(ANSWERED_NS, time.perf_counter_ns()) - start_ns
     try:
-        result: Recognition | BaseException = adapter.parse_response(response)
+        if len(response.content) > PARSE_INLINE_BYTES:  # a big answer must not stall the other lanes' clocks
+            result: Recognition | BaseException = await asyncio.to_thread(adapter.parse_response, response)
+        else:
+            result = adapter.parse_response(response)
     except Exception as exc:  # noqa: BLE001 - an answer the adapter cannot read is the vendor's outcome
         return exc, elapsed_ns
     if isinstance(result, Recognition) and len(result.reads) > transport.config.max_reads:

@@ -70,6 +70,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--mapping", type=Path, required=True, help="column mapping (TOML; see docs/bench.md)")
     p.set_defaults(handler=_import)
 
+    p = commands.add_parser("poll", help="look up, in a vendor's cloud, the reads of every plate shown to its cameras")
+    p.add_argument("dir", type=Path, help="the bench folder (holds bench.jsonl)")
+    p.add_argument("--vendor", required=True, help="the vendor (vendors.toml entry or adapter name) whose cameras "
+                   "in the plan (camera vendor = this name) are looked up")
+    p.add_argument("--vendors-config", type=Path, help="vendors.toml (default: the one in the current folder, if any)")
+    p.add_argument("--reason", required=True, help="the stated reason of every lookup (the vendor audits it)")
+    p.add_argument("--case-number", required=True, help="the case number of every lookup")
+    p.set_defaults(handler=_poll)
+
     p = commands.add_parser("score", help="match and measure a bench journal; writes roadside.json")
     p.add_argument("dir", type=Path, help="the bench folder (holds bench.jsonl)")
     p.set_defaults(handler=_score)
@@ -118,7 +127,7 @@ def _samples(corpus_path: str | None) -> dict[str, Any]:
 def _open_journal(args: argparse.Namespace) -> Any:
     from harness.bench.journal import BenchJournal
     from harness.bench.plan import PlanError, resolve_truth
-    from harness.runner.journal import JournalError
+    from harness.durable import JournalError
 
     plan = _load_plan(args.plan)
     samples = _samples(args.corpus or plan.settings.corpus)
@@ -236,7 +245,7 @@ def _simulate(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace) -> int:
     from harness.bench.export_import import ExportError, import_export
     from harness.bench.journal import BENCH_JOURNAL, BenchJournal, read_bench_journal
-    from harness.runner.journal import JournalError
+    from harness.durable import JournalError
 
     try:
         records = read_bench_journal(args.dir / BENCH_JOURNAL)
@@ -253,13 +262,48 @@ def _import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _poll(args: argparse.Namespace) -> int:
+    from harness.bench.journal import BENCH_JOURNAL, BenchJournal, read_bench_journal
+    from harness.bench.pollers import poll
+    from harness.durable import JournalError
+    from harness.redact import scrub
+    from harness.vendors_config import default_vendors_file, resolve_vendor
+    from vendor_adapters.errors import VendorError
+
+    try:
+        records = read_bench_journal(args.dir / BENCH_JOURNAL)
+    except JournalError as exc:
+        raise UserError(str(exc)) from None
+    cameras = {c.id for c in records.plan.cameras if c.vendor == args.vendor}
+    if not cameras:
+        named = sorted({c.vendor for c in records.plan.cameras})
+        raise UserError(f"no camera of vendor {args.vendor!r} in the plan (its cameras' vendors: {', '.join(named)})")
+    vendors_file = args.vendors_config if args.vendors_config is not None else default_vendors_file(Path.cwd())
+    with resolve_vendor(args.vendor, vendors_file).create() as adapter:
+        lookup = adapter.read_lookup()
+        if lookup is None:
+            raise UserError(f"vendor {args.vendor!r} offers no read lookup through its adapter "
+                            f"({type(adapter).__name__}); collect its reads by push or export instead")
+        journal = BenchJournal.open(args.dir, records.plan, records.truth, records.sample_tags)
+        try:
+            kept, rejected = poll(journal, lookup, cameras, records.truth, records.paints, args.reason, args.case_number,
+                                  records.polled)
+        except VendorError as exc:
+            raise UserError(f"the {lookup.route} lookup failed ({exc.kind}): {scrub(exc.message)}; what was found "
+                            "before is journaled, run the poll again to continue") from None
+        finally:
+            journal.close()
+    print(f"polled {kept} read(s) through {lookup.route} for {len(cameras)} camera(s); {rejected} malformed read(s) rejected")
+    return 0
+
+
 def _score(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
     from harness.bench.journal import BENCH_JOURNAL, read_bench_journal
     from harness.bench.section import roadside_section
-    from harness.runner.journal import JournalError
+    from harness.durable import JournalError
 
     try:
         records = read_bench_journal(args.dir / BENCH_JOURNAL)

@@ -40,25 +40,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def compare_command(args: argparse.Namespace) -> int:
     """Handler of ``platebench compare``."""
-    from harness.compare import CompareError, build_comparison
-    from harness.report.comparison import write_comparison
+    from harness.compare import CompareError
+    from harness.report.comparison import compare_scorecards
 
     plates = corpus_plates(args.corpus)
     try:
-        cmp, bids = build_comparison(
+        cmp, bids, written = compare_scorecards(
             args.scorecards,
+            args.out,
             allow_mismatch=args.allow_mismatch,
             plates=plates,
             rfp=args.rfp,
             trusted=trusted_keys(args.public_key),
+            pdf=args.pdf,
         )
     except CompareError as exc:
         raise UserError(str(exc)) from None
-    written = write_comparison(cmp, bids, args.out)
-    if args.pdf:
-        from harness.report.pdf import write_comparison_pdf
-
-        written.append(write_comparison_pdf(cmp, bids, args.out / "comparison.pdf"))
     for problem in cmp["mismatch"]:
         print(f"WARNING: not comparable: {problem}", file=sys.stderr)
     for problem in cmp["conditions"]:

@@ -168,3 +168,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     imp.add_argument("--license", help="licence of the images (SPDX id or text) for the header")
     imp.add_argument("--force", action="store_true", help="overwrite an existing manifest in --out")
     imp.set_defaults(handler=_import)
+
+    publish = commands.add_parser(
+        "publish", help="write the published copy of a corpus: its public images, some labels altered as canaries"
+    )
+    publish.add_argument("path", help="the city's corpus (folder, manifest or CSV)")
+    publish.add_argument("--out", required=True, help="folder for the published manifest.jsonl")
+    publish.add_argument("--seed", type=int, required=True,
+                         help="the secret canary seed (keep it; give it to runs as --canary-seed)")
+    publish.set_defaults(handler=_publish)
+
+
+def _publish(args: argparse.Namespace) -> int:
+    """Handler of ``platebench corpus publish``."""
+    from harness.probes.canaries import CANARIES, write_published_copy
+
+    corpus = _load(args.path)
+    if corpus is None:
+        return 1
+    path = write_published_copy(corpus, args.seed, Path(args.out))
+    print(f"wrote {path}: the public images, {CANARIES} labels altered as canaries (seed kept secret: pass it to "
+          "platebench run --probes --canary-seed)")
+    return 0

@@ -17,11 +17,13 @@ from harness.cli import (
     adapter_cmd,
     audit_cmd,
     bench_cmd,
+    campaign_cmd,
     compare_cmd,
     corpus_cmd,
     keygen_cmd,
     load_cmd,
     oversight_cmd,
+    perturb_cmd,
     report_cmd,
     rescore_cmd,
     run_cmd,
@@ -48,8 +50,10 @@ COMMANDS: tuple[tuple[str, Register], ...] = (
     ("keygen", keygen_cmd.register),
     ("report", report_cmd.register),
     ("compare", compare_cmd.register),
+    ("campaign", campaign_cmd.register),
     ("bench", bench_cmd.register),
     ("oversight", oversight_cmd.register),
+    ("perturb", perturb_cmd.register),
 )
 """(the commands it adds, its ``register``), in the order ``platebench --help`` lists them."""
 
@@ -74,16 +78,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return USAGE_EXIT
-    try:
-        return int(args.handler(args))
-    except USER_ERRORS as exc:
-        from harness.redact import scrub  # every error line: no known secret, no credential pattern
+    from harness.redact import scrub, scrubbed_output
 
-        print(f"platebench: error: {scrub(str(exc))}", file=sys.stderr)
-        return USAGE_EXIT
-    except KeyboardInterrupt:
-        print("platebench: interrupted", file=sys.stderr)
-        return 130
+    with scrubbed_output():  # every printed line: no known secret value
+        try:
+            return int(args.handler(args))
+        except USER_ERRORS as exc:
+            print(f"platebench: error: {scrub(str(exc))}", file=sys.stderr)  # nor a credential pattern
+            return USAGE_EXIT
+        except KeyboardInterrupt:
+            print("platebench: interrupted", file=sys.stderr)
+            return 130
 
 
 if __name__ == "__main__":

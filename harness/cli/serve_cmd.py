@@ -8,6 +8,7 @@ import os
 import secrets
 import sqlite3
 import sys
+from pathlib import Path
 
 from harness.errors import UserError
 
@@ -15,7 +16,7 @@ LOOPBACK_NAMES = {"localhost"}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    from harness.reference_server.flaws import FLAWS
+    from harness.reference_server.flaws import FLAWS, RECOGNITION_FLAWS
 
     parser = subparsers.add_parser(
         "serve-reference",
@@ -26,7 +27,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
     parser.add_argument("--flaw", action="append", default=[], metavar="NAME",
-                        help=f"inject a flaw (repeatable): {', '.join(FLAWS)}")
+                        help=f"inject a flaw (repeatable): {', '.join([*FLAWS, *RECOGNITION_FLAWS])}")
+    parser.add_argument("--published", type=Path, metavar="MANIFEST",
+                        help="the published corpus copy the memorize-public flaw learnt (platebench corpus publish)")
+    parser.add_argument("--engine", default="reference", metavar="ADAPTER",
+                        help="the in-process adapter whose recognizer POST /v1/recognize serves (default reference; "
+                             "e.g. simplelpr)")
     parser.add_argument("--db", default=":memory:", help="SQLite file to keep the sandbox in (default: in memory)")
     parser.add_argument("--admin-token-env", metavar="VAR",
                         help="environment variable holding the home admin's bootstrap token "
@@ -55,6 +61,16 @@ def _admin_token(var: str | None) -> tuple[str, bool]:
     return token, False
 
 
+def _engine(name: str) -> str:
+    """``name`` if it is an in-process adapter (what the server can run itself); a clear error otherwise."""
+    from vendor_adapters.registry import load_adapter_class
+
+    kind = load_adapter_class(name).capabilities.kind
+    if kind != "in-process":
+        raise UserError(f"--engine {name}: a {kind} adapter; the server runs an in-process recognizer (e.g. reference)")
+    return name
+
+
 def serve(args: argparse.Namespace) -> int:
     """Run uvicorn until interrupted."""
     import uvicorn
@@ -74,7 +90,12 @@ def serve(args: argparse.Namespace) -> int:
         store = Store(args.db)
     except sqlite3.Error as exc:
         raise UserError(f"--db {args.db}: cannot open the SQLite database ({exc})") from None
-    app = create_app(store, token, flaws)
+    from harness.reference_server.launcher import published_labels
+
+    if "memorize-public" in flaws and args.published is None:
+        raise UserError("--flaw memorize-public needs --published MANIFEST (the copy it learnt)")
+    app = create_app(store, token, flaws, published=published_labels(args.published) if args.published else None,
+                     engine=_engine(args.engine))
     if generated:
         print(f"home admin bootstrap token (shown once): {token}", file=sys.stderr)
     print(f"reference server on http://{args.host}:{args.port} flaws: {', '.join(sorted(flaws)) or 'none'}",

@@ -17,10 +17,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from harness import __version__
 from harness.compare.inputs import Bid, CompareError, condition_differences, load_bids, mismatches
 from harness.compare.pairwise import ALPHA, compare_pairs
+from harness.compare.robustness import robustness_comparison
 from harness.compare.rows import all_rows
 from harness.redact import redact_text
 from harness.scorecard.words import (
     accuracy_pass_timing,
+    availability_warning,
     eligibility_text,
     flaws_text,
     privacy_method_text,
@@ -65,6 +67,7 @@ def _input(bid: Bid) -> dict[str, Any]:
         "latency_timing": accuracy_pass_timing(bid.card),
         "single_stream_source": single_stream_source(bid.card),
         "flaws": flaws_text(bid.card),
+        "availability_warning": availability_warning(bid.card),
     }
 
 
@@ -110,5 +113,6 @@ def build_comparison(
         },
         "pairs": [p.to_json() for p in pairs],
         "rows": all_rows(bids),
+        "robustness": robustness_comparison([b.label for b in bids], [b.card for b in bids]),
     }
     return doc, bids

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from harness.errors import UserError
 from harness.redact import redact_text
 from harness.scorecard.model import Scorecard
 from harness.scorecard.reading import ScorecardError, read_scorecard
@@ -16,7 +17,7 @@ from harness.scorecard.signing import SignatureStatus
 from harness.scorecard.words import bid_name, conditions_text, overloaded
 
 
-class CompareError(ValueError):
+class CompareError(UserError, ValueError):
     """The scorecards cannot be compared as asked; the message says why and what to do."""
 
 

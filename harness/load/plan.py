@@ -118,7 +118,7 @@ def run_load(plan: LoadPlan, adapter: Adapter, targets: Sequence[CallTarget], po
         pool.warm_up(targets[0])
         results = run(run_plan(pool_caller(pool, targets), plan))
         for result in results:
-            result.details["pool"] = {"kind": "process" if pool.processes else "thread", "workers": pool.width}
+            result.details["pool"] = {"kind": pool.kind, "workers": pool.width}
     for result in results:
         result.details["event_loop"] = loop_name()
     return results

@@ -8,7 +8,13 @@ one call summary, ``accuracy.errors.<availability|error_rate>``):
 - ``load.<scenario>.<field>``, ``load.<scenario>.latency_ms.<stat>``, ``load.<scenario>.errors.<kind>``:
   a load scenario's figures (numbers), and ``load.<scenario>.bound_met`` (true/false);
 - ``roadside.<figure>``: the camera bench's figures for the bench as a whole, its worst camera and
-  route (numbers; figures from :data:`harness.metrics.roadside.SUMMARY_FIGURES`).
+  route (numbers; figures from :data:`harness.metrics.roadside.SUMMARY_FIGURES`);
+- ``robustness.operators.<operator>.worst.<accuracy metric>``: an accuracy figure at the harshest level a perturbation
+  sweep reached (numbers; operators from :data:`harness.perturb.registry.OPERATORS`);
+- ``split.<public|sequestered>.<accuracy metric>`` and ``split.gap.p_value``: the figures on the public and the
+  sequestered images, and the test of the gap (numbers);
+- ``probes.checks.<probe id>.flagged``: whether a memorisation or caching probe flagged the vendor (true/false);
+- ``hotlist.false_alerts_per_10000``: simulated hotlist alerts on innocent plates per 10,000 reads (a number).
 
 The rubric resolves paths here only; this module is the one that knows where those vocabularies live.
 """
@@ -31,6 +37,16 @@ LOAD_FIELDS = ("achieved_qps", "target_qps", "n", "duration_s", "timeouts", "ava
 LOAD_LATENCY_STATS = ("p50", "p90", "p95", "p99", "min", "mean", "max")
 
 ROADSIDE_PREFIX = "roadside."
+ROBUSTNESS_PREFIX = "robustness."
+SPLIT_PREFIX = "split."
+SPLITS = ("public", "sequestered")
+PROBES_PREFIX = "probes.checks."
+HOTLIST_FIGURES = ("false_alerts_per_10000",)
+
+
+def is_probe_path(path: str) -> bool:
+    """True for ``probes.checks.<id>.flagged`` paths (not applicable when the run made no probes)."""
+    return path.startswith(PROBES_PREFIX)
 
 
 def is_privacy_path(path: str) -> bool:
@@ -64,7 +80,7 @@ def value_kind(path: str) -> ValueKind:
     """What a (valid) path holds: a number, true/false (``load.<scenario>.bound_met``) or a result code."""
     if is_privacy_path(path):
         return "code"
-    if is_load_path(path) and path.endswith(".bound_met"):
+    if (is_load_path(path) and path.endswith(".bound_met")) or is_probe_path(path):
         return "bool"
     return "number"
 
@@ -77,6 +93,8 @@ def check_metric_path(path: str) -> None:
         _check_load_path(path)
     elif is_roadside_path(path):
         _check_roadside_path(path)
+    elif path.startswith(("robustness.", "split.", "probes.", "hotlist.")):
+        _check_robustness_path(path)
     else:
         resolve_path(path)
 
@@ -122,4 +140,37 @@ def _check_load_path(path: str) -> None:
             f"unknown load path {path!r}; load paths are load.<scenario>.<field> with scenario one of "
             f"{', '.join(SCENARIOS)} and field one of {', '.join(LOAD_FIELDS)}, "
             f"latency_ms.<{'|'.join(LOAD_LATENCY_STATS)}> or errors.<error kind>, e.g. load.server.latency_ms.p99"
+        )
+
+
+def _accuracy_metric(metric: str) -> bool:
+    try:
+        resolve_path(f"accuracy.overall.{metric}")
+    except UnknownMetricPath:
+        return False
+    return True
+
+
+def _check_robustness_path(path: str) -> None:
+    from harness.perturb.registry import OPERATORS
+    from harness.probes.spec import PROBES
+
+    parts = path.split(".")
+    ok = False
+    match parts:
+        case ["robustness", "operators", operator, "worst", *metric] if operator in OPERATORS and metric:
+            ok = _accuracy_metric(".".join(metric))
+        case ["split", "gap", "p_value"]:
+            ok = True
+        case ["split", split, *metric] if split in SPLITS and metric:
+            ok = _accuracy_metric(".".join(metric))
+        case ["probes", "checks", probe, "flagged"]:
+            ok = probe in PROBES
+        case ["hotlist", figure]:
+            ok = figure in HOTLIST_FIGURES
+    if not ok:
+        raise UnknownMetricPath(
+            f"unknown path {path!r}; robustness paths look like robustness.operators.blur.worst.exact_read_plate, "
+            "split.sequestered.exact_read_plate, split.gap.p_value, probes.checks.PR-MEM-02.flagged, "
+            "hotlist.false_alerts_per_10000"
         )

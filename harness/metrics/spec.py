@@ -33,6 +33,7 @@ UNIT_RANGES: dict[str, tuple[float, float | None]] = {
     "edits per truth character": (0.0, None),
     "reads": (0.0, None),
     "per 1,000": (0.0, 1000.0),
+    "per 10,000": (0.0, 10000.0),
     "squared probability": (0.0, 1.0),
     "calls": (0.0, None),
     "ms": (0.0, None),

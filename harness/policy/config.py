@@ -17,11 +17,13 @@ from typing import Any
 
 import jsonschema
 
+from harness.errors import UserError
+
 DEFAULT_POLICY_PATH = Path(__file__).with_name("default.toml")
 SCHEMA_PATH = Path(__file__).with_name("policy.schema.json")
 
 
-class PolicyError(ValueError):
+class PolicyError(UserError, ValueError):
     """A policy file that is not TOML, breaks the schema, or contradicts itself."""
 
 

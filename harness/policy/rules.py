@@ -211,7 +211,7 @@ def normalize_plate(text: str) -> str:
 
 def check_plate(text: str) -> str:
     """The normalized plate, or ``invalid_request``: 1-12 letters or digits with optional ' ', '.', '-'."""
-    if not re.fullmatch(r"[ .-]*(?:[A-Za-z0-9][ .-]*){1,%d}" % PLATE_MAX, text):
+    if not re.fullmatch(rf"[ .-]*(?:[A-Za-z0-9][ .-]*){{1,{PLATE_MAX}}}", text):
         raise Refusal("invalid_request",
                       f"plate: 1-{PLATE_MAX} letters or digits, optionally separated by spaces, dots or dashes")
     return normalize_plate(text)
@@ -240,11 +240,11 @@ def pattern_matches(pattern: str, plate: str) -> bool:
 
 
 def default_classifier(text: str) -> str | None:
-    """The classifier of the packaged phrasing library (:mod:`harness.privacy.phrasings`), all its categories.
+    """The classifier of the packaged phrasing library (:mod:`harness.policy.phrasings`), all its categories.
 
     The policy decides which categories are prohibited (``policy.prohibited_categories``).
     """
-    from harness.privacy.phrasings import default_library
+    from harness.policy.phrasings import default_library
 
     return _library_classifier(default_library())(text)
 

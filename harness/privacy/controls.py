@@ -17,7 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from harness.audit.analyze import Inputs, analyze
 from harness.audit.records import AuditInputError, log_from_json, roster_from_json
 from harness.privacy.context import ControlContext, SetupFailed, delta, result_count
 from harness.privacy.sandbox import Actor, ApiResult
@@ -662,6 +661,8 @@ def external_access_metric(ctx: ControlContext) -> Verdict:
     try:
         accounts = roster_from_json(roster.body, "GET /v1/access-roster")
         entries = log_from_json(log.body, "GET /v1/audit-log")
+        from harness.audit.analyze import Inputs, analyze  # DuckDB: loaded only when this control runs
+
         report = analyze(Inputs(accounts, entries), ctx.home_agency_id)
     except AuditInputError as exc:
         return FAIL, f"the roster and audit-log exports cannot be analyzed: {exc}; expected the published shapes"

@@ -545,7 +545,7 @@ class Explorer:
                  http: httpx.Client | None = None, validator: SpecValidator | None = None,
                  policy: Any = None, classifier: Any = None) -> None:
         from harness.policy import default_policy
-        from harness.privacy.phrasings import default_library
+        from harness.policy.phrasings import default_library
 
         self.base_url, self.admin_token = base_url, admin_token
         self.seed, self.budget = seed, budget

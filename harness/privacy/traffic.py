@@ -26,7 +26,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from harness.privacy.phrasings import PhrasingLibrary, PurposeClassifier, Variant, default_library
+from harness.policy.phrasings import PhrasingLibrary, PurposeClassifier, Variant, default_library
 
 LETTERS = "".join(ch for ch in string.ascii_uppercase if ch not in "IOQ")
 DIGITS = string.digits

@@ -9,12 +9,13 @@ audited actions, a ``denied`` audit entry).
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import secrets
 import sys
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -41,9 +42,13 @@ from harness.policy.rules import (
 )
 from harness.reference_server.decisions import Decisions
 from harness.reference_server.store import Actor, Agency, Store, StoredRead, format_time, new_id, parse_time
+from vendor_adapters.base import Adapter, Image
+from vendor_adapters.errors import ImageRejected
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 DECLARED_THRESHOLD = 0.5
+DEFAULT_ENGINE = "reference"
+"""The adapter (registry name) whose recognizer the server serves unless told otherwise."""
 """Confidence at or above which the reference vendor says a read should be acted on."""
 BOOTSTRAP_ADMIN_NAME = "bootstrap admin"
 REDACTED = "[redacted]"
@@ -131,9 +136,16 @@ class ReferenceServer:
     """State and handlers of one server instance."""
 
     def __init__(self, store: Store, admin_token: str, flaws: frozenset[str] = frozenset(),
-                 policy: Policy | None = None, classifier: PurposeClassifier | None = None) -> None:
+                 policy: Policy | None = None, classifier: PurposeClassifier | None = None,
+                 published: Mapping[str, list[str]] | None = None, engine: str = DEFAULT_ENGINE) -> None:
         self.store = store
+        self.engine_name = engine
+        self._engine: Adapter | None = None
         self.flaws = flaws
+        self.published = dict(published or {})
+        """Image sha256 -> published labels (what the ``memorize-public`` flaw answers from)."""
+        self._answered: dict[str, list[dict[str, Any]]] = {}
+        """Image sha256 -> the reads sent (what the ``cache-by-hash`` flaw answers repeats from)."""
         self.policy = policy or default_policy()
         self.decisions = Decisions(store, self.policy, classifier or default_classifier, flaws)
         self._recognizer_lock = threading.Lock()
@@ -257,12 +269,20 @@ class ReferenceServer:
 
     # service
 
-    async def info(self, request: Request, actor: Actor, attempt: Attempt) -> Response:
-        from vendor_adapters.reference.recognizer import RECOGNIZER_VERSION
+    @property
+    def engine(self) -> Adapter:
+        """The recognizer served, an in-process adapter from the registry (built on first use)."""
+        if self._engine is None:
+            from vendor_adapters.registry import create_adapter
 
+            self._engine = create_adapter(self.engine_name)
+        return self._engine
+
+    async def info(self, request: Request, actor: Actor, attempt: Attempt) -> Response:
+        engine = await run_in_threadpool(self.engine.info)
         return JSONResponse({
             "vendor": "platebench", "product": "reference vendor server",
-            "version": f"{__version__}+recognizer.{RECOGNIZER_VERSION}", "api_version": api_version(),
+            "version": f"{__version__}; engine {self.engine_name}: {engine.version}", "api_version": api_version(),
             "declared_threshold": DECLARED_THRESHOLD,
             "capabilities": {"boxes": True, "candidates": True, "vendor_timing": True, "sandbox": True,
                              "hotlist_sharing": True},
@@ -290,23 +310,32 @@ class ReferenceServer:
         return JSONResponse({"reads": reads, "processing_ms": round(elapsed_ms, 3)})
 
     def _recognize(self, data: bytes) -> tuple[list[dict[str, Any]], float]:
-        import cv2
-        import numpy as np
+        """Read one image (or, with a recognition flaw, answer without reading it)."""
+        digest = hashlib.sha256(data).hexdigest()
+        if "memorize-public" in self.flaws and digest in self.published:
+            return [{"plate": text, "confidence": 0.99, "box": None, "region": None, "candidates": []}
+                    for text in self.published[digest]], 0.0
+        if "cache-by-hash" in self.flaws and digest in self._answered:
+            return self._answered[digest], 0.0
+        reads, elapsed = self._read(data)
+        if "cache-by-hash" in self.flaws:
+            self._answered[digest] = reads
+        return reads, elapsed
 
-        image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
-        if image is None:
-            raise Refusal("invalid_image", "the upload is not a decodable JPEG or PNG image")
-        from vendor_adapters.reference import get_recognizer
-
-        with self._recognizer_lock:
+    def _read(self, data: bytes) -> tuple[list[dict[str, Any]], float]:
+        media_type = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
+        with self._recognizer_lock:  # one image at a time, as the engine was built
             start = time.perf_counter()
-            reads = get_recognizer().read(image)
+            try:
+                recognition = self.engine.recognize(Image(data, media_type, "upload"))
+            except ImageRejected:
+                raise Refusal("invalid_image", "the upload is not a decodable JPEG or PNG image") from None
             elapsed = (time.perf_counter() - start) * 1000
         return [{
             "plate": read.text, "confidence": read.confidence,
             "box": read.box.as_dict() if read.box else None, "region": read.region,
             "candidates": [{"plate": c.text, "confidence": c.confidence} for c in read.candidates],
-        } for read in reads], elapsed
+        } for read in recognition.reads], elapsed
 
     async def me(self, request: Request, actor: Actor, attempt: Attempt) -> Response:
         return JSONResponse({"actor": actor.as_json(), "agency": actor.agency.as_json()})
@@ -723,12 +752,15 @@ async def _crash(request: Request, exc: Exception) -> Response:
 
 
 def create_app(store: Store, admin_token: str, flaws: frozenset[str] = frozenset(),
-               policy: Policy | None = None, classifier: PurposeClassifier | None = None) -> Starlette:
+               policy: Policy | None = None, classifier: PurposeClassifier | None = None,
+               published: Mapping[str, list[str]] | None = None, engine: str = DEFAULT_ENGINE) -> Starlette:
     """The Starlette app of one reference server over ``store`` (bootstraps the home agency once).
 
-    ``policy`` defaults to the packaged Denver terms, ``classifier`` to the shared purpose classifier.
+    ``policy`` defaults to the packaged Denver terms, ``classifier`` to the shared purpose classifier;
+    ``published`` (image sha256 -> labels) is the published corpus copy the ``memorize-public`` flaw learnt;
+    ``engine`` names the in-process adapter whose recognizer ``POST /v1/recognize`` serves.
     """
-    server = ReferenceServer(store, admin_token, flaws, policy, classifier)
+    server = ReferenceServer(store, admin_token, flaws, policy, classifier, published, engine)
     app = Starlette(routes=server.routes(),
                     exception_handlers={HTTPException: _http_error, Exception: _crash})
     app.state.server = server

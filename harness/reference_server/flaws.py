@@ -300,7 +300,26 @@ FLAWS: dict[str, Flaw] = {
         ),
     )
 }
-"""Every flaw by name, in documentation order."""
+"""Every privacy flaw by name, in documentation order."""
+
+RECOGNITION_FLAWS: dict[str, Flaw] = {
+    flaw.name: flaw
+    for flaw in (
+        Flaw(
+            "memorize-public",
+            "POST /v1/recognize answers an image of the published copy (``--published``: its exact bytes) with the "
+            "published labels, at once, without reading it; any other image is read honestly.",
+            ("PR-MEM-01", "PR-MEM-02", "PR-CACHE-01"),
+        ),
+        Flaw(
+            "cache-by-hash",
+            "POST /v1/recognize answers bytes it has seen before from a cache, at once; new bytes are read honestly.",
+            ("PR-CACHE-01", "PR-CACHE-02"),
+        ),
+    )
+}
+"""Flaws of the recognition endpoint, by name: what the memorisation and caching probes catch (the probes of
+``docs/robustness.md``; drive the server with the ``evalapi`` adapter to see them)."""
 
 
 class UnknownFlawError(UserError, ValueError):
@@ -310,7 +329,8 @@ class UnknownFlawError(UserError, ValueError):
 def parse_flaws(names: Iterable[str]) -> frozenset[str]:
     """Validate flaw names; raises :class:`UnknownFlawError` listing the known ones."""
     chosen = frozenset(names)
-    unknown = sorted(chosen - FLAWS.keys())
+    unknown = sorted(chosen - FLAWS.keys() - RECOGNITION_FLAWS.keys())
     if unknown:
-        raise UnknownFlawError(f"unknown flaw(s) {', '.join(unknown)}; known flaws: {', '.join(FLAWS)}")
+        raise UnknownFlawError(
+            f"unknown flaw(s) {', '.join(unknown)}; known flaws: {', '.join([*FLAWS, *RECOGNITION_FLAWS])}")
     return chosen

@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import uvicorn
 
-from harness.reference_server.app import create_app
+from harness.reference_server.app import DEFAULT_ENGINE, create_app
 from harness.reference_server.flaws import parse_flaws
 from harness.reference_server.store import Store
 
@@ -55,15 +55,20 @@ def running_reference_server(
     port: int = 0,
     db: str | Path = ":memory:",
     admin_token: str | None = None,
+    published: Path | None = None,
+    engine: str = DEFAULT_ENGINE,
 ) -> Iterator[ServerHandle]:
     """Run uvicorn for real until the block ends; waits until ``GET /v1/info`` answers.
 
-    ``port=0`` picks a free port. ``admin_token`` defaults to a fresh random token.
+    ``port=0`` picks a free port. ``admin_token`` defaults to a fresh random token. ``published``: the
+    manifest of a published corpus copy, learnt by the ``memorize-public`` flaw. ``engine``: the in-process
+    adapter whose recognizer the server serves.
     """
     chosen = parse_flaws(flaws)
     token = admin_token or secrets.token_urlsafe(32)
+    table = published_labels(published) if published is not None else None
     store = Store(db)
-    app = create_app(store, token, chosen)
+    app = create_app(store, token, chosen, published=table, engine=engine)
     port = port or _free_port(host)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="off")
     server = uvicorn.Server(config)
@@ -78,6 +83,13 @@ def running_reference_server(
         server.should_exit = True
         thread.join(timeout=10)
         store.close()
+
+
+def published_labels(manifest: Path) -> dict[str, list[str]]:
+    """Image sha256 -> labels of a published corpus copy (``platebench corpus publish``)."""
+    from harness.corpus.validate import load_corpus
+
+    return {s.sha256: [p.text for p in s.plates] for s in load_corpus(manifest).samples}
 
 
 def _wait_until_up(handle: ServerHandle, thread: threading.Thread) -> None:

@@ -99,6 +99,7 @@ def render_markdown(cmp: Mapping[str, Any]) -> str:
         f"weighted score {number(i['weighted_score'], 'proportion')}"
         + (f"; this bid was {escape(i['flaws'])}" if i["flaws"] != "none" else "")
         + f"; privacy checked by: {escape(i['privacy_method'])}"
+        + (f". **Warning**: {escape(i['availability_warning'])}" if i.get("availability_warning") else "")
         for i in cmp["inputs"]
     )
     parts.append(
@@ -125,6 +126,8 @@ def render_markdown(cmp: Mapping[str, Any]) -> str:
             parts.append(f"## {titles[area]}\n\n" + intro.get(area, "") + _md_rows(cmp["rows"][area], labels))
     if cmp["rows"]["privacy"]:
         parts.append(escape(legend()))
+    if cmp.get("robustness"):
+        parts.append(_robustness_md(cmp["robustness"], labels))
     inputs = [
         [
             escape(i["label"]),
@@ -141,6 +144,22 @@ def render_markdown(cmp: Mapping[str, Any]) -> str:
         + table(["Column", "Run", "Corpus", "Rubric", "Scorecard sha256", "Signature"], inputs)
     )
     return "\n\n".join(parts) + "\n"
+
+
+def _robustness_md(sweeps: Sequence[Mapping[str, Any]], labels: list[str]) -> str:
+    """How they degrade: each vendor's exact plate reads per level, and the paired verdicts at that level."""
+    parts = [("## How they degrade\n\nPlates read exactly on the same perturbed images (joined by sha256), and "
+              "McNemar's exact test between vendors at each level.")]
+    for sweep in sweeps:
+        rows = []
+        for level in sweep["levels"]:
+            cells = [f"{number(e['value'], 'proportion')} ({interval(e['ci_low'], e['ci_high'], 'proportion')}, n = {e['n']})"
+                     for e in level["exact_read_plate"]]
+            verdicts = "; ".join(escape(p["verdict"]) for p in level["pairs"])
+            rows.append([escape(level["key"]), *cells, verdicts])
+        parts.append(f"### {escape(sweep['title'])} ({escape(sweep['unit'])})\n\n"
+                     + table(["level", *[escape(label) for label in labels], "paired test"], rows))
+    return "\n\n".join(parts)
 
 
 # --------------------------------------------------------------------------- CSV and XLSX
@@ -362,3 +381,27 @@ def write_comparison(cmp: Mapping[str, Any], bids: list[Bid], out: Path) -> list
     write_csv(cmp, out / "comparison.csv")
     write_xlsx(cmp, out / "comparison.xlsx")
     return [out / name for name in FILES] + write_plots(plots, out / "plots")
+
+
+def compare_scorecards(
+    paths: list[Path],
+    out: Path,
+    *,
+    allow_mismatch: bool = False,
+    plates: tuple[str, ...] = (),
+    rfp: str | None = None,
+    trusted: Sequence[Any] = (),
+    pdf: bool = False,
+) -> tuple[dict[str, Any], list[Bid], list[Path]]:
+    """What ``platebench compare`` does (and ``platebench campaign`` for each corpus): verify the scorecards,
+    compare them (:func:`harness.compare.build_comparison`, which raises ``CompareError``) and write every
+    rendering (and ``comparison.pdf`` with ``pdf``) into ``out``; the comparison, its bids and the files."""
+    from harness.compare import build_comparison
+
+    cmp, bids = build_comparison(paths, allow_mismatch=allow_mismatch, plates=plates, rfp=rfp, trusted=trusted)
+    written = write_comparison(cmp, bids, out)
+    if pdf:
+        from harness.report.pdf import write_comparison_pdf
+
+        written.append(write_comparison_pdf(cmp, bids, out / "comparison.pdf"))
+    return cmp, bids, written

@@ -30,6 +30,7 @@ from harness.scorecard.words import (
     CODES,
     VERDICTS,
     accuracy_pass_timing,
+    availability_warning,
     bid_name,
     conditions_text,
     eligibility_text,
@@ -101,6 +102,7 @@ def scorecard_facts(card: Scorecard, signature: SignatureStatus) -> list[tuple[s
     p = card.provenance
     return [
         ("Vendor", vendor_title(card)),
+        *([("Warning", warning)] if (warning := availability_warning(card)) else []),
         ("Verdict", eligibility_text(card, named=TITLE_PAGE_NAMED)),
         ("Corpus", f"{p.corpus.name}: {samples_text(card)} scored"),
         ("Corpus manifest sha256", p.corpus.manifest_sha256),
@@ -144,6 +146,7 @@ def render_scorecard_html(
         rfp=redact_text(rfp, plates) if rfp else safe.provenance.rubric.name,
         facts=scorecard_facts(safe, status),
         eligibility=eligibility_text(safe),
+        availability_warning=availability_warning(safe),
         samples=samples_text(safe),
         options=options_text(safe),
         privacy_method=privacy_method_text(safe),

@@ -24,6 +24,7 @@ from harness.scorecard.words import (
     CODES,
     SCENARIO_WORDS,
     accuracy_pass_timing,
+    availability_warning,
     bid_name,
     conditions_text,
     eligibility_text,
@@ -115,9 +116,11 @@ def _heading(card: Scorecard) -> str:
     score = card.results.score
     verdict = "ELIGIBLE" if score.eligible else "NOT ELIGIBLE"
     weighted = "n/a" if score.weighted is None else f"{number(score.weighted, 'proportion')} ({score.points:g} of {score.max:g} points)"
+    warning = availability_warning(card)
     return (
         f"# Scorecard: {escape(bid_name(card))}\n\n"
-        f"**{verdict}**: {_text(eligibility_text(card).split(': ', 1)[1])}. Weighted score: **{weighted}**.\n\n"
+        + (f"**WARNING**: {escape(warning)}\n\n" if warning else "")
+        + f"**{verdict}**: {_text(eligibility_text(card).split(': ', 1)[1])}. Weighted score: **{weighted}**.\n\n"
         f"Scored on {samples_text(card)} of corpus {escape(p.corpus.name)}, rubric {escape(p.rubric.name)}, "
         f"run {code(p.run_id)}."
     )
@@ -424,3 +427,6 @@ for _name, _render in (
     ("requirements", _requirements), ("samples", _samples),
 ):
     register_section(_name, _render)
+
+
+from harness.report import robustness_md  # noqa: F401  (registers its sections after the ones above)

@@ -305,6 +305,45 @@ def privacy_grid(cards: Cards) -> str | None:
     return _plot("privacy-grid", 5.5 + 1.9 * len(cards), 0.8 + 0.26 * lines * len(controls), draw)
 
 
+def robustness_curves(cards: Cards) -> str | None:
+    """One panel per perturbation sweep: plates read exactly against the level, one line per vendor, with its
+    95% interval as a band; the level axis runs from mild to harsh."""
+    operators: list[str] = []
+    for _, card in cards:
+        for name in card.results.robustness.operators if card.results.robustness else {}:
+            if name not in operators:
+                operators.append(name)
+    if not operators:
+        return None
+    labels = _labels(cards)
+
+    def draw(fig: Figure) -> None:
+        axes = fig.subplots(1, len(operators), squeeze=False)[0]
+        for ax, name in zip(axes, operators, strict=True):
+            unit = ""
+            for i, (label, (_, card)) in enumerate(zip(labels, cards, strict=True)):
+                curve = card.results.robustness.operators.get(name) if card.results.robustness else None
+                if curve is None:
+                    continue
+                unit = curve.unit
+                points = [p for p in curve.points if p.figures.exact_read_plate.value is not None]
+                xs = list(range(len(points)))
+                est = [p.figures.exact_read_plate for p in points]
+                color = COLORS[i % len(COLORS)]
+                ax.plot(xs, [100 * e.value for e in est], marker="o", color=color, label=label)
+                ax.fill_between(xs, [100 * (e.ci_low if e.ci_low is not None else e.value) for e in est],
+                                [100 * (e.ci_high if e.ci_high is not None else e.value) for e in est],
+                                color=color, alpha=0.15, linewidth=0)
+                ax.set_xticks(xs, [p.key for p in points])
+            ax.set_title(name, fontsize=9)
+            ax.set_xlabel(textwrap.shorten(unit, 30, placeholder="..."), fontsize=7)
+            ax.set_ylim(0, 100)
+        axes[0].set_ylabel("plates read exactly (%)")
+        axes[0].legend(loc="lower left", fontsize=7, frameon=True)
+
+    return _plot("robustness", max(4.0, 2.6 * len(operators)), 3.0, draw)
+
+
 GRID_LABEL_WIDTH = 48
 
 
@@ -322,6 +361,7 @@ PLOTS: dict[str, tuple[str, Callable[[Cards], str | None]]] = {
     "reliability": ("Can the reader's confidence be trusted?", reliability),
     "precision-recall": ("What the confidence threshold trades off", precision_recall),
     "privacy-grid": ("Privacy controls, pass or fail", privacy_grid),
+    "robustness": ("How it degrades: plates read exactly as the images get harder (bands: 95% CI)", robustness_curves),
 }
 """Plot name (also its file name, ``NAME.svg``) -> (plain-language caption, function)."""
 

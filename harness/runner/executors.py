@@ -7,7 +7,10 @@ adapter's capabilities.
   so the round trip measured in the parent is dispatch + engine call + return, never queueing.
   ``client_ms`` is the engine call timed inside the worker; ``roundtrip_ms`` is journaled too.
   If a worker process dies (an engine crash), the images it had in flight are recorded as
-  ``adapter_crash`` and a fresh pool takes the rest.
+  ``adapter_crash`` and a fresh pool takes the rest. On the Dask executor
+  (:class:`~harness.calls.dask_pool.DaskCallPool`) the same loop runs over the cluster's workers;
+  Dask itself runs a lost worker's calls again, and only a call that keeps killing workers
+  comes back as ``adapter_crash``.
 - network adapters run on asyncio, at most ``concurrency`` calls in flight. Sans-I/O ones
   (``HttpAdapter``) are sent through one :class:`~harness.transport.AsyncTransport` per run
   (time-outs from :attr:`Strategy.transport`), following :attr:`Strategy.retry` (every attempt is
@@ -25,18 +28,17 @@ stops every lane at once: nothing more is sent or handed on, and the exception i
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from harness.calls.pool import CallPool, PoolStartError, crash_outcome
-from harness.calls.single import HarnessFault, Pacer, call_http, call_in_thread
-from harness.corpus.model import Sample
+from harness.calls.single import CallTarget, HarnessFault, Pacer, call_http, call_in_thread
 from harness.outcome import CallOutcome
 from harness.transport import AsyncTransport, RetryPolicy, TransportConfig
 from vendor_adapters.base import Adapter, Capabilities, HttpAdapter
@@ -88,15 +90,16 @@ def choose_strategy(
     return Strategy("sequential", 1, "client", **net)
 
 
-def execute(strategy: Strategy, pool: CallPool, samples: Sequence[Sample], on_outcome: OnOutcome) -> CallStats:
+def execute(strategy: Strategy, pool: CallPool, samples: Iterable[CallTarget], on_outcome: OnOutcome) -> CallStats:
     """Call the vendor once per sample, handing every outcome to ``on_outcome`` as it completes.
+
+    ``samples`` may be a lazy iterable (derived images are made as the calls go): it is read in order, at most
+    one target per free lane ahead of the calls.
 
     ``pool`` is the run's worker pool (its adapter is the run's adapter); network adapters are
     sent on asyncio instead. :class:`RunAborted` when the workers cannot build the adapter or the
     harness fails on a call; an exception from ``on_outcome`` stops the calls and is raised as is."""
     stats = CallStats()
-    if not samples:
-        return stats
     try:
         if strategy.mode == "pool":
             _run_pool(pool, samples, on_outcome)
@@ -122,7 +125,7 @@ def _first(group: BaseExceptionGroup) -> BaseException:
 
 
 async def _run_async(
-    adapter: Adapter, samples: Iterable[Sample], strategy: Strategy, on_outcome: OnOutcome, stats: CallStats
+    adapter: Adapter, samples: Iterable[CallTarget], strategy: Strategy, on_outcome: OnOutcome, stats: CallStats
 ) -> None:
     width = strategy.concurrency
     queue = iter(samples)  # one shared iterator: each sample is taken by exactly one lane
@@ -157,11 +160,11 @@ async def _run_async(
             stats.reused_resent = transport.reused_resent
 
 
-def _run_pool(pool: CallPool, samples: Sequence[Sample], on_outcome: OnOutcome) -> None:
-    pending = deque(samples)
-    workers = min(pool.width, len(samples))
+def _run_pool(pool: CallPool, samples: Iterable[CallTarget], on_outcome: OnOutcome) -> None:
+    pending = _Lookahead(samples)
+    workers = pool.width
     while pending:
-        in_flight: dict[Future[CallOutcome], tuple[Sample, int]] = {}
+        in_flight: dict[Future[CallOutcome], tuple[CallTarget, int]] = {}
         broken = False
         while (pending or in_flight) and not broken:
             done, _ = wait(in_flight, return_when=FIRST_COMPLETED) if in_flight else (set(), set())
@@ -172,19 +175,39 @@ def _run_pool(pool: CallPool, samples: Sequence[Sample], on_outcome: OnOutcome) 
                 sample = pending.popleft()
                 in_flight[pool.submit(sample)] = (sample, time.perf_counter_ns())
             for future, sample, sent in finished:
-                broken |= _settle(future, sample, arrived - sent, on_outcome)
+                broken |= _settle(pool, future, sample, arrived - sent, on_outcome)
         if broken:  # a worker died: every image still in flight went down with it
             wait(in_flight)
             for future, (sample, sent) in in_flight.items():
-                _settle(future, sample, time.perf_counter_ns() - sent, on_outcome)
+                _settle(pool, future, sample, time.perf_counter_ns() - sent, on_outcome)
             pool.restart()
 
 
-def _settle(future: Future[CallOutcome], sample: Sample, roundtrip_ns: int, on_outcome: OnOutcome) -> bool:
-    """Hand a finished future's outcome on; True when its worker process died."""
+class _Lookahead:
+    """An iterator that says whether anything is left (``bool``) without losing the item it looked at."""
+
+    def __init__(self, items: Iterable[CallTarget]) -> None:
+        self._items = iter(items)
+        self._next: deque[CallTarget] = deque()
+
+    def __bool__(self) -> bool:
+        if not self._next:
+            self._next.extend(itertools.islice(self._items, 1))
+        return bool(self._next)
+
+    def popleft(self) -> CallTarget:
+        if not self:
+            raise IndexError("no target left")
+        return self._next.popleft()
+
+
+def _settle(
+    pool: CallPool, future: Future[CallOutcome], sample: CallTarget, roundtrip_ns: int, on_outcome: OnOutcome
+) -> bool:
+    """Hand a finished future's outcome on; True when its worker died (``pool.crash_errors``)."""
     try:
         outcome = future.result()
-    except BrokenProcessPool:
+    except pool.crash_errors:
         on_outcome(crash_outcome(sample, roundtrip_ns), {})
         return True
     on_outcome(outcome, {"roundtrip_ms": roundtrip_ns / 1e6})

@@ -4,7 +4,10 @@ Layout of ``DIR/<vendor>/<run_id>/journal.jsonl`` (mode 0600: reads hold plate n
 
     {"type": "header", "journal_format": 1, "run_id": ..., "corpus": {...}, "adapter": {...}, ...}
     {"type": "call", "sample_id": ..., "reads": [...], "client_ms": ..., ...}   one per call
-    {"type": "resume", "at": "..."}                                              one per resume
+        (a derived call, e.g. ``synth-00007@blur=7``, adds ``"derived": {"from": <sample id>, "recipe": {...}}``)
+    {"type": "resume", "at": "...", "executor": ...}                             one per resume
+    {"type": "lost", "sample_id": ..., "worker": ..., "at": ...}   a call under way on a Dask worker that was
+                                                   lost; Dask ran it again, and its call record follows
     {"type": "conformance", "failures": [...]}    evalapi-style adapters: spec failures of the calls
     {"type": "load", "plan": {...}, "results": [...]}   the load scenarios (``results.load`` entries)
     {"type": "privacy", "check": {...}, "section": {...}, "conformance": ...}     the privacy pass
@@ -25,30 +28,18 @@ whose last record says so is sent again on resume.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
 
+from harness.durable import DurableLog, JournalError, JournalWriteError
 from harness.outcome import CallOutcome
+
+__all__ = ["JOURNAL_FILE", "Journal", "JournalContents", "JournalError", "JournalWriteError", "read_journal"]
 
 JOURNAL_FILE = "journal.jsonl"
 JOURNAL_FORMAT = 1
-
-
-class JournalError(Exception):
-    """The journal cannot be used (missing, damaged, or belongs to another run)."""
-
-
-class JournalWriteError(JournalError):
-    """A record could not be written (e.g. the disk is full); the journal ends with its last whole record."""
-
-    def __init__(self, path: Path, error: OSError) -> None:
-        self.path = path
-        self.error = error
-        reason = error.strerror or str(error)
-        super().__init__(f"cannot write the journal {path}: {reason}")
 
 
 @dataclass
@@ -64,6 +55,8 @@ class JournalContents:
     """Call records read (a sample sent twice counts twice)."""
     resumes: int = 0
     """How many times the run was resumed."""
+    lost: list[dict[str, Any]] = field(default_factory=list)
+    """Calls that were under way on a Dask worker when it was lost (each was run again)."""
     ended_at: str | None = None
     """When the last call finished (the last ``end`` record), if the run got that far."""
     load: dict[str, Any] | None = None
@@ -81,80 +74,17 @@ class JournalContents:
     warnings: list[str] = field(default_factory=list)
 
 
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-class Journal:
-    """An open journal, appended to one durable record at a time."""
-
-    def __init__(self, path: Path, fd: int) -> None:
-        self.path = path
-        self._fd = fd
-        self._size = os.fstat(fd).st_size
+class Journal(DurableLog):
+    """An open run journal, appended to one durable record at a time."""
 
     @classmethod
-    def create(cls, path: Path, header: Mapping[str, Any]) -> Journal:
+    def create(cls, path: Path, header: Mapping[str, Any]) -> Self:
         """Create a new journal (refuses to overwrite one) and write its header record."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o600)
-        except FileExistsError:
-            raise JournalError(f"{path} already exists; a run id is never reused") from None
-        journal = cls(path, fd)
-        _fsync_dir(path.parent)
-        journal.append({"type": "header", "journal_format": JOURNAL_FORMAT, **header})
-        return journal
-
-    @classmethod
-    def reopen(cls, path: Path, good_bytes: int) -> Journal:
-        """Open an existing journal for appending, first cutting off a torn last record."""
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND)
-        if os.fstat(fd).st_size != good_bytes:
-            os.ftruncate(fd, good_bytes)
-            os.fsync(fd)
-        return cls(path, fd)
-
-    def append(self, record: Mapping[str, Any]) -> None:
-        """Write one record durably: one line, fsync'd before returning.
-
-        Raises :class:`JournalWriteError` when the line cannot be written whole; what was written
-        of it is cut off again first, so the file still ends with the previous record."""
-        line = json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n"
-        data = memoryview(line.encode("utf-8"))
-        try:
-            written = 0
-            while written < len(data):  # a write may be partial (e.g. the disk filled up)
-                written += os.write(self._fd, data[written:])
-            os.fsync(self._fd)
-        except OSError as exc:
-            try:
-                os.ftruncate(self._fd, self._size)
-                os.fsync(self._fd)
-            except OSError:
-                pass  # read_journal drops a torn last line anyway
-            raise JournalWriteError(self.path, exc) from exc
-        self._size += len(data)
+        return super().create(path, {"type": "header", "journal_format": JOURNAL_FORMAT, **header})
 
     def append_outcome(self, outcome: CallOutcome, **extra: Any) -> None:
         """Record one call."""
         self.append({"type": "call", **outcome.to_json(), **extra})
-
-    def close(self) -> None:
-        """Close the file (every record is already on disk)."""
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def read_journal(path: Path) -> JournalContents:
@@ -197,6 +127,8 @@ def read_journal(path: Path) -> JournalContents:
             contents.calls += 1
         elif kind == "resume":
             contents.resumes += 1
+        elif kind == "lost":
+            contents.lost.append(record)
         elif kind == "end":
             contents.ended_at = record.get("at")
         elif kind == "load":
@@ -223,5 +155,5 @@ def read_journal(path: Path) -> JournalContents:
     return contents
 
 
-_EXTRA_FIELDS = ("roundtrip_ms", "retried")
+_EXTRA_FIELDS = ("roundtrip_ms", "retried", "derived")
 """Call-record fields kept besides the outcome itself."""

@@ -10,12 +10,14 @@ rebuilds the scorecard from a finished journal and the corpus without calling th
 from __future__ import annotations
 
 import errno
+import itertools
 import json
 import os
 import re
 import secrets
 import shutil
 import sys
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,7 +29,11 @@ from harness.calls.single import HarnessFault, utc_now
 from harness.corpus.model import Corpus, CorpusError, Sample
 from harness.load.plan import LoadPlan
 from harness.metrics.spec import DEFAULT_IOU_THRESHOLD
+from harness.options import DASK_SCHEME, EXECUTOR_LOCAL
 from harness.outcome import CallOutcome
+from harness.perturb.sweep import Sweep, parse_sweeps
+from harness.perturb.targets import DerivedTarget, Job, derived_targets, sweep_jobs
+from harness.probes.plan import ProbePlan
 from harness.report.markdown import render_markdown
 from harness.rubric import Rubric, load_rubric
 from harness.run_options import RunRequest, check_request, check_resume
@@ -92,6 +98,33 @@ class PreparedRun:
     """On resume: send the samples whose last call failed again."""
     bench: Path | None = None
     """The camera bench (a plan to simulate or a recorded bench folder); ``None``: none."""
+    executor: str = EXECUTOR_LOCAL
+    """Where in-process engines run (``--executor``); a resume may use another than the run started on."""
+    sweeps: tuple[Sweep, ...] = ()
+    """Perturbation sweeps: every sample is also sent perturbed at each level (``results.robustness``)."""
+    perturb_seed: int = 0
+    probes: ProbePlan | None = None
+    """The memorisation and caching probes, sent after the accuracy pass; ``None``: none."""
+
+    def pending(self, call_id: str) -> bool:
+        """Whether the call ``call_id`` is still to be made (see :attr:`todo`)."""
+        if self.previous is None:
+            return True
+        done, extras = self.previous.outcomes, self.previous.extras
+        return (call_id not in done or bool(extras.get(call_id, {}).get("retried"))
+                or (self.retry_failed and not done[call_id].ok))
+
+    def derived_work(self) -> tuple[list[tuple[Sample, list[Job]]], list[tuple[Sample, list[Job]]]]:
+        """The sweep calls and the probe calls still to make, by source sample (sample order)."""
+        sweeps = [(s, [j for j in sweep_jobs(s, self.sweeps) if self.pending(j.id)]) for s in self.samples]
+        probes = [(s, [j for j in self.probes.jobs(s) if self.pending(j.id)])
+                  for s in self.probes.chosen(self.samples)] if self.probes else []
+        return sweeps, probes
+
+    def derived_total(self) -> int:
+        """Derived calls of the whole run (made or not)."""
+        return (len(self.samples) * sum(len(s.levels) for s in self.sweeps)
+                + (len(self.probes.chosen(self.samples)) * len(self.probes.jobs(self.samples[0])) if self.probes and self.samples else 0))
 
     @property
     def journal_path(self) -> Path:
@@ -101,13 +134,7 @@ class PreparedRun:
     def todo(self) -> list[Sample]:
         """Samples without a final journaled call (none yet, or a retry still due when the run stopped),
         and, with :attr:`retry_failed`, those whose last call failed."""
-        if self.previous is None:
-            return list(self.samples)
-        done, extras = self.previous.outcomes, self.previous.extras
-        return [
-            s for s in self.samples
-            if s.id not in done or extras.get(s.id, {}).get("retried") or (self.retry_failed and not done[s.id].ok)
-        ]
+        return [s for s in self.samples if self.pending(s.id)]
 
 
 @dataclass
@@ -160,6 +187,9 @@ def prepare(request: RunRequest) -> PreparedRun:
     class_path = vendor.class_path
     adapter = vendor.create()  # ConfigurationError: missing credential, bad option...
     try:
+        if adapter.capabilities.kind == "camera":
+            raise RunError(f"vendor {request.vendor!r} sells cameras with no image API: score it at the roadside "
+                           "with `platebench bench` (docs/bench.md)")
         if request.resume:
             return _prepare_resume(request, vendor, class_path, adapter)
         return _prepare_new(request, vendor, class_path, adapter)
@@ -255,8 +285,10 @@ def _plan_load(request: RunRequest, rubric: Rubric, adapter: Adapter, strategy: 
         raise RunError(f"load scenarios: {exc} (rubric {rubric.name!r} [load] for {kind}, or the command line)") from None
 
 
-def _options(request: RunRequest, strategy: Strategy, load: LoadPlan | None, adapter: Adapter) -> dict[str, Any]:
+def _options(request: RunRequest, strategy: Strategy, load: LoadPlan | None, adapter: Adapter,
+             robustness: tuple[tuple[Sweep, ...], int, ProbePlan | None]) -> dict[str, Any]:
     network = isinstance(adapter, HttpAdapter)
+    sweeps, perturb_seed, probes = robustness
     return {
         "limit": request.limit,
         "concurrency": strategy.concurrency,
@@ -269,7 +301,24 @@ def _options(request: RunRequest, strategy: Strategy, load: LoadPlan | None, ada
         "retry": strategy.retry.to_json() if network else None,
         "load": _plan_json(load),
         "bench": None if request.bench is None else str(request.bench),
+        "perturb": [sweep.text for sweep in sweeps],
+        "perturb_seed": perturb_seed if sweeps else None,
+        "probes": None if probes is None else probes.to_json(),
     }
+
+
+def _plan_robustness(request: RunRequest, rubric: Rubric) -> tuple[tuple[Sweep, ...], int, ProbePlan | None]:
+    """The sweeps (``--perturb``, else the rubric's ``[perturb]``), their seed, and the probes (``--probes``)."""
+    if request.canary_seed is not None and not request.probes:
+        raise RunError("--canary-seed goes with --probes: it is the secret of the altered-label probe")
+    if request.probe_seed is not None and not request.probes:
+        raise RunError("--probe-seed goes with --probes")
+    sweeps = parse_sweeps(request.perturb or rubric.perturb.sweeps)
+    seed = request.perturb_seed if request.perturb_seed is not None else (rubric.perturb.seed or 0)
+    probes = None
+    if request.probes:
+        probes = ProbePlan(request.probe_seed if request.probe_seed is not None else secrets.randbelow(2**31))
+    return sweeps, seed, probes
 
 
 def _plan_json(load: LoadPlan | None) -> dict[str, Any] | None:
@@ -290,8 +339,10 @@ def _prepare_new(request: RunRequest, vendor: VendorSpec, class_path: str, adapt
     corpus_path = request.corpus_path or default_corpus()
     corpus = load_corpus_checked(corpus_path)
     rubric = load_rubric(request.rubric_path)
-    strategy = choose_strategy(adapter, request.concurrency, _transport(request, vendor), _retry(request.retries))
+    strategy = choose_strategy(adapter, _concurrency(request, adapter), _transport(request, vendor),
+                               _retry(request.retries))
     load = _plan_load(request, rubric, adapter, strategy)
+    robustness = _plan_robustness(request, rubric)
     privacy = _plan_privacy(request, vendor, adapter)
     if request.bench is not None:
         from harness.bench.run_pass import check_bench_argument  # the bench's stack only when asked for
@@ -318,9 +369,11 @@ def _prepare_new(request: RunRequest, vendor: VendorSpec, class_path: str, adapt
             "samples": len(corpus),
         },
         "rubric": {"name": rubric.name, "path": str(rubric.path.resolve()), "sha256": rubric.sha256},
-        "options": _options(request, strategy, load, adapter),
+        "options": _options(request, strategy, load, adapter, robustness),
+        "canary_seed": request.canary_seed,
         "privacy": None if privacy is None else privacy.to_header(),
         "machine": machine_info().model_dump(mode="json"),
+        "executor": request.executor,
         "platebench_version": __version__,
         "started_at": utc_now(),
     }
@@ -337,7 +390,35 @@ def _prepare_new(request: RunRequest, vendor: VendorSpec, class_path: str, adapt
         privacy=privacy,
         load=load,
         bench=request.bench,
+        executor=request.executor,
+        sweeps=robustness[0],
+        perturb_seed=robustness[1],
+        probes=robustness[2],
     )
+
+
+def _concurrency(request: RunRequest, adapter: Adapter) -> int | None:
+    """Calls in flight: the option, else (an engine on an existing Dask cluster) the cluster's worker
+    threads, else the strategy's default for the adapter."""
+    if request.concurrency is not None or not request.executor.startswith(DASK_SCHEME) \
+            or not adapter.capabilities.cpu_bound:
+        return request.concurrency
+    from harness.calls.dask_pool import cluster_width
+
+    try:
+        return cluster_width(request.executor)
+    except PoolStartError as exc:
+        raise RunError(str(exc)) from None
+
+
+def open_pool(prepared: PreparedRun, workers: int) -> CallPool:
+    """The run's pool on its executor: this machine's processes, or a Dask cluster's workers."""
+    factory = prepared.vendor.factory()
+    if prepared.executor == EXECUTOR_LOCAL:
+        return CallPool(factory, prepared.adapter, workers)
+    from harness.calls.dask_pool import DaskCallPool
+
+    return DaskCallPool(factory, prepared.adapter, workers, prepared.executor)
 
 
 def _plan_privacy(request: RunRequest, vendor: VendorSpec, adapter: Adapter) -> PrivacyPlan | None:
@@ -407,6 +488,8 @@ def _prepare_resume(request: RunRequest, vendor: VendorSpec, class_path: str, ad
     )
     samples = list(corpus.samples[: options["limit"]])
     check_output_dir(run_dir, _need_bytes(request, len(samples)))
+    if request.canary_seed is not None and request.canary_seed != header.get("canary_seed"):
+        raise RunError(f"cannot resume run {run_id} with another --canary-seed than it started with")
     return PreparedRun(
         vendor=vendor,
         class_path=class_path,
@@ -423,6 +506,10 @@ def _prepare_resume(request: RunRequest, vendor: VendorSpec, class_path: str, ad
         load=_plan_from_json(load, strategy),
         retry_failed=request.retry_failed,
         bench=Path(options["bench"]) if options.get("bench") else None,
+        executor=request.executor,
+        sweeps=parse_sweeps(options.get("perturb", [])),
+        perturb_seed=options.get("perturb_seed") or 0,
+        probes=ProbePlan.from_json(options.get("probes")),
     )
 
 
@@ -440,27 +527,49 @@ def execute(prepared: PreparedRun, *, progress_stream: IO[str] | None = None) ->
             journal = Journal.create(prepared.journal_path, prepared.header)
         else:
             journal = Journal.reopen(prepared.journal_path, prepared.previous.good_bytes)
-            journal.append({"type": "resume", "at": utc_now(), "remaining": len(todo)})
+            journal.append({"type": "resume", "at": utc_now(), "remaining": len(todo), "executor": prepared.executor})
     except JournalWriteError as exc:
         prepared.adapter.close()
         raise RunError(f"{exc}; nothing was sent") from None
     label = f"{prepared.vendor.name} on {prepared.corpus.name}"
-    pool = CallPool(prepared.vendor.factory(), prepared.adapter,
-                    min(prepared.strategy.concurrency, max(1, len(todo))))  # no idle worker loading an engine
+    sweep_work, probe_work = prepared.derived_work()
+    extra_todo = sum(len(jobs) for _, jobs in [*sweep_work, *probe_work])
+    derived: dict[str, dict[str, Any]] = {
+        k: v["derived"] for k, v in (prepared.previous.extras.items() if prepared.previous else ()) if "derived" in v
+    }
+    pool = open_pool(prepared, min(prepared.strategy.concurrency, max(1, len(todo) + extra_todo)))  # no idle worker loading an engine
     gate = HealthGate()
+    total = len(prepared.samples) + prepared.derived_total()
     try:
-        with run_progress(len(prepared.samples), len(prepared.samples) - len(todo), label, progress_stream) as bar:
+        with run_progress(total, total - len(todo) - extra_todo, label, progress_stream) as bar:
+            sent = 0
 
             def record(outcome: CallOutcome, extra: dict[str, Any]) -> None:
-                journal.append_outcome(outcome, **extra)
+                nonlocal sent
+                for lost in pool.lost_attempts():  # calls under way on a lost Dask worker, run again
+                    journal.append(lost)
+                fields = {"derived": derived[outcome.sample_id]} if outcome.sample_id in derived else {}
+                journal.append_outcome(outcome, **extra, **fields)
                 outcomes[outcome.sample_id] = outcome
+                sent += 1
                 if not extra.get("retried"):
                     bar.advance(outcome.ok)
                     gate.observe(outcome)
 
+            def registered(targets: Iterable[DerivedTarget]) -> Iterator[DerivedTarget]:
+                for target in targets:
+                    derived[target.id] = target.journal_fields()["derived"]
+                    yield target
+
             meter = ConditionsMeter.start()
-            stats = execute_calls(prepared.strategy, pool, todo, record)
-            conditions = meter.record(len(todo))
+            calls = itertools.chain(todo, registered(derived_targets(sweep_work, prepared.perturb_seed)))
+            stats = execute_calls(prepared.strategy, pool, calls, record)
+            if prepared.probes is not None:  # after every original was answered (the caching probes need it)
+                probes = registered(derived_targets(probe_work, prepared.probes.seed))
+                stats.reused_resent += execute_calls(prepared.strategy, pool, probes, record).reused_resent
+            for lost in pool.lost_attempts():
+                journal.append(lost)
+            conditions = meter.record(sent)
             journal.append(conditions)
         if stats.reused_resent:
             journal.append({"type": "connections", "reused_resent": stats.reused_resent})
@@ -517,6 +626,7 @@ def execute(prepared: PreparedRun, *, progress_stream: IO[str] | None = None) ->
         load=load["results"] if load else None,
         roadside=bench["section"] if bench else None,
         conditions={k: v for k, v in conditions.items() if k != "type"},
+        derived=derived,
     )
     return _write(prepared.run_dir, document, prepared.warnings)
 
@@ -593,6 +703,7 @@ def rescore(run_dir: Path, *, corpus_path: Path | None = None, rubric_path: Path
         load=contents.load["results"] if contents.load else None,
         roadside=contents.bench["section"] if contents.bench else None,
         conditions=contents.conditions,
+        derived={k: v["derived"] for k, v in contents.extras.items() if "derived" in v},
     )
     return _write(run_dir, document, contents.warnings)
 

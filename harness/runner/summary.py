@@ -8,7 +8,12 @@ from harness.report.markdown import scenario_line
 from harness.report.numbers import interval, number
 from harness.runner.privacy_pass import summary_line
 from harness.scorecard.model import Scorecard
-from harness.scorecard.words import accuracy_pass_timing, eligibility_text, requirement_verdict
+from harness.scorecard.words import (
+    accuracy_pass_timing,
+    availability_warning,
+    eligibility_text,
+    requirement_verdict,
+)
 
 if TYPE_CHECKING:
     from harness.runner.run import RunResult
@@ -27,7 +32,9 @@ def summary_lines(result: RunResult) -> list[str]:
     failed = [r.id for r, v in zip(results.requirements, verdicts, strict=True) if v == "not met"]
     not_applicable = verdicts.count("not applicable")
     ci = interval(exact.ci_low, exact.ci_high, exact.unit)
+    warning = availability_warning(card)
     lines = [
+        *([f"WARNING: {warning}"] if warning else []),
         f"samples: {errors.calls}, failed calls: {errors.failed}",
         f"exact plate reads: {number(exact.value, exact.unit)}" + (f" ({ci})" if ci else "") + f", n={exact.n}",
         (

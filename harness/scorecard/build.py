@@ -10,7 +10,7 @@ from harness.corpus.model import Corpus, Sample
 from harness.metrics import sample_verdict, score_accuracy, score_latency
 from harness.metrics.latency import latency_summary
 from harness.outcome import CallOutcome
-from harness.rubric import Conditions, Rubric, judge
+from harness.rubric import Conditions, Rubric, breaking_points, judge
 from harness.scorecard.integrity import seal
 from harness.scorecard.model import (
     AdapterRef,
@@ -74,6 +74,7 @@ def build_scorecard(
     load: Sequence[Mapping[str, Any]] | None = None,
     roadside: Mapping[str, Any] | None = None,
     conditions: Mapping[str, Any] | None = None,
+    derived: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The sealed scorecard document of a run.
 
@@ -87,6 +88,8 @@ def build_scorecard(
     ``load`` the load scenarios' entries (``results.load``), when any ran; ``conditions`` the machine's
     load and CPU time per image during the accuracy pass (``provenance.conditions``; requirements on
     the latency of an engine on an overloaded machine are not judged, see :func:`harness.rubric.judge`).
+    ``derived`` holds, by call id, the source sample and recipe of every derived call (perturbation sweeps,
+    probes: ``results.robustness``, ``results.probes``); ``outcomes`` holds their outcomes too.
     The machine is the one that made the calls (from the header); the platebench version and git
     commit are those of the software that computed the figures (the same, unless re-scored later).
     """
@@ -112,6 +115,7 @@ def build_scorecard(
         results["privacy"] = privacy["section"]
     if conformance is not None:
         results["conformance"] = list(conformance)
+    results.update(_robustness_results(header, corpus, samples, outcomes, derived or {}, accuracy))
     machine = Machine(**header["machine"]) if "machine" in header else machine_info()
     run_conditions = RunConditions(**conditions) if conditions else None
     loads = [v for k, v in (conditions or {}).items() if k.startswith("load_average") and v is not None]
@@ -119,6 +123,8 @@ def build_scorecard(
         network=header["adapter"]["kind"] == "http", load_per_core=max(loads) / machine.cores if loads else None
     )
     requirements, score = judge(rubric, results, judged)
+    if "robustness" in results:
+        breaking_points(rubric, results["robustness"])
     results.update(requirements=requirements, score=score)
     provenance = Provenance(
         run_id=header["run_id"],
@@ -148,3 +154,40 @@ def build_scorecard(
     sealed = seal(body.to_json_dict())
     Scorecard.model_validate(sealed)  # the published schema holds for what is written
     return sealed
+
+
+def _robustness_results(header: Mapping[str, Any], corpus: Corpus, samples: Sequence[Sample],
+                        outcomes: Mapping[str, CallOutcome],
+                        derived: Mapping[str, Mapping[str, Any]], accuracy: Mapping[str, Any]) -> dict[str, Any]:
+    """``robustness`` (sweeps), ``split`` (public/sequestered), ``probes`` and ``hotlist``, where they apply."""
+    from harness.metrics.accuracy import analyze
+    from harness.metrics.hotlist import hotlist_section
+    from harness.metrics.probes import probes_section
+    from harness.metrics.robustness import robustness_section
+    from harness.metrics.split import split_section
+    from harness.perturb.sweep import parse_sweeps
+    from harness.probes.plan import ProbePlan
+
+    options = header["options"]
+    declared = header["vendor_info"].get("declared_threshold")
+    settings = {"iou_threshold": options["iou_threshold"], "declared_threshold": declared, "top_n": options["top_n"]}
+    out: dict[str, Any] = {}
+    if options.get("perturb"):
+        out["robustness"] = robustness_section(
+            parse_sweeps(options["perturb"]), options["perturb_seed"], samples, outcomes, derived,
+            boxes_reported=accuracy["counts"]["boxes_reported"], **settings)
+    split = split_section(accuracy["by_tag"])
+    if split is not None:
+        out["split"] = split
+    plan = ProbePlan.from_json(options.get("probes"))
+    if plan is not None:
+        def plates(sample: Sample, outcome: CallOutcome) -> list[bool]:
+            return [p.exact for p in analyze(sample, outcome, **settings).plates]
+
+        def correct(sample: Sample, outcome: CallOutcome) -> bool:
+            return analyze(sample, outcome, **settings).verdict == "correct"
+
+        out["probes"] = probes_section(plan, corpus.samples, samples, outcomes, derived, header.get("canary_seed"),
+                                       correct, plates)
+    out["hotlist"] = hotlist_section([(s, outcomes[s.id]) for s in samples], declared)
+    return out

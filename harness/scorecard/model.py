@@ -136,6 +136,12 @@ class RunOptions(_Model):
     bench: str | None = None
     """The camera bench of ``--bench`` as given: a plan run on the simulated bench, or the folder of a
     bench run with real cameras (``None``: no bench; its plan and journal hashes are in ``results.roadside``)."""
+    perturb: list[str] = Field(default_factory=list)
+    """Perturbation sweeps (``NAME=L1,L2,...``) sent besides the corpus images (empty: none)."""
+    perturb_seed: int | None = None
+    """Seed of the perturbations' random draws (``None``: no sweep)."""
+    probes: dict[str, Any] | None = None
+    """The memorisation and caching probes' plan (seed, images probed, near-duplicates); ``None``: no probes."""
 
 
 class Machine(_Model):
@@ -523,6 +529,113 @@ class Score(_Model):
     """The bid can be awarded on this rubric: every mandatory requirement met."""
 
 
+class RobustnessPoint(_Model):
+    """One level of a sweep: the accuracy figures on the images perturbed at that level."""
+
+    level: float
+    key: str
+    """The level as written in sample ids and ``--perturb`` (``7``, ``0.25``)."""
+    figures: AccuracyFigures  # type: ignore[valid-type]
+    not_applicable: Count
+    """Samples the operator could not be applied to (it aims at a plate box and none is labelled)."""
+    samples: dict[Sha256, SampleOutcome]
+    """Outcome by perturbed image sha256 (the same seed makes the same images for every vendor: pairwise tests)."""
+
+
+class BreakingPoint(_Model):
+    """Where a rubric requirement on an overall accuracy figure stops being met along one sweep."""
+
+    requirement: str
+    metric: str
+    level: float | None
+    """The mildest level at which it is not met; ``None``: met at every level swept."""
+    reason: str
+
+
+class RobustnessCurve(_Model):
+    """One perturbation sweep: what its level means and one point per level, mildest first."""
+
+    title: str
+    condition: str
+    unit: str
+    level_meaning: str
+    points: list[RobustnessPoint]
+    worst: AccuracyFigures  # type: ignore[valid-type]
+    """The figures at the harshest level swept (``robustness.operators.<operator>.worst.<metric>`` in a rubric)."""
+    breaking_points: list[BreakingPoint]
+
+
+class RobustnessResults(_Model):
+    """"How it degrades": accuracy under perturbations of the corpus images (``docs/robustness.md``)."""
+
+    seed: int
+    """Seed of the perturbations' random draws (recipes in the journal make every image again)."""
+    operators: dict[str, RobustnessCurve]
+
+
+class SplitGap(_Model):
+    """The test of the gap between public and sequestered exact plate reads."""
+
+    difference: Annotated[float, Field(ge=-1, le=1)]
+    """Public minus sequestered exact plate read rate."""
+    p_value: Proportion
+    level: Proportion
+    significant: bool
+    test: str
+
+
+class SplitResults(_Model):
+    """Figures on the published and on the never-published images, and their gap."""
+
+    public: AccuracyFigures  # type: ignore[valid-type]
+    sequestered: AccuracyFigures  # type: ignore[valid-type]
+    gap: SplitGap
+
+
+class ProbeResult(_Model):
+    """One memorisation or caching probe: its exact test and the evidence (counts, never plate text)."""
+
+    id: str
+    title: str
+    status: Literal["passed", "flagged", "not-run"]
+    flagged: bool | None
+    p_value: Proportion | None
+    alpha: Proportion
+    n: Count
+    """Observations the test rests on (discordant images, canary matches, plates, timed pairs)."""
+    null: str
+    """The null hypothesis (what an honest engine does) the test rejects when it flags."""
+    evidence: str
+
+
+class ProbeResults(_Model):
+    """Memorisation and caching probes (MLPerf TEST01/TEST04 in spirit)."""
+
+    seed: int
+    images: Count
+    near_duplicates: list[str]
+    canaries: Count
+    alpha: Proportion
+    figures: dict[str, Rate]  # type: ignore[valid-type]
+    """``agreement`` (near-duplicates read like their original), ``originals_exact``, ``near_duplicates_exact``."""
+    checks: dict[str, ProbeResult]
+    flagged: list[str]
+
+
+PerTenThousand = ESTIMATES["per 10,000"]
+
+
+class HotlistResults(_Model):
+    """Simulated hotlist alerts on innocent plates (near misses planted on the list; no plate text here)."""
+
+    listed: Count
+    confident_reads: Count
+    alerts: Count
+    false_alerts_per_10000: PerTenThousand  # type: ignore[valid-type]
+    by_kind: dict[str, PerTenThousand]  # type: ignore[valid-type]
+    rule: str
+
+
 class Results(_Model):
     """The measurements and the rubric's verdict."""
 
@@ -536,6 +649,14 @@ class Results(_Model):
     roadside: dict[str, Any] | None = None
     """The camera bench's section "At the roadside" (``harness.bench.section``): figures per camera and
     route, counts of pushes, device facts; absent when no bench was run."""
+    robustness: RobustnessResults | None = None
+    """How it degrades under perturbation sweeps; absent when none was run."""
+    split: SplitResults | None = None
+    """Public against sequestered images; absent unless the corpus has both."""
+    probes: ProbeResults | None = None
+    """Memorisation and caching probes; absent unless ``--probes``."""
+    hotlist: HotlistResults | None = None
+    """Simulated hotlist false alerts; absent in scorecards made before it was reported."""
     requirements: list[RequirementResult]
     score: Score
 
@@ -598,7 +719,8 @@ def _absent_sections(card: ScorecardBody) -> dict[str, Any]:
     """Optional top-level/results sections that are ``None`` (omitted rather than written as null)."""
     exclude: dict[str, Any] = {}
     absent: dict[str, Any] = {
-        name: True for name in ("load", "privacy", "conformance") if getattr(card.results, name) is None
+        name: True for name in ("load", "privacy", "conformance", "robustness", "split", "probes", "hotlist")
+        if getattr(card.results, name) is None
     }
     if card.results.latency.single_stream is None:
         absent["latency"] = {"single_stream"}

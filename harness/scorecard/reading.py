@@ -17,6 +17,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import ValidationError
 
+from harness.errors import UserError
 from harness.scorecard.integrity import load_document, resolve_scorecard_path
 from harness.scorecard.model import Scorecard
 from harness.scorecard.signing import SignatureStatus, check
@@ -24,7 +25,7 @@ from harness.scorecard.signing import SignatureStatus, check
 SHOWN_SCHEMA_ERRORS = 10
 
 
-class ScorecardError(ValueError):
+class ScorecardError(UserError, ValueError):
     """A scorecard that cannot be used; ``problems`` lists every reason, the message names the file."""
 
     def __init__(self, path: Path, problems: list[str]) -> None:

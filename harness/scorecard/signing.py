@@ -24,13 +24,14 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from harness.errors import UserError
 from harness.scorecard.integrity import canonical_bytes, seal
 from harness.scorecard.integrity import verify as verify_hash
 
 ALG = "ed25519"
 
 
-class SigningKeyError(ValueError):
+class SigningKeyError(UserError, ValueError):
     """A key file is missing, unreadable or not an Ed25519 key; the message says which."""
 
 

@@ -179,6 +179,25 @@ def eligibility_text(card: Scorecard, *, named: int | None = None) -> str:
     return f"not eligible: fails {len(failed)} mandatory requirement(s): {listed}"
 
 
+AVAILABILITY_METRIC = "accuracy.errors.availability.value"
+"""The rubric path of the accuracy pass's share of calls answered."""
+
+
+def availability_warning(card: Scorecard) -> str | None:
+    """When fewer calls were answered than a rubric requirement on availability asks: a sentence every
+    rendering puts first, because each accuracy figure then counts the failed calls as unread plates."""
+    floors = [r for r in card.results.requirements if r.metric == AVAILABILITY_METRIC and r.applicable and not r.passed]
+    if not floors:
+        return None
+    errors = card.results.accuracy.errors
+    answered = errors.availability.value
+    shown = "n/a" if answered is None else f"{100 * answered:.1f}%"
+    floor = floors[0]
+    return (f"Only {shown} of the calls were answered ({errors.calls - errors.failed} of {errors.calls}), under the "
+            f"rubric's floor of {100 * float(floor.threshold):.1f}% ({floor.id}): every accuracy figure counts the "
+            f"{errors.failed} failed calls as unread plates.")
+
+
 def privacy_method_text(card: Scorecard) -> str:
     """How this bid's privacy controls were checked, in words."""
     check = card.provenance.privacy

@@ -21,32 +21,6 @@ ADAPTER_INTERFACE = {"vendor_adapters", "vendor_adapters.base", "vendor_adapters
 """What the harness may import from ``vendor_adapters``: the adapter interface and the helpers it
 offers adapter authors (HTTP status mapping, option parsing, the OpenAPI bridge); never a vendor's module."""
 
-ALLOWED_CYCLES: set[frozenset[str]] = {
-    # The reference server IS the reference vendor's HTTP face: it serves the reference recognizer
-    # (harness.reference_server -> vendor_adapters.reference), and the reference adapter starts it for
-    # the privacy pass (vendor_adapters.reference -> harness.reference_server). The privacy helpers are
-    # rewriting harness/reference_server now; the fix is to move it under vendor_adapters/reference/
-    # (or inject the recognizer) once they have landed.
-    frozenset({"harness.reference_server", "vendor_adapters.reference"}),
-    # Known debt (issue 14's bench landed after the seam): the runner starts the camera bench stage
-    # (harness.runner -> harness.bench.run_pass) and the bench journals through the runner's Journal
-    # (harness.bench -> harness.runner.journal). The fix is the pass registry ARCHITECTURE.md describes
-    # (a pass plugs into the runner; the journal below both); delete this entry then.
-    frozenset({"harness.bench", "harness.runner"}),
-    # Landed with the privacy-suite merge (issue 10): policy/rules.py imports privacy.phrasings (the phrase
-    # library) while privacy/* imports the policy model. The privacy helpers own the fix (move the phrase
-    # library below both, or inject it); delete this entry then.
-    frozenset({"harness.policy", "harness.privacy"}),
-}
-VENDOR_IMPORTS_ALLOWED = {
-    # Same reason: the reference vendor's own server runs the reference recognizer.
-    "harness.reference_server": {"vendor_adapters.reference", "vendor_adapters.reference.recognizer"},
-    # The simulated edge device stands in for a vendor's camera in CI: it runs the reference recognizer
-    # (as the reference server does), and the Flock poller drives Flock's own client. Known debt: both
-    # belong beside their vendors (vendor_adapters/reference, vendor_adapters/flock) behind the seam.
-    "harness.bench": {"vendor_adapters.reference", "vendor_adapters.reference.plates",
-                      "vendor_adapters.reference.recognizer", "vendor_adapters.flock"},
-}
 
 
 def _modules() -> Iterator[tuple[str, Path]]:
@@ -113,14 +87,8 @@ def cycles(graph: dict[str, set[str]]) -> set[frozenset[str]]:
 
 
 def test_no_cycle_between_packages() -> None:
-    found = [sorted(group) for group in cycles(package_graph()) - ALLOWED_CYCLES]
+    found = [sorted(group) for group in cycles(package_graph())]
     assert found == [], f"import cycles between packages: {found}"
-
-
-def test_the_allowed_cycles_still_exist() -> None:
-    """An allow-list entry that no longer matches anything must be removed."""
-    present = cycles(package_graph())
-    assert ALLOWED_CYCLES <= present, f"stale allow-list entries: {ALLOWED_CYCLES - present}"
 
 
 def test_the_harness_imports_adapters_only_through_their_interface() -> None:
@@ -129,7 +97,7 @@ def test_the_harness_imports_adapters_only_through_their_interface() -> None:
     for module, path in modules.items():
         if not module.startswith("harness"):
             continue
-        allowed = ADAPTER_INTERFACE | VENDOR_IMPORTS_ALLOWED.get(_package(module) or "", set())
+        allowed = ADAPTER_INTERFACE
         offenders += [f"{module} imports {name}" for name in _imports(module, path)
                       if name.startswith("vendor_adapters") and name in modules and name not in allowed]
     assert offenders == []

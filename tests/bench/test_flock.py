@@ -16,8 +16,10 @@ from harness.bench.collector import CollectorConfig, running_collector
 from harness.bench.journal import BENCH_JOURNAL, BenchJournal, read_bench_journal
 from harness.bench.metrics import score
 from harness.bench.plan import BenchSettings, Camera, make_plan
-from harness.bench.pollers import FLOCK_ROUTE, poll_flock
-from vendor_adapters.flock import FlockClient, FlockError, SubscriberCredentials
+from harness.bench.pollers import poll
+from vendor_adapters.flock import FlockClient, FlockError, FlockLookup, SubscriberCredentials
+
+FLOCK_ROUTE = FlockLookup.route
 
 DEVICE = "0b1c2d3e-0000-4000-8000-000000000001"
 
@@ -45,7 +47,8 @@ def test_flock_bench_alerts_and_lookups(tmp_path: Path) -> None:
                     flock.capture(truth[item.id], DEVICE, painted + 0.4)
             flock.capture("ZZZ9999", DEVICE, t0 + 2)  # not on the hotlist: no alert, not looked up
             assert flock.alerts_sent == [200, 200]
-            kept, rejected = poll_flock(journal, client, truth, paints, reason="RFP camera bench", case_number="RFP-2026-14")
+            kept, rejected = poll(journal, FlockLookup(client), {"flock-1"}, truth, paints, reason="RFP camera bench",
+                                  case_number="RFP-2026-14")
             assert (kept, rejected) == (2, 0)
             assert {lookup["reason"] for lookup in flock.lookups} == {"RFP camera bench"}
             assert {lookup["caseNumber"] for lookup in flock.lookups} == {"RFP-2026-14"}

@@ -8,8 +8,8 @@ from types import SimpleNamespace
 import pytest
 from test_metrics import T0, bench
 
-from harness.report.roadside import roadside_markdown
 from harness.bench.section import roadside_section
+from harness.report.roadside import roadside_markdown
 from harness.rubric import RubricError, judge, load_rubric
 from harness.scorecard.model import RequirementResult
 

@@ -24,9 +24,9 @@ from harness.oversight.contract import month_bounds
 from harness.privacy.controls import CONTROLS
 from harness.privacy.runner import run_privacy_suite
 from harness.privacy.sandbox import SandboxClient
-from harness.scorecard.privacy_section import privacy_results
 from harness.reference_server.launcher import running_reference_server
 from harness.report.chromium import find_chromium
+from harness.scorecard.privacy_section import privacy_results
 from harness.scorecard.signing import check, keygen, load_public_key
 
 TOKEN = "oversight-test-admin-token-0123456789"

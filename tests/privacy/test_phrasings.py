@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.privacy.phrasings import PhrasingError, PhrasingLibrary, default_library, normalize
+from harness.policy.phrasings import PhrasingError, PhrasingLibrary, default_library, normalize
 
 FILL = {"veh": ["blk Honda Civic"], "place": ["the lot"]}
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import pickle
+import socket
 from pathlib import Path
 
+import cv2
 import matplotlib
 import numpy as np
 import pytest
@@ -14,7 +16,7 @@ from PIL import ImageDraw, ImageFont
 
 from vendor_adapters.base import Box, Image, normalize_plate_text
 from vendor_adapters.errors import ConfigurationError, ImageRejected
-from vendor_adapters.reference import ReferenceAdapter
+from vendor_adapters.reference import PlateRecognizer, ReferenceAdapter
 from vendor_adapters.registry import create_adapter
 
 FONT = Path(matplotlib.__file__).parent / "mpl-data" / "fonts" / "ttf" / "DejaVuSans-Bold.ttf"
@@ -50,6 +52,27 @@ def test_reads_a_generated_plate(adapter: ReferenceAdapter) -> None:
     assert 0.0 <= top.confidence <= 1.0
     assert top.box is not None and top.box.iou(Box(220, 190, 200, 60)) >= 0.3
     assert result.vendor_ms is not None and result.vendor_ms > 0
+
+
+def test_plate_line_input_reads_a_character_band_without_detection() -> None:
+    """``input = "plate-line"``: the image is one plate's line of characters; the read's box is the image."""
+    photo = np.asarray(PILImage.open(io.BytesIO(plate_photo("KTX4821"))))[:, :, ::-1]
+    band = np.ascontiguousarray(photo[196:244, 222:418])
+    ok, png = cv2.imencode(".png", band)
+    line = create_adapter("reference", {"input": "plate-line", "threads": 1}, env={})
+    (read,) = line.recognize(Image(png.tobytes(), "image/png", "band.png")).reads
+    assert ok and read.text == "KTX4821" and read.box == Box(0, 0, 196, 48)
+
+
+def test_engine_loads_and_reads_with_the_network_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OSError("no network in this test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    recognizer = PlateRecognizer()  # a new engine: its models are found and loaded inside this test
+    pixels = np.asarray(PILImage.open(io.BytesIO(plate_photo("KTX4821"))).convert("RGB"))[:, :, ::-1]
+    assert [r.text for r in recognizer.read(np.ascontiguousarray(pixels))][:1] == ["KTX4821"]
 
 
 def test_blank_image_has_no_reads(adapter: ReferenceAdapter) -> None:
@@ -94,7 +117,7 @@ def test_registry_builds_it_and_it_pickles() -> None:
     clone = pickle.loads(pickle.dumps(built))
     assert (clone.threads, clone.max_side, clone.region) == (1, 1280, "us")
     info = built.info()
-    assert info.vendor == "platebench" and "rapidocr-onnxruntime 1.4" in info.version
+    assert info.vendor == "platebench" and "rapidocr 3.10" in info.version and "PP-OCRv6" in info.version
     assert info.declared_threshold is not None and 0.0 < info.declared_threshold < 1.0
     caps = ReferenceAdapter.capabilities
     assert caps.cpu_bound and caps.boxes and caps.candidates and caps.vendor_timing
@@ -102,7 +125,7 @@ def test_registry_builds_it_and_it_pickles() -> None:
 
 @pytest.mark.parametrize(
     "config",
-    [{"thread": 1}, {"threads": 0}, {"threads": "2"}, {"max_side": 100}, {"region": "mars"}],
+    [{"thread": 1}, {"threads": 0}, {"threads": "2"}, {"max_side": 100}, {"region": "mars"}, {"input": "crop"}],
 )
 def test_bad_config_is_a_configuration_error(config: dict[str, object]) -> None:
     with pytest.raises(ConfigurationError):

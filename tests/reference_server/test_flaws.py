@@ -240,7 +240,7 @@ def _alerts(box: Sandbox, token: str) -> int:
 
 
 def revocation_ignored_alerts(box: Sandbox) -> Any:
-    _, admin, agreement = _realistic_outside(box, "partner", "Englewood Police Department", agreement=True,
+    _agency, admin, agreement = _realistic_outside(box, "partner", "Englewood Police Department", agreement=True,
                                                   role="admin")
     _hotlist(box, admin, [])
     box.admin("DELETE", f"/v1/sharing-agreements/{agreement}")
@@ -394,7 +394,7 @@ def retention_ignored_wildcard(box: Sandbox) -> Any:
 
 
 def retention_ignored_export(box: Sandbox) -> Any:
-    _, token = _old_read(box)
+    _read_id, token = _old_read(box)
     return _found(box, token, plate="QXF4411"), box.admin("POST", "/v1/termination/export").json()["count"]
 
 

@@ -28,3 +28,27 @@ def test_admin_token_env_must_be_set(capsys: pytest.CaptureFixture[str], monkeyp
 def test_loopback_detection() -> None:
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5") and not is_loopback("example.org")
+
+
+def test_the_engine_must_be_an_in_process_adapter(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve-reference", "--engine", "evalapi"]) == 2
+    assert "--engine evalapi: a http adapter" in capsys.readouterr().err
+
+
+def test_the_server_serves_the_engine_it_is_given_through_the_adapter_seam() -> None:
+    """SimpleLPR (an in-process adapter from the registry) behind the RFP evaluation API."""
+    import cv2
+    import httpx
+    import numpy as np
+
+    pytest.importorskip("simplelpr", reason="the SimpleLPR SDK is an optional extra: pip install -e '.[simplelpr]'")
+    from harness.reference_server.launcher import running_reference_server
+
+    with running_reference_server(engine="simplelpr") as server:
+        headers = {"Authorization": f"Bearer {server.admin_token}"}
+        info = httpx.get(f"{server.base_url}/v1/info", headers=headers, timeout=60).json()
+        ok, blank = cv2.imencode(".png", np.full((120, 320, 3), 255, np.uint8))
+        answer = httpx.post(f"{server.base_url}/v1/recognize", headers=headers, timeout=60,
+                            files={"image": ("blank.png", blank.tobytes(), "image/png")})
+    assert "engine simplelpr" in info["version"]
+    assert ok and answer.status_code == 200 and answer.json()["reads"] == []

@@ -31,7 +31,7 @@ def test_every_plot_is_valid_svg_with_unique_ids(card_a: Path, card_b: Path, tmp
     with_privacy_and_load(a, ["PASS", "FAIL"])
     cards = [("Cost $5 <A>", _card(a)), ("B", _card(card_b))]
     plots = render_plots(cards)
-    assert list(plots) == list(PLOTS)
+    assert list(plots) == [name for name in PLOTS if name != "robustness"]  # these runs swept no perturbation
     ids: list[str] = []
     for name, svg in plots.items():
         ET.fromstring(svg)  # well-formed

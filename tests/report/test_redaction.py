@@ -130,3 +130,24 @@ def test_leak_checker_searches_inside_xlsx_pdf_and_svg(
     assert ("comparison.pdf", "pdf text") in places
     assert any(name == "comparison.xlsx" and where.startswith("xl/") for name, where in places)
     assert ("accuracy-by-tag.svg", "text") in places
+
+
+def test_every_printed_line_of_the_command_line_is_scrubbed_of_known_secrets(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A remembered credential value is redacted from whatever is printed inside ``scrubbed_output``,
+    even when one write ends in its middle and the next one finishes it."""
+    import sys
+
+    from harness.redact import remember_config_secrets, scrubbed_output
+
+    secret = "pb-printed-SECRET-5a4b3c2d1e"
+    remember_config_secrets({"token_env": "PRINTED_TOKEN"}, {"PRINTED_TOKEN": secret})
+    with scrubbed_output():
+        print(f"vendor said: {secret}")
+        sys.stderr.write("progress " + secret[:9])
+        sys.stderr.write(secret[9:] + " done\n")
+        sys.stdout.write(f"no newline {secret}")
+    out, err = capsys.readouterr()
+    assert secret not in out and secret not in err
+    assert out == "vendor said: <redacted>\nno newline <redacted>" and err == "progress <redacted> done\n"

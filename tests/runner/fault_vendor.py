@@ -17,7 +17,12 @@ import struct
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Self
+from typing import ClassVar, Self
+
+import httpx
+
+from harness.load.stub_adapter import StubAdapter
+from vendor_adapters.base import Recognition
 
 GOOD = {"reads": [{"plate": "FAULT1", "confidence": 0.9, "box": {"x": 1, "y": 2, "width": 30, "height": 10}}],
         "processing_ms": 3.0}
@@ -38,6 +43,8 @@ class Faults:
     """Request number (1-based) -> a JSON number literal put in the answer's confidence (e.g. ``NaN``)."""
     hooks: dict[int, Callable[[], None]] = field(default_factory=dict)
     """Request number -> called before answering it."""
+    padding: dict[int, int] = field(default_factory=dict)
+    """Request number -> bytes of filler added to a good answer (a member the adapter ignores)."""
 
 
 class FaultVendor:
@@ -114,7 +121,19 @@ class FaultVendor:
             kind, body = "text/html", b"<html><body>Welcome to nginx!</body></html>"
         elif number in faults.bad_numbers:
             body = json.dumps(GOOD).replace("0.9", faults.bad_numbers[number]).encode()
+        elif number in faults.padding:
+            body = json.dumps({**GOOD, "filler": "x" * faults.padding[number]}).encode()
         else:
             body = json.dumps(GOOD).encode()
         head = f"HTTP/1.1 {status} X\r\nContent-Type: {kind}\r\nContent-Length: {len(body)}\r\n\r\n"
         return head.encode() + body
+
+
+class ThreadRecordingStub(StubAdapter):
+    """The stub adapter, noting for each answer its size and whether it was parsed on the main thread."""
+
+    parsed: ClassVar[list[tuple[int, bool]]] = []
+
+    def parse_response(self, response: httpx.Response) -> Recognition:
+        self.parsed.append((len(response.content), threading.current_thread() is threading.main_thread()))
+        return super().parse_response(response)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import signal
@@ -35,6 +36,37 @@ def test_run_prints_the_scorecard_path_last_and_strict_sets_the_exit_code(
     capsys.readouterr()
     assert main(["verify", last]) == 0
     assert capsys.readouterr().out.startswith("OK")
+
+
+def test_a_run_under_the_availability_floor_says_so_first_in_every_rendering(
+    tmp_path: Path, small_corpus: Corpus, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One call in six times out: under the gate (the run completes), under the rubric's 99% floor."""
+    from harness.report.html import render_scorecard_html
+    from harness.scorecard.model import Scorecard
+
+    vendors = write_vendors_toml(tmp_path, script(small_corpus.samples, ("right",) * 5 + ("timeout",)))
+    assert main(["run", "--no-load", "--no-privacy", "--vendor", "scripted", "--corpus", str(small_corpus.root),
+                 "--vendors-config", str(vendors), "--scorecard-dir", str(tmp_path / "sc"), "--limit", "12"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    warning = "Only 83.3% of the calls were answered (10 of 12), under the rubric's floor of 99.0% (AVL-01)"
+    assert out[0].startswith("WARNING: " + warning)
+    path = Path(out[-1])
+    markdown = path.with_name("scorecard.md").read_text(encoding="utf-8").splitlines()
+    assert markdown[2].startswith("**WARNING**: " + warning) and "2 failed calls as unread plates" in markdown[2]
+    page = html.unescape(render_scorecard_html(Scorecard.model_validate_json(path.read_text(encoding="utf-8"))))
+    assert page.index(warning) < page.index('id="verdict"')
+
+
+def test_a_run_above_the_floor_carries_no_warning(
+    tmp_path: Path, small_corpus: Corpus, capsys: pytest.CaptureFixture[str]
+) -> None:
+    vendors = write_vendors_toml(tmp_path, script(small_corpus.samples, ("right", "wrong", "none")))
+    assert main(["run", "--no-load", "--no-privacy", "--vendor", "scripted", "--corpus", str(small_corpus.root),
+                 "--vendors-config", str(vendors), "--scorecard-dir", str(tmp_path / "sc"), "--limit", "6"]) == 0
+    out = capsys.readouterr().out
+    assert "WARNING" not in out
+    assert "WARNING" not in Path(out.strip().splitlines()[-1]).with_name("scorecard.md").read_text(encoding="utf-8")
 
 
 def test_unknown_vendor_is_a_usage_error_with_a_suggestion(capsys: pytest.CaptureFixture[str]) -> None:

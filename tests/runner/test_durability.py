@@ -178,3 +178,38 @@ def test_five_sigkills_at_random_moments_lose_nothing_and_count_every_sample_onc
     final = read_journal(journal)
     assert final.resumes == 5 and not final.warnings
     assert {k: v.to_json() for k, v in final.outcomes.items() if k in seen} == seen
+
+
+def test_a_full_disk_under_a_network_vendor_charges_it_nothing_and_the_resume_equals_an_undisturbed_run(
+    tmp_path: Path, small_corpus: Corpus, tiny_disk: Path
+) -> None:
+    """The async lanes of an HTTP vendor: calls answered while the journal could not be written are not
+    kept as vendor failures; after the resume the vendor's figures equal those of an undisturbed run."""
+    from fault_vendor import FaultVendor
+
+    def network_request(scorecard_dir: Path, **kwargs: object) -> RunRequest:
+        vendors = tmp_path / "vendors.toml"
+        vendors.write_text(f'[vendors.faulty]\nadapter = "harness.load.stub_adapter:StubAdapter"\nurl = "{url}"\n',
+                           encoding="utf-8")
+        return RunRequest(vendor="faulty", corpus_path=small_corpus.root, scorecard_dir=scorecard_dir,
+                          vendors_file=vendors, privacy=False, load=False, concurrency=4, **kwargs)  # type: ignore[arg-type]
+
+    def figures(document: dict[str, object]) -> object:
+        return document["results"]["accuracy"]  # type: ignore[index]
+
+    with FaultVendor() as vendor:
+        url = vendor.url
+        undisturbed = execute(prepare(network_request(tmp_path / "plain")))
+        prepared = prepare(network_request(tiny_disk / "sc", min_free_bytes=64 * 1024))
+        filler = _fill(tiny_disk)
+        os.truncate(filler, filler.stat().st_size - 4096)
+        with pytest.raises(RunError, match=r"No space left on device\. The run stopped.*--resume"):
+            execute(prepared)
+        stopped = read_journal(prepared.journal_path)
+        assert not stopped.warnings and all(o.ok for o in stopped.outcomes.values())  # nothing charged
+        filler.unlink()
+        resumed = execute(prepare(network_request(tiny_disk / "sc", min_free_bytes=64 * 1024,
+                                                  resume=prepared.header["run_id"])))
+    accuracy, plain = figures(resumed.document), figures(undisturbed.document)
+    assert accuracy["errors"] == plain["errors"] and accuracy["errors"]["failed"] == 0  # type: ignore[index]
+    assert accuracy["overall"] == plain["overall"]  # type: ignore[index]

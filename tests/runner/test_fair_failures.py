@@ -160,3 +160,20 @@ def test_a_token_echoed_by_the_vendor_is_in_no_output(
     journal = (run_dir / "journal.jsonl").read_text(encoding="utf-8")
     assert "invalid credentials" in journal  # the vendor's message is kept...
     assert token not in journal and token not in err  # ...without the token
+
+
+def test_a_huge_answer_is_parsed_off_the_event_loop_and_still_counts(tmp_path: Path, small_corpus: Corpus) -> None:
+    """Answers over 64 KiB are parsed in a worker thread, so their parsing holds up no other call's clock."""
+    from fault_vendor import ThreadRecordingStub
+
+    ThreadRecordingStub.parsed.clear()
+    with FaultVendor(Faults(padding={3: 2_000_000})) as vendor:
+        vendors = tmp_path / "vendors.toml"
+        vendors.write_text(f'[vendors.faulty]\nadapter = "fault_vendor:ThreadRecordingStub"\nurl = "{vendor.url}"\n',
+                           encoding="utf-8")
+        result = run(RunRequest(vendor="faulty", corpus_path=small_corpus.root, limit=N, scorecard_dir=tmp_path / "sc",
+                                vendors_file=vendors, privacy=False, load=False, concurrency=2))
+    assert result.document["results"]["accuracy"]["errors"]["failed"] == 0
+    big = [on_main for size, on_main in ThreadRecordingStub.parsed if size > 64 * 1024]
+    small = [on_main for size, on_main in ThreadRecordingStub.parsed if size <= 64 * 1024]
+    assert big == [False] and len(small) == N - 1 and all(small)

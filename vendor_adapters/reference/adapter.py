@@ -5,6 +5,7 @@ Options (a ``[vendors.reference]`` table in ``vendors.toml``)::
     threads  = 1      # onnxruntime intra-op threads per process (default: onnxruntime decides)
     max_side = 1600   # longer image side for text detection, in pixels (reads stay full-resolution)
     region   = "us"   # plate convention: "us" reads the round glyph as digit 0 (default: none)
+    input    = "scene"  # or "plate-line": each image is one plate's line of characters, read without detection
 
 Process pools: the adapter holds only its options, so it pickles cheaply; the engine is loaded
 lazily, once per process, through :func:`vendor_adapters.reference.recognizer.get_recognizer`.
@@ -35,12 +36,15 @@ from vendor_adapters.base import (
 from vendor_adapters.errors import ConfigurationError, ImageRejected
 from vendor_adapters.reference.recognizer import (
     DEFAULT_MAX_SIDE,
+    MODELS,
     RECOGNIZER_VERSION,
     REGIONS,
     PlateRecognizer,
     get_recognizer,
 )
 
+INPUTS = ("scene", "plate-line")
+"""What an image shows: a scene with plates somewhere in it, or one plate's line of characters (no detection)."""
 DECLARED_THRESHOLD = 0.5
 """Confidence at or above which a read should be acted on; see docs/reference-recognizer.md."""
 SERVER_DETAIL = (
@@ -62,9 +66,10 @@ class ReferenceAdapter(Adapter):
         cpu_bound=True,
         max_concurrency=os.cpu_count() or 1,
     )
-    OPTIONS: ClassVar[tuple[str, ...]] = ("threads", "max_side", "region")
+    OPTIONS: ClassVar[tuple[str, ...]] = ("threads", "max_side", "region", "input")
 
-    def __init__(self, threads: int | None = None, max_side: int = DEFAULT_MAX_SIDE, region: str | None = None) -> None:
+    def __init__(self, threads: int | None = None, max_side: int = DEFAULT_MAX_SIDE, region: str | None = None,
+                 input: str = "scene") -> None:
         if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
             raise ConfigurationError(f"adapter 'reference': threads must be a positive integer, not {threads!r}")
         if isinstance(max_side, bool) or not isinstance(max_side, int) or max_side < 320:
@@ -73,9 +78,12 @@ class ReferenceAdapter(Adapter):
             raise ConfigurationError(
                 f"adapter 'reference': region must be one of {', '.join(REGIONS)}, not {region!r}"
             )
+        if input not in INPUTS:
+            raise ConfigurationError(f"adapter 'reference': input must be one of {', '.join(INPUTS)}, not {input!r}")
         self.threads = threads
         self.max_side = max_side
         self.region = region
+        self.input = input
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], env: Mapping[str, str]) -> ReferenceAdapter:
@@ -93,16 +101,16 @@ class ReferenceAdapter(Adapter):
             pixels = image.decode()
         except ValueError as exc:
             raise ImageRejected(str(exc), 415) from exc
-        reads = self.recognizer.read(pixels)
+        reads = self.recognizer.read_line(pixels) if self.input == "plate-line" else self.recognizer.read(pixels)
         return Recognition(reads=tuple(reads), vendor_ms=(time.perf_counter() - start) * 1000)
 
     def info(self) -> VendorInfo:
         return VendorInfo(
             vendor="platebench",
             product="reference recognizer",
-            version=f"rapidocr-onnxruntime {version('rapidocr-onnxruntime')}; recognizer {RECOGNIZER_VERSION}",
+            version=f"rapidocr {version('rapidocr')} ({MODELS}); recognizer {RECOGNIZER_VERSION}",
             declared_threshold=DECLARED_THRESHOLD,
-            extra={"region": self.region or "none", "max_side": str(self.max_side)},
+            extra={"region": self.region or "none", "max_side": str(self.max_side), "input": self.input},
         )
 
     def privacy_endpoint(self) -> PrivacyEndpoint:
@@ -112,12 +120,17 @@ class ReferenceAdapter(Adapter):
 
 
 def _check_flaws(flaws: Sequence[str]) -> None:
-    from harness.reference_server.flaws import UnknownFlawError, parse_flaws
+    from harness.reference_server.flaws import RECOGNITION_FLAWS, UnknownFlawError, parse_flaws
 
     try:
         parse_flaws(flaws)
     except UnknownFlawError as exc:
         raise ValueError(str(exc)) from None
+    recognition = [f for f in flaws if f in RECOGNITION_FLAWS]
+    if recognition:
+        raise ValueError(
+            f"{', '.join(recognition)} is a flaw of the server's recognition endpoint, which this in-process vendor "
+            "does not use: serve it (platebench serve-reference --flaw ...) and run it as an evalapi vendor")
 
 
 @contextmanager

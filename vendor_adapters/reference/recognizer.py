@@ -5,8 +5,8 @@ Pipeline for one BGR image:
 1. **Detect text lines** with RapidOCR's DB detector on a copy scaled so its longer side is at most
    ``max_side`` pixels (large photos cost time, and plates in them are large enough anyway).
 2. **Read each line at full resolution**: the line's quadrilateral is mapped back to the original
-   image, padded a little, rectified and fed to the PP-OCRv4 recognizer. Its CTC output over ~6,600
-   characters is folded onto the 36 plate characters (:mod:`.plates`), so a plate cannot be read
+   image, padded a little, rectified and fed to the PP-OCRv6 (small) recognizer. Its CTC output over
+   ~18,700 characters is folded onto the 36 plate characters (:mod:`.plates`), so a plate cannot be read
    as punctuation or CJK.
 3. **Merge fragments**: two lines side by side on one baseline (a plate read in two pieces, e.g.
    split at a sticker or a dash) are also read as one line.
@@ -16,8 +16,9 @@ Pipeline for one BGR image:
 5. **Retry on low contrast**: when nothing plate-like is found, text is detected again on a
    CLAHE-equalized copy (the reads still come from the original pixels).
 
-The ONNX models ship inside the ``rapidocr-onnxruntime`` wheel (``rapidocr_onnxruntime/models``);
-nothing is downloaded. The engine is loaded lazily, once per process: use :func:`get_recognizer`.
+The ONNX models ship inside the ``rapidocr`` wheel (``rapidocr/models``) and are loaded by explicit
+path, so rapidocr never downloads (it fetches a model only when given no path); the angle classifier
+is not loaded. The engine is loaded lazily, once per process: use :func:`get_recognizer`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import functools
 import math
 import os
 from dataclasses import dataclass
+from importlib import resources
 from typing import Any
 
 import cv2
@@ -34,9 +36,13 @@ import numpy as np
 from vendor_adapters.base import Box, Candidate, Read
 from vendor_adapters.reference import plates
 
-RECOGNIZER_VERSION = "1"
+RECOGNIZER_VERSION = "2"
 """Bumped whenever the pipeline or its constants change (part of the adapter's reported version)."""
 
+DETECTOR_MODEL = "PP-OCRv6_det_small.onnx"
+RECOGNIZER_MODEL = "PP-OCRv6_rec_small.onnx"
+MODELS = "PP-OCRv6 small"
+"""The ONNX models used, as shipped in the ``rapidocr`` wheel (``rapidocr/models``), and their name."""
 DEFAULT_MAX_SIDE = 1600
 REGIONS = ("us",)
 """Plate conventions :class:`PlateRecognizer` knows (see :func:`.plates.apply_region`)."""
@@ -74,18 +80,29 @@ class _Engine:
     """The two ONNX sessions and the fold from the model's character set to plate characters."""
 
     def __init__(self, threads: int | None) -> None:
-        from rapidocr_onnxruntime import RapidOCR
+        from rapidocr import RapidOCR
+        from rapidocr.ch_ppocr_det import TextDetector
+        from rapidocr.ch_ppocr_rec import TextRecognizer
 
-        options: dict[str, Any] = {"inter_op_num_threads": 1}
+        models = resources.files("rapidocr") / "models"
+        params: dict[str, Any] = {
+            "Global.log_level": "warning",
+            # Explicit model paths: rapidocr downloads a model only when it is given none.
+            "Det.model_path": str(models / DETECTOR_MODEL),
+            "Rec.model_path": str(models / RECOGNIZER_MODEL),
+            "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+        }
         if threads:
-            options["intra_op_num_threads"] = threads
-        ocr = RapidOCR(**options)
-        self.detector = ocr.text_det
-        self.recognizer = ocr.text_rec
+            params["EngineConfig.onnxruntime.intra_op_num_threads"] = threads
+        cfg = RapidOCR(params=params).cfg  # the library's defaults with these options; loads no model
+        for section in (cfg.Det, cfg.Rec):
+            section.engine_cfg = cfg.EngineConfig.onnxruntime
+        self.detector = TextDetector(cfg.Det)
+        self.recognizer = TextRecognizer(cfg.Rec)
         self.fold = plates.reduction_matrix(self.recognizer.postprocess_op.character)
 
     def detect(self, image: np.ndarray) -> np.ndarray:
-        quads, _ = self.detector(image)
+        quads = self.detector(image).boxes
         return np.zeros((0, 4, 2), np.float32) if quads is None or len(quads) == 0 else quads
 
     def recognize(self, crops: list[np.ndarray], batch: int = 8) -> list[np.ndarray]:
@@ -97,7 +114,7 @@ class _Engine:
             chunk = order[start : start + batch]
             ratio = max(width / height, *(crops[i].shape[1] / crops[i].shape[0] for i in chunk))
             tensor = np.stack([self.recognizer.resize_norm_img(crops[i], ratio) for i in chunk])
-            probs = self.recognizer.session(tensor.astype(np.float32))[0]
+            probs = self.recognizer.session(tensor.astype(np.float32))
             for row, i in zip(probs, chunk, strict=True):
                 used = math.ceil(len(row) * min(1.0, (crops[i].shape[1] / crops[i].shape[0]) / ratio)) + 1
                 out[i] = row[: min(used, len(row))] @ self.fold
@@ -136,6 +153,15 @@ class PlateRecognizer:
         if not reads:  # low-contrast plates (dirty, backlit, night): detect again on an equalized copy
             reads = self._read(_equalize(image), image)
         return reads
+
+    def read_line(self, image: np.ndarray) -> list[Read]:
+        """``image`` read as one line of plate characters (a plate's character band): no text detection,
+        the slowest stage; the read's box is the whole image."""
+        if image.ndim == 2:
+            image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+        height, width = image.shape[:2]
+        whole = _Line(np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32))
+        return _select([whole], [plates.decode(self.engine.recognize([image])[0])], image.shape, self.region)
 
     def _read(self, detect_on: np.ndarray, image: np.ndarray) -> list[Read]:
         lines = self._detect(detect_on)

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from harness.audit.purposes import within_one_edit
+from harness.errors import UserError
 
 FUZZY_MIN_LENGTH = 8
 PURPOSE_FIELDS = ("reason", "case_number", "offense_type")
@@ -42,7 +43,7 @@ _LETTER_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])", re.UNICOD
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 
 
-class PhrasingError(ValueError):
+class PhrasingError(UserError, ValueError):
     """The phrasing library file is malformed (says which entry)."""
 
 
@@ -327,6 +328,6 @@ def _category(name: str, entry: Mapping[str, Any]) -> Category:
 
 @cache
 def default_library() -> PhrasingLibrary:
-    """The library shipped with the harness (``harness/privacy/data/prohibited_purposes.toml``)."""
-    text = resources.files("harness.privacy").joinpath("data/prohibited_purposes.toml").read_text(encoding="utf-8")
-    return PhrasingLibrary(tomllib.loads(text), "harness/privacy/data/prohibited_purposes.toml")
+    """The library shipped with the harness (``harness/policy/data/prohibited_purposes.toml``)."""
+    text = resources.files("harness.policy").joinpath("data/prohibited_purposes.toml").read_text(encoding="utf-8")
+    return PhrasingLibrary(tomllib.loads(text), "harness/policy/data/prohibited_purposes.toml")

@@ -1,0 +1,101 @@
+"""The operators and recipes: deterministic by seed, labels moved with the image, bytes made again exactly."""
+
+from __future__ import annotations
+
+import hashlib
+
+import cv2
+import numpy as np
+import pytest
+
+from harness.corpus.model import Corpus
+from harness.errors import UserError
+from harness.perturb.recipe import decode, regenerate, render_all, verify
+from harness.perturb.registry import OPERATORS
+from harness.perturb.sweep import PerturbError, parse_sweep, parse_sweeps
+from harness.perturb.targets import boxes, derived_sample
+
+
+def _all_jobs() -> list[tuple[str, float]]:
+    return [(name, spec.examples[-1]) for name, spec in OPERATORS.items()] + [("rewrap", 1.0)]
+
+
+def test_every_operator_is_deterministic_by_seed_and_made_again_bit_for_bit(corpus12: Corpus) -> None:
+    sample = corpus12.samples[0]
+    data = sample.path.read_bytes()
+    first = {(op, lvl): r for op, lvl, r in render_all(data, "image/jpeg", _all_jobs(), 5, boxes(sample))}
+    again = {(op, lvl): r for op, lvl, r in render_all(data, "image/jpeg", _all_jobs(), 5, boxes(sample))}
+    other = {(op, lvl): r for op, lvl, r in render_all(data, "image/jpeg", _all_jobs(), 6, boxes(sample))}
+    for job, rendered in first.items():
+        assert rendered is not None, job
+        assert rendered.data == again[job].data, job
+        assert hashlib.sha256(rendered.data).hexdigest() == rendered.recipe.sha256
+        assert verify(rendered.recipe, data, boxes(sample)), job
+        assert rendered.data != data, job
+    random_ops = ("blur", "noise", "glare", "rain", "recolour", "occlusion", "rewrap")
+    assert all(first[(op, OPERATORS[op].examples[-1] if op != "rewrap" else 1.0)].data
+               != other[(op, OPERATORS[op].examples[-1] if op != "rewrap" else 1.0)].data for op in random_ops)
+
+
+def test_rewrap_keeps_the_pixels_under_new_bytes(corpus12: Corpus) -> None:
+    data = corpus12.samples[1].path.read_bytes()
+    [(_, _, rendered)] = render_all(data, "image/jpeg", [("rewrap", 1.0)], 0, ())
+    assert rendered is not None and rendered.data != data
+    assert np.array_equal(decode(rendered.data), decode(data))
+
+
+def test_distance_reaches_the_asked_character_height_and_moves_the_box(corpus12: Corpus) -> None:
+    sample = corpus12.samples[2]
+    [(_, _, rendered)] = render_all(sample.path.read_bytes(), "image/jpeg", [("distance", 10.0)], 0, boxes(sample))
+    assert rendered is not None
+    moved = derived_sample(sample, "x", rendered.recipe)
+    assert moved.plates[0].box.height * 0.5 == pytest.approx(10.0, rel=0.05)
+    height, width = decode(rendered.data).shape[:2]
+    assert moved.plates[0].box.x + moved.plates[0].box.width <= width + 1
+    assert moved.plates[0].box.y + moved.plates[0].box.height <= height + 1
+
+
+def test_rotation_turns_the_plate_outline_with_the_image(corpus12: Corpus) -> None:
+    sample = corpus12.samples[3]
+    [(_, _, rendered)] = render_all(sample.path.read_bytes(), "image/jpeg", [("rotate", 90.0)], 0, boxes(sample))
+    assert rendered is not None
+    before, after = sample.plates[0].box, derived_sample(sample, "x", rendered.recipe).plates[0].box
+    assert after.width == pytest.approx(before.height, rel=0.1)
+    assert after.height == pytest.approx(before.width, rel=0.1)
+
+
+def test_operators_aimed_at_the_plate_do_not_apply_without_a_box(corpus12: Corpus) -> None:
+    data = corpus12.samples[0].path.read_bytes()
+    out = list(render_all(data, "image/jpeg", [("occlusion", 0.3), ("glare", 0.5), ("distance", 10.0), ("fog", 0.5)], 0, ()))
+    assert [r is None for *_, r in out] == [True, True, True, False]
+
+
+def test_a_recipe_refuses_another_source_image(corpus12: Corpus) -> None:
+    a, b = corpus12.samples[0], corpus12.samples[1]
+    [(_, _, rendered)] = render_all(a.path.read_bytes(), "image/jpeg", [("noise", 10.0)], 0, boxes(a))
+    assert rendered is not None
+    with pytest.raises(ValueError, match="sha256"):
+        regenerate(rendered.recipe, b.path.read_bytes(), boxes(b))
+
+
+def test_night_darkens_and_jpeg_quality_shrinks(corpus12: Corpus) -> None:
+    data = corpus12.samples[0].path.read_bytes()
+    out = {op: r for op, _, r in render_all(data, "image/jpeg", [("night", 0.1), ("jpeg", 10.0)], 0, ())}
+    assert cv2.cvtColor(decode(out["night"].data), cv2.COLOR_BGR2GRAY).mean() < 0.6 * cv2.cvtColor(
+        decode(data), cv2.COLOR_BGR2GRAY).mean()
+    assert len(out["jpeg"].data) < len(data) / 2
+
+
+@pytest.mark.parametrize("text, message", [
+    ("blur", "NAME=L1,L2"), ("sharpen=3", "unknown operator"), ("blur=3,x", "not a number"),
+    ("jpeg=0", "from 1 to 100"), ("night=2", "from 0.01 to 1"),
+])
+def test_bad_sweeps_are_user_errors_saying_why(text: str, message: str) -> None:
+    with pytest.raises(UserError, match=message):
+        parse_sweep(text)
+
+
+def test_a_sweep_keeps_its_order_and_drops_duplicates() -> None:
+    assert parse_sweep("blur=11,3,3,7").levels == (11.0, 3.0, 7.0)
+    with pytest.raises(PerturbError, match="given twice"):
+        parse_sweeps(["blur=3", "blur=7"])
