@@ -176,6 +176,13 @@ class ControlContext:
             raise SetupFailed(f"creating a sharing agreement answered {result.describe()}")
         return str(result.body["id"])
 
+    def hotlist_body(self, plates: list[str], share_with: list[str]) -> dict[str, Any]:
+        """A hotlist as an agency would write one: drawn name, lawful reason and case number."""
+        purpose = self.purpose()
+        return {"name": f"{purpose['offense_type']} {self.traffic.rng.randint(1, 999)}".replace("_", " "),
+                "plates": plates, "reason": purpose["reason"], "case_number": purpose["case_number"],
+                **({"share_with": share_with} if share_with else {})}
+
     def audit_entries(self, auditor: Actor, limit: int | None = None) -> list[dict[str, Any]]:
         """The whole audit log as ``auditor`` sees it: one answer, or every page of ``limit`` entries
         (following ``next_cursor``, at most :data:`MAX_PAGES` pages)."""

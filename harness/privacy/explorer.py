@@ -60,8 +60,10 @@ CLOCK_MOVES = (3600, DAY, 20 * DAY, 366 * DAY)
 EXPIRIES = (None, None, 2 * 3600, 2 * DAY)
 ROLES = ("searcher", "admin", "auditor")
 OPS = ("plant", "search", "fetch", "share", "revoke", "deactivate", "clock", "retention", "provision",
-       "audit_read", "audit_edit", "audit_delete", "roster", "export", "terminate", "fetch_missing", "anonymous")
-"""Step kinds, simplest first (Hypothesis shrinks towards the front)."""
+       "audit_read", "audit_edit", "audit_delete", "roster", "export", "terminate", "fetch_missing", "anonymous",
+       "hotlist", "accept", "alerts")
+"""Step kinds, simplest first (Hypothesis shrinks towards the front). The hotlist steps are skipped when the
+vendor declares no hotlist sharing (``/v1/info``)."""
 WEIGHTED_OPS = ("plant", "plant", "search", "search", "search", "search", "fetch", "fetch", "share", "share",
                 "revoke", "deactivate", "anonymous", *OPS[4:])
 """How often each kind is drawn (reads must exist and be looked for, agreements made, for most rules to bite)."""
@@ -185,8 +187,14 @@ class Episode:
         self.handle_of_read: dict[str, str] = {}
         self.agreements: list[str] = []
         self.agreement_ids: dict[str, str] = {}
+        self.hotlists: list[str] = []
+        self.hotlist_ids: dict[str, str] = {}
+        self.hotlist_plates: list[str] = []
+        self.hotlist_offers: dict[str, tuple[str, ...]] = {}
         self.extra_actors: list[tuple[str, str, str]] = []
         self.terminated: set[str] = set()
+        self.logged_at_termination = 0
+        """How many of the model's log entries existed at the last termination delete (they must outlive it)."""
         self.deactivated: set[str] = set()
         self.entry_id: str | None = None
         self.divergences: list[Divergence] = []
@@ -263,6 +271,8 @@ class Episode:
             self.handle_of_read[new_id] = handle
         elif kind == "agreement":
             self.agreement_ids[handle] = new_id
+        elif kind == "hotlist":
+            self.hotlist_ids[handle] = new_id
 
     def _keep_placeholder(self, created: tuple[str, str]) -> None:
         """The model created something the vendor refused: keep a dead handle so later steps stay aligned."""
@@ -278,9 +288,11 @@ class Episode:
 
     def _words(self, action: Any, result: ApiResult) -> str:
         fields = {k: v for k, v in vars(action).items() if v is not None and k not in ("name", "plate", "plate_pattern",
-                                                                                       "reason", "case_number")}
+                                                                                       "plates", "reason", "case_number")}
         if getattr(action, "plate", None):
             fields["plate"] = self.traffic.ledger.label(action.plate) or "an absent plate"
+        if getattr(action, "plates", None):
+            fields["plates"] = ", ".join(self.traffic.ledger.label(p) or "an absent plate" for p in action.plates)
         if getattr(action, "plate_pattern", None):
             fields["pattern"] = self.traffic.ledger.patterns.get(action.plate_pattern, "a pattern")
         for purpose in ("reason", "case_number"):
@@ -313,6 +325,8 @@ class Episode:
             self._compare_reads(action, prediction.reads, got)
         if prediction.roster is not None:
             self._compare_roster(prediction.roster, result)
+        if prediction.alerts is not None:
+            self._compare_alerts(action, prediction.alerts, result)
         if prediction.log is not None:
             entries = result.get("audit_entries") if name == "TerminationExport" else result.get("entries")
             self.compare_log(prediction.log, entries if isinstance(entries, list) else [], action.by,
@@ -334,6 +348,33 @@ class Episode:
                                    f"({', '.join(missing)}); expected each once")
         if doubled:
             self.diverge(("API-CONF-01",), f"{name} by {action.by} listed a read more than once")
+
+    def _compare_alerts(self, action: Any, expected: frozenset[tuple[str, str]], result: ApiResult) -> None:
+        """An alert list: exactly the (hotlist, read) pairs the model delivers and still lets the agency see."""
+        hotlist_of = {v: k for k, v in self.hotlist_ids.items()}
+        got = Counter((hotlist_of.get(str(x.get("hotlist_id")), "<foreign hotlist>"),
+                       self.handle_of_read.get(str(x.get("read_id")), "<foreign read>"))
+                      for x in result.get("alerts", []) if isinstance(x, dict))
+        extra = sorted(set(got) - expected)
+        if extra:
+            controls = sorted({c for _, read in extra for c in self._why_alerted(read)})
+            self.diverge(tuple(controls), f"ListAlerts by {action.by} listed {len(extra)} alert(s) the policy model "
+                                          f"withholds ({', '.join(f'{h} on {r}' for h, r in extra)}); expected none of them")
+        missing = sorted(expected - set(got))
+        if missing:
+            self.diverge(("API-CONF-01",), f"ListAlerts by {action.by} lacked {len(missing)} alert(s) the policy model "
+                                           f"delivers ({', '.join(f'{h} on {r}' for h, r in missing)}); expected each once")
+        if any(n > 1 for n in got.values()):
+            self.diverge(("API-CONF-01",), f"ListAlerts by {action.by} listed an alert more than once")
+
+    def _why_alerted(self, read: str) -> tuple[str, ...]:
+        """The controls an alert listed against the model touches: a read gone (retention, termination) or one
+        the agency may not see, or a list it never made or accepted (hotlist sharing)."""
+        if read in self.terminated:
+            return ("PC-RET-05",)
+        if read in self.read_ids and read not in self.model.reads:
+            return ("PC-RET-01",)
+        return ("PC-SHR-08",)
 
     def _why_not_visible(self, action: Any, handle: str) -> tuple[str, ...]:
         """The controls a read handed over against the model touches."""
@@ -371,6 +412,8 @@ class Episode:
             return (by_code[code],)
         if name in ("EditAuditEntry", "DeleteAuditEntry"):
             return ("PC-AUD-05",)
+        if name == "AcceptHotlist" and code == "not_found":
+            return ("PC-SHR-08",)  # joined a list never offered to the agency
         if code == "no_agreement":
             return self._sharing_controls(action.by)
         if code == "not_found" and name == "FetchRead":
@@ -440,11 +483,17 @@ class Episode:
                  if not want[k] <= got[k] <= max(want[k], ever[k] - (1 if k == own else 0))]
         short = {(a_, o) for a_, _, o in wrong if got[(a_, _, o)] < want[(a_, _, o)]}
         surplus = {(a_, o) for a_, _, o in wrong if got[(a_, _, o)] > want[(a_, _, o)]}
+        logged = self._log_now(key) if export and wrong else Counter()
+        kept: Counter[tuple[str, str, str]] = Counter(
+            key(e.action, ids.get(e.actor) if e.actor else None, e.outcome)
+            for e in self.model.log[:self.logged_at_termination])
         for k in wrong:
             action, actor_id, outcome = k
             who = handles.get(actor_id, "no actor" if actor_id == "-" else "an actor the explorer did not create")
-            if export:
-                controls: tuple[str, ...] = ("PC-RET-05",)
+            if export and logged[k] != got[k]:
+                controls: tuple[str, ...] = ("PC-RET-05",)  # the export differs from the sandbox's own log
+            elif got[k] < min(want[k], kept[k]):
+                controls = ("PC-RET-06",)  # entries that existed at termination are gone
             elif (action, outcome) in short and (action, outcome) in surplus:
                 controls = ("PC-AUD-02",)  # logged, but under someone else
             elif outcome == "denied":
@@ -457,6 +506,14 @@ class Episode:
                                    f"{outcome} {action} entr{'y' if got[k] == 1 else 'ies'} by {who}; expected "
                                    f"{want[k]} (policy model)")
         self._compare_times(expected, entries, ids)
+
+    def _log_now(self, key: Callable[[str, str | None, str], tuple[str, str, str]]) -> Counter[tuple[str, str, str]]:
+        """The sandbox's own audit log, counted like the export (read once a termination export diverged: an
+        export that matches the log is complete, and what both lack is the log's fault, not the export's)."""
+        probe = SandboxClient(self.ex.base_url, self.ex.admin_token, client=self.ex.http, validator=self.ex.validator)
+        entries = probe.audit_log(probe.admin).get("entries")
+        return Counter(key(str(e.get("action")), e.get("actor_id"), str(e.get("outcome")))
+                       for e in (entries if isinstance(entries, list) else []) if isinstance(e, dict))
 
     def _compare_times(self, expected: Any, entries: list[Any], ids: dict[str, str]) -> None:
         by_key: dict[tuple[str, str], list[tuple[float, float]]] = {}
@@ -501,6 +558,8 @@ class Explorer:
         self.offense_codes: list[str] = []
         self.home_state = ""
         self.checked_requests: set[tuple[Any, ...]] = set()
+        self.hotlists = False
+        """Whether the vendor declares hotlist sharing (``/v1/info``): the hotlist steps run only then."""
 
     def _identify(self) -> None:
         probe = SandboxClient(self.base_url, self.admin_token, client=self.http, validator=self.validator)
@@ -513,6 +572,8 @@ class Explorer:
         self.home_id = str(me.body["agency"]["id"])
         self.home_state = str(me.body["agency"].get("state", ""))
         self.offense_codes = [str(o["code"]) for o in offenses.body.get("offense_types", []) if isinstance(o, dict)]
+        info = probe.info()
+        self.hotlists = info.ok and bool((info.get("capabilities") or {}).get("hotlist_sharing"))
 
     def run(self) -> ExplorationReport:
         """Explore until the budget is spent; never raises on vendor behaviour."""
@@ -619,7 +680,8 @@ def _seeker(ep: Episode, index: int) -> str:
 def _plant(ep: Episode, step: Step, owner: str | None = None) -> None:
     a, client, traffic = ep.a, ep.client, ep.traffic
     owner = owner or (ep.actor(0) if step.actor % 3 else ep.actor(6))  # mostly home reads, some a tenant's
-    plate = traffic.plate()
+    listed = ep.hotlist_plates and step.v2 % 2 == 0  # a camera reads a hotlisted plate: alerts are due
+    plate = ep.hotlist_plates[step.target % len(ep.hotlist_plates)] if listed else traffic.plate()
     captured = ep.model.now() - DAYS_AGO[step.v1 % len(DAYS_AGO)] * DAY
     camera = traffic.camera()
     handle = f"read-{len(ep.reads) + 1}"
@@ -729,8 +791,58 @@ def run_step(ep: Episode, step: Step) -> None:
                             lambda: client.call("POST", "/v1/termination/delete", ep.actors[who]))
         if result.ok:
             ep.terminated |= home
+            ep.logged_at_termination = len(ep.model.log)
     elif op == "anonymous":
         _anonymous(ep, step)
+    elif op in ("hotlist", "accept", "alerts") and ep.ex.hotlists:
+        _hotlist_step(ep, step)
+
+
+HOTLISTERS = ("home-admin", "partner-admin", "instate-admin", "home-admin", "vendor-admin")
+"""Who makes and accepts hotlists (cast handles): admins of every kind of agency there is one of."""
+HOTLIST_SHARES: tuple[tuple[str, ...], ...] = ((), ("home",), ("partner",), ("instate",), ("home", "instate"))
+"""Whom a new hotlist is offered to (agency handles)."""
+ADMIN_OF = {"home": "home-admin", "partner": "partner-admin", "instate": "instate-admin"}
+
+
+def _hotlist_step(ep: Episode, step: Step) -> None:
+    """Make a hotlist (a planted read's plate or a fresh one; offered to some agencies; now and then for a
+    prohibited purpose), accept one, or list alerts."""
+    a, client, traffic = ep.a, ep.client, ep.traffic
+    if step.op == "alerts":
+        who = _seeker(ep, step.actor)
+        ep.perform(a.ListAlerts(who), lambda: client.alerts(ep.actors[who]))
+        return
+    maker = _by_handle(ep, HOTLISTERS[step.actor % len(HOTLISTERS)])
+    if step.op == "accept":
+        if not ep.hotlists:  # a list to accept: another agency makes one first
+            _hotlist_step(ep, Step("hotlist", step.actor + 1, step.target, step.v1 + 1, step.v2))
+        offered = ep.hotlist_offers[ep.hotlists[step.target % len(ep.hotlists)]]
+        if offered and step.v2 % 3:  # mostly an agency it was offered to
+            maker = _by_handle(ep, ADMIN_OF[offered[step.v1 % len(offered)]])
+        handle = ep.hotlists[step.target % len(ep.hotlists)]
+        hotlist_id = ep.hotlist_ids.get(handle, secrets.token_hex(6))
+        ep.perform(a.AcceptHotlist(maker, handle), lambda: client.accept_hotlist(ep.actors[maker], hotlist_id))
+        return
+    plate = ep.plates[ep.reads[step.target % len(ep.reads)]] if ep.reads and step.v1 % 3 else traffic.plate()
+    share = tuple(ep.agency(h) for h in HOTLIST_SHARES[step.v1 % len(HOTLIST_SHARES)])
+    purpose = traffic.purpose()
+    if step.v2 % 5 == 4:
+        variant = traffic.prohibited(1)[0]
+        purpose[variant.field] = variant.text
+    handle = f"hotlist-{len(ep.hotlists) + 1}"
+    ep.hotlists.append(handle)
+    ep.hotlist_plates.append(plate)
+    ep.hotlist_offers[handle] = share
+    body = {"name": f"{purpose['offense_type']} {traffic.rng.randint(1, 999)}".replace("_", " "), "plates": [plate],
+            "reason": purpose["reason"], "case_number": purpose["case_number"],
+            **({"share_with": [ep.agencies[h] for h in share]} if share else {})}
+    ep.perform(a.CreateHotlist(maker, handle, (plate,), purpose["reason"], purpose["case_number"], share),
+               lambda: client.create_hotlist(ep.actors[maker], body), created=("hotlist", handle))
+
+
+def _by_handle(ep: Episode, handle: str) -> str:
+    return ep.actor(next(i for i, (h, _, _) in enumerate(ep.cast()) if h == handle))
 
 
 def _anonymous(ep: Episode, step: Step) -> None:

@@ -18,8 +18,8 @@ from harness.privacy.context import ControlContext, NotOffered, SetupFailed, del
 from harness.privacy.controls import FAIL, PASS, Verdict, _verdict, control
 from harness.privacy.sandbox import Actor, ApiResult, Exchange
 
-STRICT_SCHEMAS = frozenset({"Read", "SearchResult", "TerminationExport"})
-"""Objects that carry plate reads: not even ``x-`` extension members may be added to them."""
+STRICT_SCHEMAS = frozenset({"Read", "SearchResult", "TerminationExport", "Alert"})
+"""Objects that carry plate reads or point at one (an alert): not even ``x-`` extension members may be added to them."""
 VOLATILE_PROBLEM_MEMBERS = ("search_id", "instance")
 """Members of a refusal that identify the attempt, not the data (differ between any two refusals)."""
 
@@ -171,8 +171,8 @@ def _disclosures(result: ApiResult, secrets: dict[str, str]) -> list[str]:
 
 @control("PC-MIN-02", "Refusals disclose nothing about the data (no existence oracle: same answer, no counts, "
          "cameras or times)", source="platebench (harness addition; catalogue D3 PC-SHR-01 'no existence oracle')",
-         actors="in-state, out-of-state and federal searchers without an agreement; home searcher with a "
-                "prohibited purpose")
+         actors="in-state, out-of-state and federal searchers without an agreement; a partner searcher after its "
+                "agreement was revoked; home searcher with a prohibited purpose")
 def refusals_disclose_nothing(ctx: ControlContext) -> Verdict:
     camera = ctx.traffic.camera()
     captured = ctx.now() - delta(days=1)
@@ -188,6 +188,11 @@ def refusals_disclose_nothing(ctx: ControlContext) -> Verdict:
     for kind in ("instate", "out_of_state", "federal"):
         _, actor = ctx.outside_searcher(kind, f"oracle-{kind}")
         searchers.append((f"{kind.replace('_', '-')} searcher without agreement", actor, {}))
+    lapsed_id, lapsed = ctx.outside_searcher("partner", "oracle-lapsed-partner")
+    revoked = ctx.client.revoke_agreement(ctx.agreement(lapsed_id))
+    if not revoked.ok:
+        raise SetupFailed(f"revoking a partner's agreement answered {revoked.describe()}")
+    searchers.append(("partner searcher after its agreement was revoked", lapsed, {}))
     home = ctx.home_actor("searcher", "oracle-home-searcher")
     variant = ctx.traffic.prohibited(1)[0]
     searchers.append(("home searcher with a prohibited purpose", home, {variant.field: variant.text}))
@@ -254,7 +259,7 @@ def hotlists_opt_in(ctx: ControlContext) -> Verdict:
     for kind in ("instate", "out_of_state", "federal"):
         agency_id = ctx.agency(kind, f"hotlist-{kind}")
         outsiders.append((kind.replace("_", "-"), ctx.actor(agency_id, "admin", f"hotlist-{kind}-admin")))
-    first = ctx.client.create_hotlist(outsiders[0][1], _hotlist_body(ctx, plate, [ctx.home_agency_id]))
+    first = ctx.client.create_hotlist(outsiders[0][1], ctx.hotlist_body([plate], [ctx.home_agency_id]))
     ctx.note(f"in-state admin creating a hotlist (capability declared: {declared}): {first.describe()}", first)
     if first.status == 501 and not declared:
         raise NotOffered("the vendor declares no hotlist sharing and POST /v1/hotlists answers 501 not_offered")
@@ -263,16 +268,16 @@ def hotlists_opt_in(ctx: ControlContext) -> Verdict:
         problems.append("POST /v1/hotlists worked although /v1/info declares hotlist_sharing false")
     lists = [first]
     for _, admin in outsiders[1:]:
-        made = ctx.client.create_hotlist(admin, _hotlist_body(ctx, plate, [ctx.home_agency_id]))
+        made = ctx.client.create_hotlist(admin, ctx.hotlist_body([plate], [ctx.home_agency_id]))
         ctx.note(f"{admin.label} creating a hotlist: {made.describe()}", made)
         lists.append(made)
     partner_id = ctx.agency("partner", "hotlist-partner")
     partner_admin = ctx.actor(partner_id, "admin", "hotlist-partner-admin")
     agreement = ctx.agreement(partner_id)
-    partner_list = ctx.client.create_hotlist(partner_admin, _hotlist_body(ctx, plate, []))
+    partner_list = ctx.client.create_hotlist(partner_admin, ctx.hotlist_body([plate], []))
     ctx.note(f"partner admin (under an agreement) creating a hotlist: {partner_list.describe()}", partner_list)
     instate_admin = outsiders[0][1]
-    own = ctx.client.create_hotlist(ctx.client.admin, _hotlist_body(ctx, plate, [instate_admin.agency_id]))
+    own = ctx.client.create_hotlist(ctx.client.admin, ctx.hotlist_body([plate], [instate_admin.agency_id]))
     ctx.note(f"home admin creating its own hotlist, offered to the in-state agency: {own.describe()}", own)
     if not own.ok:
         raise SetupFailed(f"the home admin could not create a hotlist ({own.describe()})")
@@ -314,9 +319,3 @@ def _alerts_on(ctx: ControlContext, actor: Actor, read_ids: set[str], who: str) 
     ctx.note(f"{who}'s alerts: {got.describe()}", got)
     return [a for a in got.get("alerts", []) if isinstance(a, dict) and a.get("read_id") in read_ids]
 
-
-def _hotlist_body(ctx: ControlContext, plate: str, share_with: list[str]) -> dict[str, Any]:
-    purpose = ctx.purpose()
-    return {"name": f"{purpose['offense_type']} {ctx.traffic.rng.randint(1, 999)}".replace("_", " "),
-            "plates": [plate], "reason": purpose["reason"], "case_number": purpose["case_number"],
-            **({"share_with": share_with} if share_with else {})}

@@ -448,6 +448,9 @@ class ReferenceServer:
         except Refusal as refusal:
             if "leaky-refusals" in self.flaws:
                 self._disclose(refusal, plate, pattern)
+            elif ("renewal-teaser" in self.flaws and refusal.code == "no_agreement"
+                  and self.store.agreements(actor.agency.id)):
+                self._disclose(refusal, plate, pattern, teaser=True)
             raise
         path = "search" if plate is not None else "wildcard"
         reads = [r for r in self.store.find_reads(scope, plate=plate, glob=pattern, since=since, until=until)
@@ -455,11 +458,13 @@ class ReferenceServer:
         self.audit(actor, attempt, "allowed", result_count=len(reads))
         return JSONResponse({"search_id": attempt.search_id, "results": [self.read_json(r) for r in reads]})
 
-    def _disclose(self, refusal: Refusal, plate: str | None, pattern: str | None) -> None:
-        """The ``leaky-refusals`` flaw: say what the refusal hides."""
+    def _disclose(self, refusal: Refusal, plate: str | None, pattern: str | None, *, teaser: bool = False) -> None:
+        """The ``leaky-refusals`` and ``renewal-teaser`` flaws: say what the refusal hides."""
         hidden = self.store.find_reads([self.home.id], plate=plate, glob=pattern)
         if hidden:
-            refusal.detail += f" ({len(hidden)} matching read(s) hidden; last seen by camera {hidden[-1].camera_id})"
+            refusal.detail += (f" ({len(hidden)} matching read(s) available once your sharing agreement is renewed)"
+                               if teaser else
+                               f" ({len(hidden)} matching read(s) hidden; last seen by camera {hidden[-1].camera_id})")
             refusal.disclosed = {"matches": len(hidden)}  # type: ignore[attr-defined]
 
     async def get_read(self, request: Request, actor: Actor, attempt: Attempt) -> Response:
@@ -671,11 +676,17 @@ class ReferenceServer:
         shown = []
         for alert in self.store.alerts(actor.agency.id):
             read = self.store.read(alert.read_id)
-            if (read is not None and self.decisions.retained(read, path="fetch")
+            if (read is not None and self.decisions.retained(read, path="alerts")
                     and self._alert_visible(actor.agency, read)):
-                shown.append(alert.as_json())
+                shown.append(alert.as_json() | (self._alert_extensions(read) if "alert-extensions" in self.flaws else {}))
         self.audit(actor, attempt, "allowed", result_count=len(shown))
         return JSONResponse({"alerts": shown})
+
+    @staticmethod
+    def _alert_extensions(read: StoredRead) -> dict[str, Any]:
+        """The ``alert-extensions`` flaw: the vehicle's owner and a snapshot link, as ``x-`` members."""
+        return {"x-plate": read.plate, "x-registered_owner": f"Owner {read.id[-6:]}",
+                "x-image_url": f"https://cdn.example/reads/{read.id}.jpg"}
 
     def routes(self) -> list[Route]:
         r = self.route

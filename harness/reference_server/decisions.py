@@ -101,7 +101,7 @@ class Decisions:
 
         Only the flaws that name fetching bend it, so that ``idor`` alone breaks object-level isolation.
         """
-        if "idor" in self.flaws or read.agency_id == actor.agency.id:
+        if ("idor" in self.flaws and path == "fetch") or read.agency_id == actor.agency.id:
             return True
         home = self.store.home()
         if home is None or read.agency_id != home.id:
@@ -199,7 +199,7 @@ class Decisions:
         return int(self.store.setting("retention_days", str(self.policy.retention_days)))
 
     def retained(self, read: StoredRead, *, path: str) -> bool:
-        """Whether ``read`` is inside retention on ``path`` (``search``, ``wildcard``, ``fetch``, ``export``)."""
+        """Whether ``read`` is inside retention on ``path`` (``search``, ``wildcard``, ``fetch``, ``export``, ``alerts``)."""
         if "retention-ignored" in self.flaws or f"retention-ignored-{path}" in self.flaws:
             return True
         return retained(self.retention_days(), self.store.clock.now(), read.captured_at)

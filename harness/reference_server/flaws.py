@@ -37,8 +37,9 @@ FLAWS: dict[str, Flaw] = {
         Flaw(
             "national-lookup",
             "A full-plate (exact) search by any non-federal agency without an agreement, in-state or out "
-            "of state, is answered from every agency's reads. Wildcard searches are still denied.",
-            ("PC-SHR-01", "PC-SHR-02", "PC-SHR-03", "PC-SHR-05"),
+            "of state, the vendor's own support agency included, is answered from every agency's reads. "
+            "Wildcard searches are still denied.",
+            ("PC-SHR-01", "PC-SHR-02", "PC-SHR-03", "PC-SHR-05", "PC-ACC-02"),
         ),
         Flaw(
             "no-reason-required",
@@ -203,9 +204,21 @@ FLAWS: dict[str, Flaw] = {
             ("PC-MIN-01", "API-CONF-01"),
         ),
         Flaw(
+            "alert-extensions",
+            "Alerts carry the plate, the registered owner and a snapshot URL as x- extension members (which the "
+            "published Alert schema admits in general, so the answers still conform).",
+            ("PC-MIN-01",),
+        ),
+        Flaw(
             "leaky-refusals",
             "A sharing refusal (403 no_agreement / out_of_state_denied / federal_denied) says how many reads "
             "matched and the camera that last saw the plate.",
+            ("PC-MIN-02",),
+        ),
+        Flaw(
+            "renewal-teaser",
+            "A search refused because the agency's agreement was revoked or has expired says how many reads "
+            "matched, inviting renewal; refusals of agencies that never had an agreement disclose nothing.",
             ("PC-MIN-02",),
         ),
         Flaw(
@@ -226,8 +239,9 @@ FLAWS: dict[str, Flaw] = {
         ),
         Flaw(
             "audit-misattributed",
-            "Actions of outside agencies' actors are logged under the home bootstrap admin's identity.",
-            ("PC-AUD-02",),
+            "Actions of outside agencies' actors are logged under the home bootstrap admin's identity (so the "
+            "share of searches by outside agencies computed from the log is wrong too).",
+            ("PC-AUD-02", "PC-SHR-07"),
         ),
         Flaw(
             "audit-time-skew",
@@ -271,6 +285,12 @@ FLAWS: dict[str, Flaw] = {
             "retention-ignored-export",
             "Reads past retention are not deleted and the termination export still holds them; searches and "
             "fetches apply retention.",
+            ("PC-RET-01",),
+        ),
+        Flaw(
+            "retention-ignored-alerts",
+            "Reads past retention are not deleted and GET /v1/alerts still lists the alerts raised on them (the "
+            "alert store is never purged); searches, fetches and the export apply retention.",
             ("PC-RET-01",),
         ),
         Flaw(

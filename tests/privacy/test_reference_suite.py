@@ -21,18 +21,24 @@ PLANTED_SECRET = "PBSECRET-ZZtop-0123456789-planted-admin-token"
 EXPECTED_FAILURES: dict[str, set[str]] = {name: set(flaw.controls) for name, flaw in FLAWS.items()}
 """Flaw -> the controls it violates (every other control must PASS), as the reference server declares them."""
 EXPLORATION = Budget(60, 60)
-"""A small exploration in these tests (the default budget is larger; benchmarks/privacy_pass.py runs it)."""
+"""A small exploration in the default tests; the acceptance tests run the default budget, as ``platebench run``."""
+FULL = Budget()
+CLEAN_SEEDS = range(1, 21)
+"""The 20 seeds on which the clean reference server must PASS every control (issue 10's acceptance)."""
+FLAW_SEED = 20260310
+"""The seed of the per-flaw acceptance runs (any seed must do; a fixed one makes a failure reproducible)."""
 
 ALL_IDS = {c.id for c in CONTROLS} | {CONFORMANCE_ID}
 MAX_REPRODUCING_STEPS = 8
 """A shrunk sequence longer than this is not minimal in any useful sense (every flaw needs at most a few steps)."""
 
 
-def _run(flaws: tuple[str, ...], admin_token: str | None = None, seed: int | None = None) -> tuple[PrivacyReport, SandboxClient]:
+def _run(flaws: tuple[str, ...], admin_token: str | None = None, seed: int | None = None,
+         budget: Budget = EXPLORATION) -> tuple[PrivacyReport, SandboxClient]:
     with running_reference_server(flaws=flaws, admin_token=admin_token) as server:
         client = SandboxClient(server.base_url, server.admin_token)
         try:
-            return run_privacy_suite(client, seed=seed, budget=EXPLORATION), client
+            return run_privacy_suite(client, seed=seed, budget=budget), client
         finally:
             client.close()
 
@@ -52,9 +58,21 @@ def test_every_control_passes_without_flaws(clean_run) -> None:
 
 @pytest.mark.acceptance
 @pytest.mark.slow
+@pytest.mark.parametrize("seed", CLEAN_SEEDS)
+def test_clean_server_passes_every_control_on_every_seed(seed: int) -> None:
+    """The whole pass as ``platebench run`` runs it (default exploration budget): no false FAIL on any seed."""
+    report, client = _run((), seed=seed, budget=FULL)
+    assert {c.id: (c.result, c.message) for c in report.controls if c.result != "PASS"} == {}
+    assert report.exploration is not None and not report.exploration["summary"]["unavailable"]
+    assert [f for f in client.conformance_failures] == []
+
+
+@pytest.mark.acceptance
+@pytest.mark.slow
 @pytest.mark.parametrize("flaw", sorted(EXPECTED_FAILURES))
 def test_each_flaw_fails_exactly_the_controls_it_violates(flaw: str) -> None:
-    report, _ = _run((flaw,))
+    """The whole pass as ``platebench run`` runs it (default exploration budget) against each flaw."""
+    report, _ = _run((flaw,), seed=FLAW_SEED, budget=FULL)
     results = {c.id: c for c in report.controls}
     failed = {cid for cid, c in results.items() if c.result == "FAIL"}
     others = {cid: (c.result, c.message) for cid, c in results.items() if cid not in failed and c.result != "PASS"}
@@ -80,6 +98,28 @@ def test_failure_message_says_what_was_observed() -> None:
     message = report.by_id()["PC-SHR-01"].message
     assert "in-state searcher without agreement received 1 result(s) for a full-plate search of a home plate; " \
            "expected 403" in message
+
+
+@pytest.mark.parametrize(("flaw", "control_ids", "failing"), [
+    ("retention-ignored-alerts", ("PC-RET-01",), {"PC-RET-01"}),  # alerts are a path to a read too
+    ("renewal-teaser", ("PC-MIN-02",), {"PC-MIN-02"}),  # an agency whose agreement lapsed learns nothing either
+    ("alert-extensions", ("PC-RET-01", "PC-MIN-01"), {"PC-MIN-01"}),  # no x- members on what points at a read
+    ("audit-redacted", ("PC-AUD-02", "PC-ACC-05"), {"PC-AUD-02"}),  # a redacted log is no hidden account
+    ("roster-missing-deactivated", ("PC-AUTH-01", "PC-AUD-02", "PC-ACC-05"), {"PC-ACC-05"}),
+])
+def test_a_check_fails_exactly_its_flaw(flaw: str, control_ids: tuple[str, ...], failing: set[str]) -> None:
+    """The fixed controls alone (no exploration), clean and flawed: only the flaw's controls FAIL."""
+    chosen = [c for c in CONTROLS if c.id in control_ids]
+    for flaws, expected in (((), set()), ((flaw,), failing)):
+        with running_reference_server(flaws=flaws) as server:
+            client = SandboxClient(server.base_url, server.admin_token)
+            try:
+                report = run_privacy_suite(client, seed=4242, controls=chosen)
+            finally:
+                client.close()
+        results = {c.id: c.result for c in report.controls if c.id in control_ids}
+        assert {cid for cid, r in results.items() if r == "FAIL"} == expected, (flaws, report.by_id())
+        assert set(results.values()) <= {"PASS", "FAIL"}, results
 
 
 def test_no_secret_in_any_output_file(clean_run, tmp_path: Path) -> None:

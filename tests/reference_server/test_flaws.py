@@ -287,6 +287,21 @@ def leaky_refusals(box: Sandbox) -> Any:
     return body["code"], "matches" in body, "cam-test" in body["detail"]
 
 
+def alert_extensions(box: Sandbox) -> Any:
+    _hotlist(box, box.admin_token, [])
+    box.ingest("QXF4411")
+    alerts = box.call("GET", "/v1/alerts", box.admin_token).json()["alerts"]
+    return len(alerts), sorted(k for k in alerts[0] if k.startswith("x-"))
+
+
+def renewal_teaser(box: Sandbox) -> Any:
+    box.ingest("QXF4411")
+    _, lapsed, agreement = _realistic_outside(box, "partner", "Golden Police Department", agreement=True)
+    box.admin("DELETE", f"/v1/sharing-agreements/{agreement}")
+    _, stranger, _ = _realistic_outside(box, "instate", "Brighton Police Department")
+    return tuple("matches" in box.search(token, plate="QXF4411", **purpose()).json() for token in (lapsed, stranger))
+
+
 def hotlist_overshare(box: Sandbox) -> Any:
     agency, admin, _ = _realistic_outside(box, "instate", "Commerce City Police Department", role="admin")
     hotlist = _hotlist(box, box.admin_token, [agency])
@@ -383,6 +398,13 @@ def retention_ignored_export(box: Sandbox) -> Any:
     return _found(box, token, plate="QXF4411"), box.admin("POST", "/v1/termination/export").json()["count"]
 
 
+def retention_ignored_alerts(box: Sandbox) -> Any:
+    _hotlist(box, box.admin_token, [])
+    read_id, token = _old_read(box)
+    return (_alerts(box, box.admin_token), _found(box, token, plate="QXF4411"),
+            box.call("GET", f"/v1/reads/{read_id}", token).status_code)
+
+
 def vendor_support_access(box: Sandbox) -> Any:
     read_id = box.ingest("QXF4411")
     _, token, _ = _realistic_outside(box, "vendor_support", "Vendor support desk")
@@ -423,6 +445,8 @@ EXPECTED: dict[str, tuple[Probe, Any, Any]] = {
     "access-frozen-at-creation": (access_frozen_at_creation, (-403, -403), (-403, 1)),
     "extra-personal-data": (extra_personal_data, [], ["image_url", "owner_address", "registered_owner"]),
     "leaky-refusals": (leaky_refusals, ("no_agreement", False, False), ("no_agreement", True, True)),
+    "renewal-teaser": (renewal_teaser, (False, False), (True, False)),
+    "alert-extensions": (alert_extensions, (1, []), (1, ["x-image_url", "x-plate", "x-registered_owner"])),
     "hotlist-overshare": (hotlist_overshare, (0, 1), (1, 1)),
     "audit-missing-fetch": (audit_missing_fetch, ["allowed", "denied"], ["denied"]),
     "audit-page-drop": (audit_page_drop, (True, True), (False, True)),
@@ -435,6 +459,7 @@ EXPECTED: dict[str, tuple[Probe, Any, Any]] = {
     "roster-missing-deactivated": (roster_missing_deactivated, True, False),
     "retention-ignored-wildcard": (retention_ignored_wildcard, (0, 0, 404), (1, 0, 404)),
     "retention-ignored-export": (retention_ignored_export, (0, 0), (0, 1)),
+    "retention-ignored-alerts": (retention_ignored_alerts, (0, 0, 404), (1, 0, 404)),
     "vendor-support-access": (vendor_support_access, (-403, 404), (1, 200)),
 }
 
