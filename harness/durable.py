@@ -38,6 +38,18 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+def write_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` all at once: written to a temporary file, fsync'd, renamed over it,
+    and the folder fsync'd, so a reader (or a crash) sees the old file or the new one, never a part."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
 class DurableLog:
     """An open append-only log, appended to one durable record at a time."""
 

@@ -158,8 +158,9 @@ class EvalApiAdapter(HttpAdapter):
 
     # ------------------------------------------------------------------ info and sandbox
 
-    def info(self) -> VendorInfo:
-        request = self.client.build_request("GET", f"{self.base_url}/v1/info")
+    def exchange(self, request: httpx.Request) -> dict[str, Any]:
+        """Send ``request`` (not a recognition) and return its JSON object; failures of the spec are recorded,
+        and an error status, a non-object or a non-conforming answer raise a ``VendorError``."""
         response = send_mapped(self.client, request)
         failures = self.validator.response_failures(request, response)
         self._record(failures)
@@ -167,7 +168,11 @@ class EvalApiAdapter(HttpAdapter):
         body = json_body(response)
         if failures or not isinstance(body, dict):
             fields = ", ".join(sorted({f.field for f in failures})) or "body"
-            raise ProtocolError(f"GET /v1/info breaks the RFP evaluation API at {fields}")
+            raise ProtocolError(f"{request.method} {request.url.path} breaks the RFP evaluation API at {fields}")
+        return body
+
+    def info(self) -> VendorInfo:
+        body = self.exchange(self.client.build_request("GET", f"{self.base_url}/v1/info"))
         caps = body.get("capabilities") or {}
         return VendorInfo(
             vendor=str(body["vendor"]), product=str(body.get("product", "")), version=str(body.get("version", "")),
@@ -209,16 +214,8 @@ class EvalApiLookup(ReadLookup):
         body = {"plate": plate, "from": start, "to": end, "offense_type": self.offense_type, "reason": reason,
                 "case_number": case_number}
         adapter = self.adapter
-        request = adapter.client.build_request("POST", f"{adapter.base_url}/v1/search", json=body,
-                                               headers={"Authorization": f"Bearer {self._token}"})
-        response = send_mapped(adapter.client, request)
-        failures = adapter.validator.response_failures(request, response)
-        adapter._record(failures)
-        raise_for_vendor_status(response)
-        result = json_body(response)
-        if failures or not isinstance(result, dict):
-            fields = ", ".join(sorted({f.field for f in failures})) or "body"
-            raise ProtocolError(f"POST /v1/search breaks the RFP evaluation API at {fields}")
+        result = adapter.exchange(adapter.client.build_request("POST", f"{adapter.base_url}/v1/search", json=body,
+                                                               headers={"Authorization": f"Bearer {self._token}"}))
         for item in result.get("results", []):
             yield LookupRead(id=str(item["id"]), plate=str(item["plate"]), captured_at=str(item["captured_at"]),
                              device_id=str(item["camera_id"]) if item.get("camera_id") is not None else None)

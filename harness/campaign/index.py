@@ -12,12 +12,12 @@ interrupted), ``interrupted`` (stopped by Ctrl-C), ``failed`` (stopped with an e
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from harness.calls.single import utc_now
 from harness.campaign.config import Campaign, CampaignError
+from harness.durable import write_atomic
 from harness.report.markdown import code, escape, table
 
 INDEX_JSON = "campaign.json"
@@ -72,23 +72,9 @@ def write_index(campaign: Campaign, index: dict[str, Any]) -> Path:
     index["updated_at"] = utc_now()
     campaign.output.mkdir(parents=True, exist_ok=True)
     path = campaign.output / INDEX_JSON
-    _write_atomic(path, json.dumps(index, indent=2, ensure_ascii=False) + "\n")
-    _write_atomic(campaign.output / INDEX_MD, render_index(index, campaign.output))
+    write_atomic(path, json.dumps(index, indent=2, ensure_ascii=False) + "\n")
+    write_atomic(campaign.output / INDEX_MD, render_index(index, campaign.output))
     return path
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def counts(index: dict[str, Any]) -> dict[str, int]:

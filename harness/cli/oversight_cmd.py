@@ -32,6 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     run.add_argument("--period", help="YYYY-MM (default: the previous calendar month)")
     run.add_argument("--workspace", type=Path, default=Path("."), help="the workspace (default: .)")
     run.add_argument("--no-privacy", action="store_true", help="skip the privacy pass (every control untested)")
+    run.add_argument("--no-accuracy", action="store_true",
+                     help="skip the contract's accuracy re-run ([accuracy] in the contract) this period")
     run.set_defaults(handler=run_period_cmd)
     report = commands.add_parser("report", help="the report over all periods: JSON, HTML and PDF, signed",
                                  description="Write oversight-report.json (sealed; signed with --key), .html and .pdf.")
@@ -84,7 +86,7 @@ def run_period_cmd(args: argparse.Namespace) -> int:
     contract = _workspace_contract(args.workspace)
     try:
         result = run_period(contract, args.workspace, period, privacy=not args.no_privacy,
-                            say=lambda line: print(line, file=sys.stderr))
+                            accuracy=not args.no_accuracy, say=lambda line: print(line, file=sys.stderr))
     except (ExportRefused, HistoryError) as exc:
         raise UserError(f"{period} refused, history unchanged: {exc}") from None
     acc = result.analysis["accounts"]["outside_home"]

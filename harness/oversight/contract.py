@@ -37,6 +37,7 @@ DEFAULT_THRESHOLDS: dict[str, float | int | None] = {
     "silent_days_max": 2,
     "entries_outside_period_max": 0,
     "privacy_regressions_max": 0,
+    "exact_read_drop_max": None,
 }
 """Threshold -> default (``None``: reported as a change, never a breach)."""
 
@@ -76,11 +77,11 @@ class Contract:
     def file(self, member: str) -> Path | None:
         """The top-level path member ``member`` (``policy``, ``rubric``, ``baseline_scorecard``), resolved."""
         value = self.data.get(member)
-        return None if value is None else self._resolve(value)
+        return None if value is None else self.resolve(value)
 
     def exports_folder(self, period: str) -> Path:
         """Where period ``YYYY-MM``'s exports arrive."""
-        return self._resolve(self.data["exports"]["folder"]) / period
+        return self.resolve(self.data["exports"]["folder"]) / period
 
     def sandbox(self) -> tuple[str, str] | None:
         """``(base_url, token)`` of the sandbox tenant; ``None`` without one. Raises when the token is unset."""
@@ -99,7 +100,8 @@ class Contract:
         controls = self.data.get("privacy", {}).get("controls")
         return None if controls is None else list(controls)
 
-    def _resolve(self, value: str) -> Path:
+    def resolve(self, value: str) -> Path:
+        """A path written in the contract, resolved against the contract file's folder."""
         path = Path(value)
         return path if path.is_absolute() else (self.path.parent / path).resolve()
 

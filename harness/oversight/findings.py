@@ -32,6 +32,7 @@ RULES: dict[str, str] = {
     "OV-LOG-GAP": "Consecutive days of the period without any audit-log entry",
     "OV-LOG-TIME": "Audit-log entries timestamped outside the period or not parseable",
     "OV-PRIVACY": "Privacy controls that passed in the baseline scorecard and fail now",
+    "OV-ACCURACY": "Exact plate reads of the period's accuracy re-run below the baseline scorecard's",
     "OV-CHANGE-ACCOUNTS": "Accounts added to or removed from the roster since the previous period",
     "OV-CHANGE-CONTROLS": "Privacy controls whose result differs from the baseline scorecard",
 }
@@ -50,6 +51,8 @@ class PeriodFacts:
     """Outside agency id -> name, on this period's roster."""
     controls: list[dict[str, Any]] = field(default_factory=list)
     privacy_tested: bool = False
+    accuracy: dict[str, Any] | None = None
+    """The accuracy re-run (``run_id``, ``scorecard_sha256``, ``exact``), if the period made one."""
 
 
 @dataclass
@@ -97,8 +100,10 @@ def _share_text(share: Mapping[str, Any]) -> str:
 
 
 def evaluate(facts: PeriodFacts, previous: Previous, thresholds: Mapping[str, Any],
-             baseline: Mapping[str, str] | None) -> list[dict[str, Any]]:
-    """Every finding of the period, breaches and changes, in :data:`RULES` order."""
+             baseline: Mapping[str, str] | None, baseline_accuracy: Mapping[str, Any] | None = None,
+             ) -> list[dict[str, Any]]:
+    """Every finding of the period, breaches and changes, in :data:`RULES` order (``baseline``: the baseline
+    scorecard's control results; ``baseline_accuracy``: its exact-read estimate)."""
     r = _Rules(facts, previous, thresholds)
     a = facts.analysis
     for rule, section, key in (("OV-SHARE-ACCOUNTS", "accounts", "outside_account_share_max"),
@@ -162,6 +167,8 @@ def evaluate(facts: PeriodFacts, previous: Previous, thresholds: Mapping[str, An
                      [{"actor_id": x, "change": "removed"} for x in removed])
     if facts.privacy_tested and baseline is not None:
         _privacy(r, facts.controls, baseline)
+    if facts.accuracy is not None and baseline_accuracy is not None:
+        _accuracy(r, facts.accuracy, baseline_accuracy)
     order = list(RULES)
     return sorted(r.found, key=lambda f: order.index(f["rule"]))
 
@@ -183,3 +190,21 @@ def _privacy(r: _Rules, controls: Sequence[Mapping[str, Any]], baseline: Mapping
                  [{"control": c["id"], "baseline": baseline[c["id"]], "now": c["result"]} for c in changed],
                  transcripts=[{"control": c["id"], "file": c.get("evidence_file"), "sha256": c.get("evidence_sha256")}
                               for c in changed])
+
+
+def _accuracy(r: _Rules, rerun: Mapping[str, Any], baseline: Mapping[str, Any]) -> None:
+    """A drop is a breach only when larger than the contract allows *and* significant: the re-run's whole 95%
+    interval lies below the baseline figure (a small corpus cannot convict a vendor of a drop it may not have)."""
+    now, before = rerun["exact"], baseline
+    drop = round(100 * (before["value"] - now["value"]), 1)
+    significant = now.get("ci_high") is not None and now["ci_high"] < before["value"]
+    detail = (f"exact plate reads {100 * now['value']:.1f}% (95% CI {100 * now['ci_low']:.1f}% to "
+              f"{100 * now['ci_high']:.1f}%, n={now['n']}) against {100 * before['value']:.1f}% in the baseline "
+              f"scorecard: {drop:+.1f} pp below" + ("" if significant else ", within the re-run's interval"))
+    evidence = {"run_id": rerun["run_id"], "scorecard_sha256": rerun["scorecard_sha256"], "now": dict(now),
+                "baseline": dict(before)}
+    limit = r.limits.get("exact_read_drop_max")
+    if limit is not None and significant and drop > limit:
+        r.found.append(_finding("OV-ACCURACY", True, detail, {"exports": r.exports, **evidence}, drop, limit))
+    elif drop != 0:
+        r.change("OV-ACCURACY", detail, [], **evidence)

@@ -23,6 +23,7 @@ from harness import __version__
 from harness.audit.analyze import analyze_files
 from harness.audit.records import AuditInputError
 from harness.oversight import history
+from harness.oversight.accuracy import AccuracyOutcome, baseline_exact, rerun_accuracy
 from harness.oversight.contract import Contract, file_sha256, month_bounds
 from harness.oversight.exports import ExportRefused, check_manifest, find_exports
 from harness.oversight.findings import PeriodFacts, Previous, evaluate
@@ -30,6 +31,7 @@ from harness.oversight.privacy import PrivacyOutcome, run_privacy
 
 PERIODS_DIR = "periods"
 EVIDENCE_DIR = "evidence"
+ACCURACY_DIR = "accuracy"
 
 
 @dataclass(frozen=True)
@@ -119,9 +121,24 @@ def _figures(analysis: dict[str, Any]) -> list[tuple[str, str, int | None, int |
     return rows
 
 
-def run_period(contract: Contract, workspace: Path, period: str, *, privacy: bool = True,
+def _accuracy_facts(rerun: AccuracyOutcome | None) -> dict[str, Any] | None:
+    if rerun is None:
+        return None
+    return {"run_id": rerun.run_id, "scorecard_sha256": rerun.scorecard_sha256, "exact": rerun.exact}
+
+
+def _accuracy_figures(rerun: AccuracyOutcome | None) -> list[tuple[str, str, int | None, int | None, float | None]]:
+    if rerun is None:
+        return []
+    exact = rerun.exact
+    hits = round(exact["value"] * exact["n"]) if exact.get("n") else None
+    return [("exact_read_plate", "all", hits, exact.get("n"), round(100 * exact["value"], 1))]
+
+
+def run_period(contract: Contract, workspace: Path, period: str, *, privacy: bool = True, accuracy: bool = True,
                say: Callable[[str], None] = lambda _line: None) -> PeriodResult:
-    """Run and record one period; raises :class:`ExportRefused` (nothing recorded) on unusable exports."""
+    """Run and record one period; raises :class:`ExportRefused` (nothing recorded) on unusable exports.
+    ``accuracy``: make the contract's accuracy re-run, if it has one."""
     exports = find_exports(contract.exports_folder(period), contract.require_manifest)
     baseline = load_baseline(contract.file("baseline_scorecard"))
     with tempfile.TemporaryDirectory(prefix="platebench-oversight-") as tmp:
@@ -141,6 +158,7 @@ def run_period(contract: Contract, workspace: Path, period: str, *, privacy: boo
             accounts, outside = _roster_sets(con, "accounts", home=contract.home_agency)
         outcome = run_privacy(contract, staging / EVIDENCE_DIR, say) if privacy else PrivacyOutcome.skipped(
             "privacy pass not run this period (--no-privacy)")
+        rerun = rerun_accuracy(contract, staging / ACCURACY_DIR, say) if accuracy else None
         final_evidence = workspace / PERIODS_DIR / period / EVIDENCE_DIR
         for control in outcome.controls:
             if control.get("evidence_sha256"):
@@ -150,8 +168,9 @@ def run_period(contract: Contract, workspace: Path, period: str, *, privacy: boo
         with history.open_history(workspace) as hist:
             previous = _previous(hist, period, contract.home_agency)
             facts = PeriodFacts(analysis, export_rows, coverage, accounts, outside, outcome.controls,
-                                outcome.tested)
-            found = evaluate(facts, previous, contract.thresholds, baseline)
+                                outcome.tested, _accuracy_facts(rerun))
+            found = evaluate(facts, previous, contract.thresholds, baseline,
+                             baseline_exact(contract.file("baseline_scorecard")))
             record = history.PeriodRecord(
                 period=period, run_at=datetime.now(UTC).isoformat(timespec="seconds"),
                 platebench_version=__version__, contract_sha256=contract.sha256,
@@ -159,12 +178,17 @@ def run_period(contract: Contract, workspace: Path, period: str, *, privacy: boo
                 baseline_sha256=file_sha256(contract.file("baseline_scorecard")),
                 privacy_method=outcome.method, privacy_detail=outcome.detail,
                 evidence_bundle_sha256=outcome.bundle_sha256, analysis=analysis, exports=export_rows,
-                figures=_figures(analysis), controls=outcome.controls, findings=found)
+                figures=_figures(analysis) + _accuracy_figures(rerun), controls=outcome.controls, findings=found)
             history.write_period(hist, record, analysis_dir / "analysis.duckdb")
         if final_evidence.exists():
             shutil.rmtree(final_evidence)
         if outcome.evidence_dir is not None:
             final_evidence.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(str(outcome.evidence_dir), final_evidence)
+        final_accuracy = workspace / PERIODS_DIR / period / ACCURACY_DIR
+        if final_accuracy.exists():
+            shutil.rmtree(final_accuracy)
+        if rerun is not None:
+            shutil.move(str(staging / ACCURACY_DIR), final_accuracy)
     return PeriodResult(period, [f for f in found if f["breach"]], [f for f in found if not f["breach"]],
                         outcome.summary(), analysis)

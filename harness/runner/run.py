@@ -27,6 +27,7 @@ from harness import __version__
 from harness.calls.pool import CallPool, PoolStartError
 from harness.calls.single import HarnessFault, utc_now
 from harness.corpus.model import Corpus, CorpusError, Sample
+from harness.durable import write_atomic
 from harness.load.plan import LoadPlan
 from harness.metrics.spec import DEFAULT_IOU_THRESHOLD
 from harness.options import DASK_SCHEME, EXECUTOR_LOCAL
@@ -718,21 +719,12 @@ def _with_sandbox_findings(
     return [*(calls or []), *(sandbox or [])]
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
 def _write(run_dir: Path, document: dict[str, Any], warnings: list[str]) -> RunResult:
     scorecard = run_dir / SCORECARD_JSON
     markdown = run_dir / SCORECARD_MD
     try:
-        _write_atomic(scorecard, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
-        _write_atomic(markdown, render_markdown(Scorecard.model_validate(document)))
+        write_atomic(scorecard, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        write_atomic(markdown, render_markdown(Scorecard.model_validate(document)))
     except OSError as exc:
         raise RunError(
             f"cannot write the scorecard in {run_dir}: {exc.strerror or exc}. The journal is complete: free space, "

@@ -91,11 +91,7 @@ def check(tmp_path: Path, passes: int) -> None:
     assert not any(plate in text for plate in faulty.truth.values()), "no plate text in the section"
 
 
-def test_every_push_format_end_to_end_20_passes(tmp_path: Path) -> None:
-    check(tmp_path, 20)
-
-
-@pytest.mark.acceptance
 @pytest.mark.slow
 def test_every_push_format_end_to_end_100_passes(tmp_path: Path) -> None:
+    """The issue's acceptance run, in CI: 100 passes, every 10th dropped, capture rate 90.0% exactly."""
     check(tmp_path, 100)

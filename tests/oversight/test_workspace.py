@@ -124,3 +124,46 @@ def test_run_without_init_and_bad_period_are_clear(tmp_path: Path, capsys: pytes
     assert "run `platebench oversight init CONTRACT.toml` first" in capsys.readouterr().err
     assert _run(tmp_path, "2027-13") == 2
     assert "period '2027-13' is not YYYY-MM" in capsys.readouterr().err
+
+
+def test_the_accuracy_rerun_is_judged_against_the_baseline_scorecard(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A contract with [accuracy]: each period scores the vendor again (here a scripted vendor that read every
+    plate for the bid and reads none now); a significant drop beyond exact_read_drop_max is a breach, with
+    the re-run's scorecard kept in the period and its figure in the history."""
+    from harness.corpus.synth import synth_corpus
+    from harness.corpus.validate import load_corpus
+
+    runner_tests = Path(__file__).resolve().parents[1] / "runner"
+    monkeypatch.syspath_prepend(str(runner_tests))
+    from scripted_vendor import script, write_vendors_toml
+
+    synth_corpus(tmp_path / "corpus", n=8, seed=5)
+    corpus = load_corpus(tmp_path / "corpus")
+    bid_dir, now_dir = tmp_path / "bid", tmp_path / "now"
+    bid_dir.mkdir()
+    now_dir.mkdir()
+    bid_vendors = write_vendors_toml(bid_dir, script(corpus.samples, ("right",)))
+    assert main(["run", "--vendor", "scripted", "--corpus", str(corpus.root), "--vendors-config", str(bid_vendors),
+                 "--scorecard-dir", str(tmp_path / "sc"), "--no-load", "--no-privacy"]) == 0
+    baseline = Path(capsys.readouterr().out.strip().splitlines()[-1])
+    now_vendors = write_vendors_toml(now_dir, script(corpus.samples, ("none",)))
+    contract = CONTRACT.format(manifest="true").replace('[vendor]\nname = "acme"', '[vendor]\nname = "scripted"')
+    contract += "exact_read_drop_max = 10.0\n"
+    (tmp_path / "contract.toml").write_text(
+        f'baseline_scorecard = "{baseline}"\n' + contract
+        + f'\n[accuracy]\ncorpus = "{corpus.root}"\nvendors_config = "{now_vendors}"\n', encoding="utf-8")
+    assert main(["oversight", "init", str(tmp_path / "contract.toml")]) == 0
+    _period(tmp_path, "2027-03")
+    capsys.readouterr()
+    assert _run(tmp_path, "2027-03") == 1
+    out = capsys.readouterr().out
+    assert "BREACH OV-ACCURACY: exact plate reads 0.0%" in out and "against 100.0% in the baseline scorecard" in out
+    assert any((tmp_path / "periods" / "2027-03" / "accuracy").rglob("scorecard.json"))
+    with duckdb.connect(str(tmp_path / history.DB_FILE), read_only=True) as con:
+        row = con.execute("""SELECT count, "of", percent FROM figures WHERE period = '2027-03'
+                             AND metric = 'exact_read_plate'""").fetchone()
+    assert row == (0, 8, 0.0)
+    assert main(["oversight", "run", "--workspace", str(tmp_path), "--period", "2027-03", "--no-privacy",
+                 "--no-accuracy"]) == 0  # no re-run: nothing to judge, no breach
