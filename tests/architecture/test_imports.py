@@ -108,3 +108,10 @@ def test_the_checker_sees_a_cycle() -> None:
     assert cycles({"harness.a": {"harness.b"}, "harness.b": {"harness.c"}, "harness.c": {"harness.a"},
                    "harness.d": {"harness.a"}}) == {frozenset({"harness.a", "harness.b", "harness.c"})}
     assert not cycles({"harness.a": {"harness.b"}, "harness.b": set()})
+
+
+def test_test_modules_have_unique_names() -> None:
+    """pytest imports test modules by their basename (no packages under tests/): two test_x.py in different
+    folders make the whole run fail at collection."""
+    names = [p.name for p in (ROOT / "tests").rglob("*.py") if p.name != "conftest.py"]
+    assert sorted({n for n in names if names.count(n) > 1}) == []
