@@ -137,7 +137,7 @@ def test_a_year_of_oversight_flags_each_event_in_its_month(tmp_path: Path, monke
     args = ["oversight", "report", "--workspace", str(tmp_path), "--out", str(out), "--key", str(tmp_path / "city.key")]
     assert main(args if find_chromium() else [*args, "--no-pdf"]) == 0
     doc = json.loads((out / "oversight-report.json").read_text())
-    verdict = check(doc, load_public_key(tmp_path / "city.pub"))
+    verdict = check(doc, [load_public_key(tmp_path / "city.pub")])
     assert [p for p in verdict.problems if "schema_version" not in p] == []
     flagged = {p["period"]: {f["rule"] for f in p["breaches"]} for p in doc["periods"]}
     assert flagged["2027-05"] == set() and flagged["2027-09"] >= {"OV-PRIVACY", "OV-ADMIN"}
