@@ -25,7 +25,8 @@ def test_every_operator_is_deterministic_by_seed_and_made_again_bit_for_bit(corp
     data = sample.path.read_bytes()
     first = {(op, lvl): r for op, lvl, r in render_all(data, "image/jpeg", _all_jobs(), 5, boxes(sample))}
     again = {(op, lvl): r for op, lvl, r in render_all(data, "image/jpeg", _all_jobs(), 5, boxes(sample))}
-    other = {(op, lvl): r for op, lvl, r in render_all(data, "image/jpeg", _all_jobs(), 6, boxes(sample))}
+    others = [{(op, lvl): r for op, lvl, r in render_all(data, "image/jpeg", _all_jobs(), seed, boxes(sample))}
+              for seed in range(6, 12)]
     for job, rendered in first.items():
         assert rendered is not None, job
         assert rendered.data == again[job].data, job
@@ -33,8 +34,9 @@ def test_every_operator_is_deterministic_by_seed_and_made_again_bit_for_bit(corp
         assert verify(rendered.recipe, data, boxes(sample)), job
         assert rendered.data != data, job
     random_ops = ("blur", "noise", "glare", "rain", "recolour", "occlusion", "rewrap")
-    assert all(first[(op, OPERATORS[op].examples[-1] if op != "rewrap" else 1.0)].data
-               != other[(op, OPERATORS[op].examples[-1] if op != "rewrap" else 1.0)].data for op in random_ops)
+    for op in random_ops:  # the seed matters (occlusion draws one of two sides: compare over several seeds)
+        job = (op, OPERATORS[op].examples[-1] if op != "rewrap" else 1.0)
+        assert len({first[job].data} | {other[job].data for other in others}) > 1, op
 
 
 def test_rewrap_keeps_the_pixels_under_new_bytes(corpus12: Corpus) -> None:
