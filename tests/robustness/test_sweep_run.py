@@ -12,6 +12,7 @@ from harness.corpus.model import Corpus
 from harness.errors import UserError
 from harness.perturb.audit import verify_recipes
 from harness.probes.canaries import canaries, write_published_copy
+from harness.report.html import render_scorecard_html
 from harness.report.plots import render_plots
 from harness.rubric import RubricError, load_rubric
 from harness.run_options import RunRequest
@@ -95,6 +96,9 @@ def test_a_reader_echoing_the_published_labels_is_flagged_by_the_canaries(tmp_pa
     assert honest["flagged"] == []
     text = json.dumps(memo.document)
     assert all(p.text not in text for s in corpus30.samples for p in s.plates)  # no plate text
+    page = render_scorecard_html(Scorecard.model_validate(memo.document))
+    assert 'id="probes"' in page and "PR-MEM-02" in page and "flagged" in page
+    assert all(p.text not in page for s in corpus30.samples for p in s.plates)
     header = read_journal(memo.run_dir / JOURNAL_FILE).header
     assert header["canary_seed"] == 99 and "99" not in json.dumps(memo.document["provenance"]["options"])
 
@@ -105,7 +109,10 @@ def test_canary_seed_without_probes_is_refused(tmp_path: Path, corpus12: Corpus)
 
 
 def test_split_and_hotlist_sections_carry_counts_only(tmp_path: Path, corpus12: Corpus) -> None:
-    results = _run(tmp_path, corpus12).document["results"]
+    document = _run(tmp_path, corpus12).document
+    results = document["results"]
+    page = render_scorecard_html(Scorecard.model_validate(document))  # the HTML shows both, no probes (none ran)
+    assert 'id="split"' in page and 'id="hotlist"' in page and 'id="probes"' not in page
     assert results["split"]["public"]["exact_read_plate"]["n"] == 8
     assert results["split"]["sequestered"]["exact_read_plate"]["n"] == 4
     assert results["hotlist"]["alerts"] == 0 and results["hotlist"]["listed"] > 12
