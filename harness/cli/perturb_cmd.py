@@ -43,7 +43,7 @@ def _verify(args: argparse.Namespace) -> int:
     except JournalError as exc:
         raise UserError(f"cannot verify {args.run_dir}: {exc}") from None
     corpus = load_corpus_checked(args.corpus or Path(contents.header["corpus"]["path"]))
-    result = verify_recipes(contents.extras, corpus)
+    result = verify_recipes(contents.derived, corpus)
     for call_id in result.mismatched:
         print(f"differs: {call_id}", file=sys.stderr)
     print(f"{result.checked - len(result.mismatched)} of {result.checked} perturbed images made again bit for bit")

@@ -20,18 +20,17 @@ class AuditResult:
     mismatched: tuple[str, ...]
 
 
-def verify_recipes(extras: Mapping[str, Mapping[str, Any]], corpus: Corpus) -> AuditResult:
-    """Regenerate every recipe of a journal's call records (``JournalContents.extras``) from ``corpus`` and
+def verify_recipes(derived: Mapping[str, Mapping[str, Any]], corpus: Corpus) -> AuditResult:
+    """Regenerate every recipe of a journal's derived calls (``JournalContents.derived``) from ``corpus`` and
     compare sha256."""
     by_id = corpus.by_id()
     checked = 0
     bad: list[str] = []
-    for call_id, extra in extras.items():
-        derived = extra.get("derived")
-        if not derived or not derived.get("recipe"):
+    for call_id, made_from in derived.items():
+        if not made_from.get("recipe"):
             continue
-        recipe = Recipe.from_json(derived["recipe"])
-        sample = by_id.get(derived["from"])
+        recipe = Recipe.from_json(made_from["recipe"])
+        sample = by_id.get(made_from["from"])
         checked += 1
         try:
             made = regenerate(recipe, sample.path.read_bytes(), boxes(sample)) if sample is not None else b""

@@ -73,6 +73,11 @@ class JournalContents:
     """Length of the intact prefix of the file."""
     warnings: list[str] = field(default_factory=list)
 
+    @property
+    def derived(self) -> dict[str, dict[str, Any]]:
+        """Derived call id -> its source sample and recipe (``{"from": ..., "recipe": ...}``)."""
+        return {k: v["derived"] for k, v in self.extras.items() if "derived" in v}
+
 
 class Journal(DurableLog):
     """An open run journal, appended to one durable record at a time."""

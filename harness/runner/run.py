@@ -535,9 +535,7 @@ def execute(prepared: PreparedRun, *, progress_stream: IO[str] | None = None) ->
     label = f"{prepared.vendor.name} on {prepared.corpus.name}"
     sweep_work, probe_work = prepared.derived_work()
     extra_todo = sum(len(jobs) for _, jobs in [*sweep_work, *probe_work])
-    derived: dict[str, dict[str, Any]] = {
-        k: v["derived"] for k, v in (prepared.previous.extras.items() if prepared.previous else ()) if "derived" in v
-    }
+    derived: dict[str, dict[str, Any]] = prepared.previous.derived if prepared.previous else {}
     pool = open_pool(prepared, min(prepared.strategy.concurrency, max(1, len(todo) + extra_todo)))  # no idle worker loading an engine
     gate = HealthGate()
     total = len(prepared.samples) + prepared.derived_total()
@@ -704,7 +702,7 @@ def rescore(run_dir: Path, *, corpus_path: Path | None = None, rubric_path: Path
         load=contents.load["results"] if contents.load else None,
         roadside=contents.bench["section"] if contents.bench else None,
         conditions=contents.conditions,
-        derived={k: v["derived"] for k, v in contents.extras.items() if "derived" in v},
+        derived=contents.derived,
     )
     return _write(run_dir, document, contents.warnings)
 

@@ -43,7 +43,7 @@ def test_a_sweep_is_scored_per_level_and_its_images_are_made_again(tmp_path: Pat
     breaking = {b["requirement"]: b for b in section["operators"]["blur"]["breaking_points"]}
     first_below = next(p["level"] for p in blur if p["figures"]["exact_read_plate"]["value"] < 0.80)
     assert breaking["ACU-01"]["level"] == first_below
-    audit = verify_recipes(read_journal(result.journal_path).extras, corpus12)
+    audit = verify_recipes(read_journal(result.journal_path).derived, corpus12)
     assert audit.checked == 12 * 5 and audit.mismatched == ()
     markdown = result.markdown_path.read_text(encoding="utf-8")
     assert "## How it degrades" in markdown and "### Motion blur (`blur`)" in markdown
