@@ -63,7 +63,6 @@ from __future__ import annotations
 
 import hashlib
 import operator
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,7 +81,7 @@ from harness.metrics.paths import (
 )
 from harness.metrics.spec import UnknownMetricPath
 from harness.perturb.sweep import PerturbError, canonical_sweeps
-from harness.schema_check import schema_problems
+from harness.schema_check import raise_problems, read_toml, schema_problems
 
 DEFAULT_RUBRIC = Path(__file__).with_name("rubrics") / "default.toml"
 
@@ -176,14 +175,7 @@ def load_rubric(path: Path | None = None) -> Rubric:
     """Read and validate a rubric file (the default one when ``path`` is ``None``): its form against
     :data:`RUBRIC_SCHEMA`, then every metric path and threshold; a :class:`RubricError` lists every problem."""
     path = path or DEFAULT_RUBRIC
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise RubricError(f"cannot read rubric {path}: {exc.strerror or exc}") from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise RubricError(f"rubric {path} is not valid TOML: {exc}") from None
+    raw, data = read_toml(path, "rubric", RubricError)
     problems = schema_problems(RUBRIC_SCHEMA, data)
     if not problems:
         problems = [
@@ -192,11 +184,7 @@ def load_rubric(path: Path | None = None) -> Rubric:
         problems += _perturb_problems(data.get("perturb", {}))
         ids = [entry["id"] for entry in data["requirement"]]
         problems += [f"requirement {rid}: duplicate id" for rid in sorted({i for i in ids if ids.count(i) > 1})]
-    if problems:
-        raise RubricError(
-            f"rubric {path} has {len(problems)} problem(s) (schema: {RUBRIC_SCHEMA.name}):\n"
-            + "\n".join(f"  - {p}" for p in problems)
-        )
+    raise_problems(problems, "rubric", path, RUBRIC_SCHEMA, RubricError)
     requirements = tuple(
         Requirement(e["id"], e["title"], e["metric"], e["comparator"], _threshold(e), e.get("mandatory", False),
                     float(e.get("weight", 0)))

@@ -9,6 +9,7 @@ where the value may be a secret pasted by mistake).
 from __future__ import annotations
 
 import json
+import tomllib
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -20,6 +21,27 @@ def load_schema(path: Path) -> dict[str, Any]:
     """The schema at ``path`` (read once)."""
     schema: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return schema
+
+
+def read_toml(path: Path, what: str, error: type[Exception]) -> tuple[bytes, dict[str, Any]]:
+    """The bytes of ``path`` and their TOML document; ``error`` saying ``cannot read <what> <path>: ...`` or
+    ``<what> <path> is not valid TOML: ...`` otherwise."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise error(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+    try:
+        return raw, tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise error(f"{what} {path} is not valid TOML: {exc}") from None
+
+
+def raise_problems(problems: Sequence[str], what: str, path: Path, schema_path: Path, error: type[Exception]) -> None:
+    """Raise ``error`` listing every problem of the ``what`` at ``path`` (checked against ``schema_path``), one a
+    line; nothing when there is none."""
+    if problems:
+        raise error(f"{what} {path} has {len(problems)} problem(s) (schema: {schema_path.name}):\n"
+                    + "\n".join(f"  - {p}" for p in problems))
 
 
 def schema_problems(schema_path: Path, instance: Any) -> list[str]:

@@ -21,14 +21,13 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from harness.redact import remember_config_secrets
-from harness.schema_check import schema_problems
+from harness.schema_check import raise_problems, read_toml, schema_problems
 from vendor_adapters.base import Adapter
 from vendor_adapters.errors import ConfigurationError
 from vendor_adapters.registry import (
@@ -86,18 +85,8 @@ class VendorSpec:
 def read_vendors_file(path: Path) -> dict[str, dict[str, Any]]:
     """The ``[vendors.*]`` tables of a ``vendors.toml``, validated against :data:`VENDORS_SCHEMA` (no inline
     secrets); a :class:`ConfigurationError` lists every problem with its place."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigurationError(f"cannot read vendors config {path}: {exc.strerror or exc}") from None
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigurationError(f"vendors config {path} is not valid TOML: {exc}") from None
-    problems = schema_problems(VENDORS_SCHEMA, data)
-    if problems:
-        raise ConfigurationError(
-            f"vendors config {path} has {len(problems)} problem(s) (schema: {VENDORS_SCHEMA.name}):\n"
-            + "\n".join(f"  - {p}" for p in problems)
-        )
+    _, data = read_toml(path, "vendors config", ConfigurationError)
+    raise_problems(schema_problems(VENDORS_SCHEMA, data), "vendors config", path, VENDORS_SCHEMA, ConfigurationError)
     vendors: dict[str, dict[str, Any]] = data.get("vendors", {})
     return vendors
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +33,7 @@ from typing import Any
 from harness.errors import UserError
 from harness.options import EXECUTOR_LOCAL
 from harness.run_options import RUN_OPTIONS, RunOption, RunRequest, check_request
-from harness.schema_check import schema_problems
+from harness.schema_check import raise_problems, read_toml, schema_problems
 
 SCHEMA = Path(__file__).with_name("campaign.schema.json")
 """The published JSON Schema of the campaign file (docs/campaigns.md links it)."""
@@ -113,19 +112,8 @@ def _level(value: float) -> str:
 
 def load_campaign(path: Path) -> Campaign:
     """Read and validate a campaign file; a :class:`CampaignError` lists every problem with its place."""
-    try:
-        raw = path.read_bytes()
-        data = tomllib.loads(raw.decode("utf-8"))
-    except OSError as exc:
-        raise CampaignError(f"cannot read campaign file {path}: {exc.strerror or exc}") from None
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise CampaignError(f"campaign file {path} is not valid TOML: {exc}") from None
-    problems = schema_problems(SCHEMA, data)
-    if problems:
-        raise CampaignError(
-            f"campaign file {path} has {len(problems)} problem(s) (schema: {SCHEMA.name}):\n"
-            + "\n".join(f"  - {p}" for p in problems)
-        )
+    raw, data = read_toml(path, "campaign file", CampaignError)
+    raise_problems(schema_problems(SCHEMA, data), "campaign file", path, SCHEMA, CampaignError)
     base = path.resolve().parent
     perturbations = {name: tuple(levels) for name, levels in data.get("perturbations", {}).items()}
     campaign = Campaign(
