@@ -9,7 +9,6 @@ sealed scorecard and journal; its exact-read figure is compared with the baselin
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,10 +48,9 @@ def rerun_accuracy(contract: Contract, out_dir: Path, say: Callable[[str], None]
                            document["results"]["accuracy"]["overall"][FIGURE])
 
 
-def baseline_exact(path: Path | None) -> dict[str, Any] | None:
+def baseline_exact(baseline: dict[str, Any] | None) -> dict[str, Any] | None:
     """The baseline scorecard's exact-read estimate (``None`` without a baseline or the figure)."""
-    if path is None:
+    if baseline is None:
         return None
-    doc = json.loads(path.read_text(encoding="utf-8"))
-    figure = ((doc.get("results") or {}).get("accuracy") or {}).get("overall", {}).get(FIGURE)
+    figure = ((baseline.get("results") or {}).get("accuracy") or {}).get("overall", {}).get(FIGURE)
     return figure if isinstance(figure, dict) and figure.get("value") is not None else None

@@ -88,8 +88,8 @@ def _previous(con: duckdb.DuckDBPyConnection, period: str, home: str) -> Previou
     return Previous(analysis, accounts, agencies)
 
 
-def load_baseline(path: Path | None) -> dict[str, str] | None:
-    """Control id -> result of the baseline scorecard's privacy section (``None`` without a baseline)."""
+def read_baseline(path: Path | None) -> dict[str, Any] | None:
+    """The baseline scorecard, its integrity checked when sealed (``None`` without a baseline)."""
     if path is None:
         return None
     from harness.scorecard.integrity import verify
@@ -98,11 +98,20 @@ def load_baseline(path: Path | None) -> dict[str, str] | None:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ExportRefused(f"baseline scorecard {path}: unreadable: {exc}") from exc
-    if isinstance(doc, dict) and "integrity" in doc:
+    if not isinstance(doc, dict):
+        return {}
+    if "integrity" in doc:
         problems = verify(doc)
         if problems:
             raise ExportRefused(f"baseline scorecard {path}: {'; '.join(problems)}")
-    controls = (doc.get("results") or {}).get("privacy", {}).get("controls", []) if isinstance(doc, dict) else []
+    return doc
+
+
+def baseline_controls(doc: dict[str, Any] | None) -> dict[str, str] | None:
+    """Control id -> result of the baseline scorecard's privacy section (``None`` without a baseline)."""
+    if doc is None:
+        return None
+    controls = (doc.get("results") or {}).get("privacy", {}).get("controls", [])
     return {c["id"]: c["result"] for c in controls if isinstance(c, dict) and "id" in c and "result" in c}
 
 
@@ -140,7 +149,8 @@ def run_period(contract: Contract, workspace: Path, period: str, *, privacy: boo
     """Run and record one period; raises :class:`ExportRefused` (nothing recorded) on unusable exports.
     ``accuracy``: make the contract's accuracy re-run, if it has one."""
     exports = find_exports(contract.exports_folder(period), contract.require_manifest)
-    baseline = load_baseline(contract.file("baseline_scorecard"))
+    baseline_doc = read_baseline(contract.file("baseline_scorecard"))
+    baseline = baseline_controls(baseline_doc)
     with tempfile.TemporaryDirectory(prefix="platebench-oversight-") as tmp:
         staging = Path(tmp)
         analysis_dir = staging / "analysis"
@@ -170,7 +180,7 @@ def run_period(contract: Contract, workspace: Path, period: str, *, privacy: boo
             facts = PeriodFacts(analysis, export_rows, coverage, accounts, outside, outcome.controls,
                                 outcome.tested, _accuracy_facts(rerun))
             found = evaluate(facts, previous, contract.thresholds, baseline,
-                             baseline_exact(contract.file("baseline_scorecard")))
+                             baseline_exact(baseline_doc))
             record = history.PeriodRecord(
                 period=period, run_at=datetime.now(UTC).isoformat(timespec="seconds"),
                 platebench_version=__version__, contract_sha256=contract.sha256,
