@@ -20,6 +20,7 @@ Normalization rules every adapter follows (checked by ``platebench adapter check
 from __future__ import annotations
 
 import abc
+import hashlib
 import math
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -146,7 +147,8 @@ def recognition_problem(recognition: Recognition) -> str | None:
 
 @dataclass(frozen=True)
 class Image:
-    """An encoded image handed to an adapter. ``name`` is an opaque sample id, never plate text."""
+    """An encoded image handed to an adapter. ``name`` is what the vendor may see of it: made from the bytes
+    alone (:func:`content_name`), never a sample id, a file name or plate text."""
 
     data: bytes
     media_type: str = "image/jpeg"
@@ -161,6 +163,14 @@ class Image:
         if array is None:
             raise ValueError(f"{self.name}: not a decodable image")
         return array
+
+
+def content_name(data: bytes, media_type: str = "image/jpeg") -> str:
+    """The name an image is sent under: the first 16 hex digits of its sha256 and its type's suffix.
+
+    It tells a vendor nothing the bytes do not: a sample's id or file name (``us/car1.jpg``) would let a
+    vendor look a public corpus's label up by name, which no memorisation probe could tell from reading."""
+    return hashlib.sha256(data).hexdigest()[:16] + (".png" if media_type == "image/png" else ".jpg")
 
 
 AdapterKind = Literal["in-process", "http", "cli", "camera"]

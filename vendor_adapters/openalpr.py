@@ -413,8 +413,7 @@ class OpenAlprCliAdapter(Adapter):
     def _replayed(self, image: Image) -> dict[str, Any]:
         assert self.replay is not None
         digest = hashlib.sha256(image.data).hexdigest()
-        found = self.replay.get(digest) or self.replay.get(Path(image.name).name) or self.replay.get(
-            Path(image.name).stem)
+        found = self.replay.get(digest)
         if found is None:
             raise ProtocolError(f"the replay file has no recorded line for image {image.name} (sha256 {digest[:12]})")
         return found
@@ -437,10 +436,11 @@ def first_json_line(output: str) -> Any:
 
 
 def load_replay(path: Path) -> dict[str, dict[str, Any]]:
-    """Index a file of recorded ``alpr -j`` lines by ``image_sha256`` and by ``image`` (file name and stem).
+    """Index a file of recorded ``alpr -j`` lines by ``image_sha256``, the sha256 of the image's bytes.
 
-    Every line must be a JSON object with at least one of those keys; a bad line is a
-    :class:`ConfigurationError` naming its number, found before any image is scored.
+    Every line must be a JSON object with that key (images are sent under names made from their bytes, so a
+    recorded file name could never match); a bad line is a :class:`ConfigurationError` naming its number,
+    found before any image is scored.
     """
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -454,14 +454,11 @@ def load_replay(path: Path) -> dict[str, dict[str, Any]]:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
             raise ConfigurationError(f"replay file {path}, line {number}: not JSON ({exc.msg})") from None
-        keys = [record.get("image_sha256")] if isinstance(record, dict) else []
-        if isinstance(record, dict) and isinstance(record.get("image"), str):
-            keys += [Path(record["image"]).name, Path(record["image"]).stem]
-        keys = [k for k in keys if isinstance(k, str) and k]
-        if not keys:
+        digest = record.get("image_sha256") if isinstance(record, dict) else None
+        if not isinstance(digest, str) or len(digest) != 64:
             raise ConfigurationError(
-                f"replay file {path}, line {number}: needs an 'image_sha256' or 'image' key naming its image"
+                f"replay file {path}, line {number}: needs an 'image_sha256' key, the sha256 of its image's bytes "
+                "(docs/adapters.md shows how to add it while recording)"
             )
-        for key in keys:
-            index[key] = record
+        index[digest.lower()] = record
     return index

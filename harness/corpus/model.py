@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.errors import UserError
-from vendor_adapters.base import Box, Image
+from vendor_adapters.base import Box, Image, content_name
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,8 @@ class Sample:
         """The image as an adapter receives it."""
         suffix = self.path.suffix.lower()
         media_type = "image/png" if suffix == ".png" else "image/jpeg"
-        return Image(data=self.path.read_bytes(), media_type=media_type, name=f"{self.id}{suffix}")
+        data = self.path.read_bytes()
+        return Image(data=data, media_type=media_type, name=content_name(data, media_type))
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ image it needs, encodes each once, and yields them lazily (memory holds one sour
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Any
 from harness.corpus.model import Plate, Sample
 from harness.perturb.recipe import Recipe, render_all
 from harness.perturb.sweep import Sweep, level_key
-from vendor_adapters.base import Box, Image
+from vendor_adapters.base import Box, Image, content_name
 
 REPEAT = "repeat"
 """A job with this operator sends the sample's own bytes again (no recipe)."""
@@ -66,10 +65,6 @@ def boxes(sample: Sample) -> tuple[Box, ...]:
     return tuple(p.box for p in sample.plates if p.box is not None)
 
 
-def _opaque_name(data: bytes, media_type: str) -> str:
-    return hashlib.sha256(data).hexdigest()[:16] + (".png" if media_type == "image/png" else ".jpg")
-
-
 def derived_targets(work: Iterable[tuple[Sample, Sequence[Job]]], run_seed: int) -> Iterator[DerivedTarget]:
     """The targets of ``work`` in order: each sample's image read and decoded once, each result encoded once.
     Jobs whose operator does not apply to the image (no plate box) yield nothing."""
@@ -82,13 +77,13 @@ def derived_targets(work: Iterable[tuple[Sample, Sequence[Job]]], run_seed: int)
                                                                   boxes(sample))}
         for job in jobs:
             if job.operator == REPEAT:
-                image = Image(source.data, source.media_type, _opaque_name(source.data, source.media_type))
+                image = source  # the same bytes, so the same name
                 yield DerivedTarget(job.id, sample.sha256, image, sample.id, None)
                 continue
             result = rendered[(job.operator, job.level)]
             if result is None:
                 continue
-            image = Image(result.data, result.media_type, _opaque_name(result.data, result.media_type))
+            image = Image(result.data, result.media_type, content_name(result.data, result.media_type))
             yield DerivedTarget(job.id, result.recipe.sha256, image, sample.id, result.recipe)
 
 

@@ -249,12 +249,13 @@ def test_cli_missing_binary_says_how_to_install(tmp_path):
         create_adapter("openalpr-cli", {"binary": str(tmp_path / "no-such-alpr")}, env={})
 
 
-def test_cli_replays_recorded_output_by_hash_or_name(tmp_path, synthetic):
+def test_cli_replays_recorded_output_by_the_images_sha256(tmp_path, synthetic):
     first, second = synthetic[0].image, synthetic[1].image
     lines = [
         {"image_sha256": hashlib.sha256(first.data).hexdigest(), "version": 2, "processing_time_ms": 20.0,
          "results": [alpr_result(0, TruthPlate("ABC1234"))]},
-        {"image": f"/data/cam/{second.name}", "version": 2, "processing_time_ms": 21.0,
+        {"image": "/data/cam/car2.jpg", "image_sha256": hashlib.sha256(second.data).hexdigest().upper(),
+         "version": 2, "processing_time_ms": 21.0,
          "results": [alpr_result(0, TruthPlate("7XKD482")), alpr_result(1, TruthPlate("KD52RTN"))]},
     ]
     replay = tmp_path / "recorded.jsonl"
@@ -268,8 +269,8 @@ def test_cli_replays_recorded_output_by_hash_or_name(tmp_path, synthetic):
 
 def test_cli_replay_file_problems_are_found_before_any_image(tmp_path):
     replay = tmp_path / "recorded.jsonl"
-    replay.write_text('{"image": "a.jpg", "results": []}\n{"results": []}\n')
-    with pytest.raises(ConfigurationError, match="line 2"):
+    replay.write_text(f'{{"image_sha256": "{"0" * 64}", "results": []}}\n{{"image": "a.jpg", "results": []}}\n')
+    with pytest.raises(ConfigurationError, match="line 2.*image_sha256"):
         create_adapter("openalpr-cli", {"replay": str(replay)}, env={})
     replay.write_text("not json\n")
     with pytest.raises(ConfigurationError, match="line 1"):
