@@ -122,10 +122,9 @@ def split_gap(samples: Sequence[Sample], outcomes: Mapping[str, CallOutcome], ex
 
 def caching(plan: ProbePlan, samples: Sequence[Sample], outcomes: Mapping[str, CallOutcome], probe: str) -> dict[str, Any]:
     """PR-CACHE-01: an identical repeat's time against its pixel-identical re-wrap's (sign test, one-sided).
-    PR-CACHE-02: whether the repeat's time collapsed (under half the original's) against whether the 2-pixel
-    shift's did (exact McNemar test on the discordant images, one-sided)."""
-    control_op = CACHE_CONTROLS[probe]
-    level = dict(NEAR_DUPLICATES)[control_op]
+    PR-CACHE-02: whether the repeat's time collapsed (under half the original's) against whether the mirrored
+    image's did (exact McNemar test on the discordant images, one-sided)."""
+    control_op, level = CACHE_CONTROLS[probe]
     favour = against = 0
     repeat_ms: list[float] = []
     control_ms: list[float] = []

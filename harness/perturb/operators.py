@@ -208,6 +208,13 @@ def shift(image: np.ndarray, level: float, rng: np.random.Generator, boxes: Sequ
     return Perturbed(_warp(image, matrix), matrix)
 
 
+def mirror(image: np.ndarray, level: float, rng: np.random.Generator, boxes: Sequence[Box]) -> Perturbed:
+    """The image mirrored left to right (level 1): the same work for an honest reader, a new image to any
+    cache however loosely it matches (the caching probes' control)."""
+    width = image.shape[1]
+    return Perturbed(cv2.flip(image, 1), np.array([[-1.0, 0.0, float(width)], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]))
+
+
 def rescale(image: np.ndarray, level: float, rng: np.random.Generator, boxes: Sequence[Box]) -> Perturbed:
     """The image resized by ``level`` percent (e.g. 1: 101%): a near-duplicate."""
     height, width = image.shape[:2]

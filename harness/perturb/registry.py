@@ -34,7 +34,8 @@ class OperatorSpec:
     examples: tuple[float, ...]
     """Levels a city could start from (docs and ``platebench perturb list``)."""
     family: str = "condition"
-    """``condition``: a sweep operator; ``near-duplicate``: used by the memorisation probes (also sweepable)."""
+    """``condition``: a sweep operator; ``near-duplicate``: used by the memorisation probes; ``probe-control``:
+    used by the caching probes (all sweepable)."""
 
     @property
     def function(self) -> Operator:
@@ -80,6 +81,9 @@ OPERATORS: dict[str, OperatorSpec] = {
               (0.1, 0.2, 0.4)),
         OperatorSpec("shift", "Shift", "near-duplicate", "pixels",
               "image moved right and down by this many pixels", 0, 50, True, "shift", (2,), "near-duplicate"),
+        OperatorSpec("mirror", "Mirror", "probe control", "mirrored (1)",
+              "image mirrored left to right, plate boxes with it (plates then read backwards: a timing control "
+              "for the caching probes, not a street condition)", 1, 1, True, "mirror", (1,), "probe-control"),
         OperatorSpec("rescale", "Rescale", "near-duplicate", "percent",
               "image resized by this many percent", -50, 50, True, "rescale", (1,), "near-duplicate"),
         OperatorSpec("recolour", "Recolour", "near-duplicate", "percent of channel gain",

@@ -1,9 +1,10 @@
 """Which images the probes use and the derived calls they make.
 
 A random subset of the run's samples (``--probe-seed``) is probed. Each probed image is sent again as near-
-duplicates (:data:`NEAR_DUPLICATES`) and once more byte for byte (an identical repeat), after the accuracy
-pass sent the original; each image's probe calls go in a random order, so a repeat comes before or after its
-controls by chance alone (what makes the caching probes' sign tests exact).
+duplicates (:data:`NEAR_DUPLICATES`), mirrored (a control no cache can match, however loosely it compares
+images) and once more byte for byte (an identical repeat), after the accuracy pass sent the original; each
+image's probe calls go in a random order, so a repeat comes before or after its controls by chance alone (what
+makes the caching probes' sign tests exact).
 """
 
 from __future__ import annotations
@@ -27,11 +28,15 @@ NEAR_DUPLICATES: tuple[tuple[str, float], ...] = (
     ("recolour", 3.0),  # channel gains within 3%
 )
 """The near-duplicates of every probed image (operator, level)."""
+MIRROR = ("mirror", 1.0)
+"""The unseen control: a mirrored image costs an honest reader the same work, and no cache keyed on bytes, pixels
+or a perceptual hash of what it saw matches it."""
 PROBE_IMAGES = 24
-"""Images probed per run: 6 calls each. With 24, a vendor that answers every repeat from a cache is flagged at
+"""Images probed per run: 7 calls each. With 24, a vendor that answers every repeat from a cache is flagged at
 p = 2**-24; fewer than 10 could not reach the 0.001 level at all."""
-CACHE_CONTROLS = {"PR-CACHE-01": "rewrap", "PR-CACHE-02": "shift"}
-"""The control each caching probe times a repeat against."""
+CACHE_CONTROLS: dict[str, tuple[str, float]] = {"PR-CACHE-01": ("rewrap", 1.0), "PR-CACHE-02": MIRROR}
+"""The control each caching probe times a repeat against: PR-CACHE-01 the same pixels under new bytes (a cache
+of bytes), PR-CACHE-02 the mirrored image (any cache of what was seen, exact or approximate)."""
 
 
 def probe_id(sample_id: str, operator: str, level: float | None = None) -> str:
@@ -49,7 +54,8 @@ class ProbePlan:
     def to_json(self) -> dict[str, Any]:
         """As recorded in the journal header (``options.probes``)."""
         return {"enabled": True, "seed": self.seed, "images": self.images, "alpha": ALPHA,
-                "near_duplicates": [f"{op}={level_key(level)}" for op, level in NEAR_DUPLICATES]}
+                "near_duplicates": [f"{op}={level_key(level)}" for op, level in NEAR_DUPLICATES],
+                "controls": [f"{op}={level_key(level)}" for op, level in (MIRROR,)]}
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> ProbePlan | None:
@@ -63,7 +69,7 @@ class ProbePlan:
 
     def jobs(self, sample: Sample) -> list[Job]:
         """One probed sample's calls, in their random order."""
-        jobs = [Job(probe_id(sample.id, op, level), op, level) for op, level in NEAR_DUPLICATES]
+        jobs = [Job(probe_id(sample.id, op, level), op, level) for op, level in (*NEAR_DUPLICATES, MIRROR)]
         jobs.append(Job(probe_id(sample.id, REPEAT), REPEAT, 0.0))
         order = np.random.default_rng([self.seed, int(sample.sha256[:8], 16)]).permutation(len(jobs))
         return [jobs[int(i)] for i in order]

@@ -48,10 +48,10 @@ PROBES: dict[str, ProbeSpec] = {
             "random order (exact sign test, one-sided)",
         ),
         ProbeSpec(
-            "PR-CACHE-02", "Repeated pixels are not answered from a cache",
-            "takes as long on an identical repeat as on the image shifted by 2 pixels: neither collapses to under half "
-            "the original's time more often than the other",
-            "the repeat's time collapses (under half the original call's) no more often than the 2-pixel shift's "
+            "PR-CACHE-02", "Images seen before are not answered from a cache",
+            "takes as long on an identical repeat as on the same image mirrored, which no cache of seen images can "
+            "match: neither collapses to under half the original's time more often than the other",
+            "the repeat's time collapses (under half the original call's) no more often than the mirrored image's "
             "(exact McNemar test on the images where one collapsed and not the other, one-sided)",
         ),
     )

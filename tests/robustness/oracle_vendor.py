@@ -9,14 +9,17 @@ Two behaviours a city would not publish, to show the probes catch behaviour and 
 - ``mode = "memorise-pixels"``: answers the labels of a published corpus copy (``published``) for any image
   that looks like a published one (so near-duplicates are answered alike), honestly otherwise;
 - ``mode = "cache-pixels"``: answers an image whose decoded pixels it has seen from a cache, at once; new pixels
-  take ``delay_s`` (so same pixels under new bytes are cached too).
+  take ``delay_s`` (so same pixels under new bytes are cached too);
+- ``mode = "cache-looks"``: answers at once any image that looks like one it has seen (its 24x24 thumbnail within
+  ``LOOK_TOLERANCE`` of a cached one: a perceptual-hash cache), so every near-duplicate is cached too.
 
 Used through ``vendors.toml``::
 
     [vendors.oracle]
     adapter = "oracle_vendor:ThumbnailOracle"
     corpus = "/path/to/corpus"
-    mode = "honest"            # or memorise-pixels (with published = "/path/published/manifest.jsonl"), cache-pixels
+    mode = "honest"            # or memorise-pixels (with published = "/path/published/manifest.jsonl"),
+                               # cache-pixels, cache-looks
     delay_s = 0.004
 """
 
@@ -45,6 +48,9 @@ from vendor_adapters.base import (
 )
 
 THUMB = 24
+LOOK_TOLERANCE = 16.0
+"""Squared distance between normalised thumbnails under which ``cache-looks`` takes two images for one: the
+near-duplicates of the synthetic corpus lie under 10, other corpus images and mirrored ones above 30."""
 
 
 def _grey(pixels: np.ndarray) -> np.ndarray:
@@ -81,6 +87,7 @@ class ThumbnailOracle(Adapter):
             by_sha = {s.sha256: [p.text for p in s.plates] for s in load_corpus(Path(published)).samples}
             self.published = {i: by_sha[s.sha256] for i, s in enumerate(samples) if s.sha256 in by_sha}
         self._cache: dict[str, Recognition] = {}
+        self._looks: list[tuple[np.ndarray, Recognition]] = []
         self._lock = threading.Lock()
 
     @classmethod
@@ -95,22 +102,30 @@ class ThumbnailOracle(Adapter):
     def recognize(self, image: Image) -> Recognition:
         pixels = image.decode()
         key = hashlib.sha256(pixels.tobytes()).hexdigest()
+        grey = _grey(pixels)
+        thumb = _thumb(grey)
         if self.mode == "cache-pixels":
             with self._lock:
                 if key in self._cache:
                     return self._cache[key]
+        if self.mode == "cache-looks":
+            with self._lock:
+                for seen, answer in self._looks:
+                    if float(((seen - thumb) ** 2).sum()) < LOOK_TOLERANCE:
+                        return answer
         time.sleep(self.delay_s)
-        grey = _grey(pixels)
-        index = int(np.argmin(((self.thumbs - _thumb(grey)) ** 2).sum(axis=1)))
+        index = int(np.argmin(((self.thumbs - thumb) ** 2).sum(axis=1)))
         if self.mode == "memorise-pixels" and index in self.published:
             texts = self.published[index]
         else:
             blurred = _sharpness(grey) < 0.2 * self.sharp[index]
             texts = [t[:-1] + ("X" if t[-1] != "X" else "Y") if blurred else t for t in self.labels[index]]
         answer = Recognition(reads=tuple(Read(t, 0.9) for t in texts), vendor_ms=self.delay_s * 1000)
-        if self.mode == "cache-pixels":
-            with self._lock:
+        with self._lock:
+            if self.mode == "cache-pixels":
                 self._cache[key] = answer
+            elif self.mode == "cache-looks":
+                self._looks.append((thumb, answer))
         return answer
 
 

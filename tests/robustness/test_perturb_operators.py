@@ -13,7 +13,8 @@ from harness.errors import UserError
 from harness.perturb.recipe import decode, regenerate, render_all, verify
 from harness.perturb.registry import OPERATORS
 from harness.perturb.sweep import PerturbError, parse_sweep, parse_sweeps
-from harness.perturb.targets import boxes, derived_sample
+from harness.perturb.targets import REPEAT, Job, boxes, derived_sample, derived_targets
+from vendor_adapters.base import content_name
 
 
 def _all_jobs() -> list[tuple[str, float]]:
@@ -64,6 +65,28 @@ def test_rotation_turns_the_plate_outline_with_the_image(corpus12: Corpus) -> No
     before, after = sample.plates[0].box, derived_sample(sample, "x", rendered.recipe).plates[0].box
     assert after.width == pytest.approx(before.height, rel=0.1)
     assert after.height == pytest.approx(before.width, rel=0.1)
+
+
+def test_mirror_flips_the_pixels_and_the_plate_box(corpus12: Corpus) -> None:
+    sample = corpus12.samples[4]
+    data = sample.path.read_bytes()
+    [(_, _, rendered)] = render_all(data, "image/jpeg", [("mirror", 1.0)], 0, boxes(sample))
+    assert rendered is not None
+    original, flipped = decode(data), decode(rendered.data)
+    assert np.abs(flipped.astype(int) - original[:, ::-1].astype(int)).mean() < 2  # JPEG round trip only
+    before, after = sample.plates[0].box, derived_sample(sample, "x", rendered.recipe).plates[0].box
+    assert after.x == pytest.approx(original.shape[1] - before.x - before.width, abs=0.5)
+    assert (after.y, after.width, after.height) == pytest.approx((before.y, before.width, before.height))
+
+
+def test_images_reach_the_vendor_under_names_made_from_their_bytes(corpus12: Corpus) -> None:
+    jobs = [Job(f"x{i}", op, level) for i, (op, level) in enumerate([("blur", 7.0), ("shift", 2.0), (REPEAT, 0.0)])]
+    images = [sample.load_image() for sample in corpus12.samples]
+    images += [target.image for target in derived_targets([(s, jobs) for s in corpus12.samples[:3]], 1)]
+    for image in images:
+        assert image.name == content_name(image.data, image.media_type)
+    sent = " ".join(image.name for image in images)
+    assert not any(sample.id in sent or sample.path.name in sent for sample in corpus12.samples)
 
 
 def test_operators_aimed_at_the_plate_do_not_apply_without_a_box(corpus12: Corpus) -> None:

@@ -25,6 +25,7 @@ SWEEPS = ("blur=3,25", "distance=6,24", "rotate=4")
 
 def _run(tmp: Path, corpus: Corpus, vendor: str = "honest", **options: object) -> RunResult:
     vendors = oracle_vendors(tmp, corpus, honest={}, cache={"mode": "cache-pixels", "delay_s": 0.04},
+                             looks={"mode": "cache-looks", "delay_s": 0.04},
                              memo={"mode": "memorise-pixels", "published": str(tmp / "published" / "manifest.jsonl")})
     request = RunRequest(vendor=vendor, corpus_path=corpus.root, vendors_file=vendors, scorecard_dir=tmp / "sc",
                          privacy=False, load=False, **options)
@@ -80,6 +81,13 @@ def test_the_honest_reader_is_not_flagged_and_a_pixel_cache_is(tmp_path: Path, c
     assert cache["checks"]["PR-CACHE-02"]["flagged"] is True
     assert "under half the original's time" in cache["checks"]["PR-CACHE-02"]["evidence"]
     assert cache["checks"]["PR-CACHE-01"]["flagged"] is False  # same pixels under new bytes: cached too
+
+
+def test_a_cache_of_look_alike_images_is_flagged_against_the_mirrored_control(tmp_path: Path, corpus12: Corpus) -> None:
+    looks = _run(tmp_path, corpus12, "looks", probes=True, probe_seed=2).document["results"]["probes"]
+    assert looks["checks"]["PR-CACHE-02"]["flagged"] is True  # its repeats collapse, the mirrored images do not
+    assert looks["checks"]["PR-CACHE-01"]["flagged"] is False  # the re-wrap looks alike: cached as well
+    assert looks["checks"]["PR-MEM-01"]["flagged"] is False
 
 
 def test_a_reader_echoing_the_published_labels_is_flagged_by_the_canaries(tmp_path: Path, corpus30: Corpus) -> None:
