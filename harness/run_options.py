@@ -270,8 +270,8 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
               type=non_negative_int, metavar="N", group="robustness",
               resume=Resume(lambda o: o.get("perturb_seed"))),
     RunOption("probes", ("--probes",),
-              "memorisation and caching probes after the accuracy pass (near-duplicates and identical repeats of "
-              "a random subset: about 6 extra calls per probed image). Default: off", "bool | None",
+              "memorisation and caching probes after the accuracy pass (near-duplicates, a mirrored control and "
+              "identical repeats of a random subset: 7 extra calls per probed image). Default: off", "bool | None",
               action=argparse.BooleanOptionalAction, group="robustness",
               resume=Resume(lambda o: (o.get("probes") or {}).get("enabled", False), lambda r: r.probes)),
     RunOption("probe_seed", ("--probe-seed",),
