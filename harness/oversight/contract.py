@@ -6,21 +6,16 @@ Paths in the file are relative to the file's folder. Thresholds left out take :d
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
-import tomllib
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 from harness.errors import UserError
+from harness.schema_check import raise_problems, read_toml, schema_problems
 
-SCHEMA_FILE = "contract.schema.json"
 PERIOD = re.compile(r"^(?P<year>[0-9]{4})-(?P<month>0[1-9]|1[0-2])$")
 
 DEFAULT_THRESHOLDS: dict[str, float | int | None] = {
@@ -106,24 +101,13 @@ class Contract:
         return path if path.is_absolute() else (self.path.parent / path).resolve()
 
 
-def _schema() -> dict[str, Any]:
-    return json.loads(resources.files("harness.oversight").joinpath(SCHEMA_FILE).read_text(encoding="utf-8"))
+SCHEMA_PATH = Path(__file__).with_name("contract.schema.json")
 
 
 def load_contract(path: Path) -> Contract:
-    """Read and validate ``path``; raises :class:`ContractError` naming the problem."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ContractError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ContractError(f"{path}: not a valid TOML file: {exc}") from exc
-    errors = sorted(jsonschema.Draft202012Validator(_schema()).iter_errors(data), key=lambda e: list(e.path))
-    if errors:
-        lines = [f"{'.'.join(map(str, e.path)) or '(top level)'}: {e.message}" for e in errors[:10]]
-        raise ContractError(f"{path}: does not match the contract schema:\n  " + "\n  ".join(lines))
+    """Read and validate ``path``; raises :class:`ContractError` listing every problem."""
+    raw, data = read_toml(path, "contract", ContractError)
+    raise_problems(schema_problems(SCHEMA_PATH, data), "contract", path, SCHEMA_PATH, ContractError)
     contract = Contract(path.resolve(), hashlib.sha256(raw).hexdigest(), data)
     for member in ("policy", "rubric", "baseline_scorecard"):
         file = contract.file(member)

@@ -70,7 +70,7 @@ def test_contract_is_validated_against_its_schema(tmp_path: Path) -> None:
     assert "contract: 'home_agency' is a required property" in message
     assert "sandbox.base_url: 'ftp://x' does not match" in message
     bad.write_text(CONTRACT.format(manifest="true") + 'baseline_scorecard = "nowhere.json"\n')
-    with pytest.raises(ContractError, match="does not match the contract schema"):
+    with pytest.raises(ContractError, match="contract .* problem"):
         load_contract(bad)  # a top-level key after a table belongs to that table: refused, not ignored
 
 
