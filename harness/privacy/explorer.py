@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
@@ -38,6 +38,9 @@ from harness.privacy.inspection import exchange_extras
 from harness.privacy.sandbox import Actor, ApiResult, SandboxClient, SandboxUnavailable
 from harness.privacy.traffic import Traffic
 from vendor_adapters.openapi_check import SpecValidator
+
+if TYPE_CHECKING:
+    from harness.policy import ExpectedEntry
 
 DAY = 86400
 MAX_STEPS = 14
@@ -175,8 +178,9 @@ class Episode:
         start, started = _unix(clock.body["now"]), time.monotonic()
         self.clock_slack = started - asked
         """The clock answer was taken somewhere in this round trip: the model's clock is that uncertain."""
-        self.windows: dict[int, tuple[float, float]] = {}
-        """id of an expected audit entry -> the model-clock interval in which its action was sent and answered."""
+        self.windows: dict[ExpectedEntry, tuple[float, float]] = {}
+        """An expected audit entry -> the model-clock interval in which its action was sent and answered (keyed by
+        value, not by ``id()``: a purged entry's id may be reused by a new one)."""
         self.model = SandboxModel(explorer.policy, explorer.classifier, now=lambda: start + time.monotonic() - started)
         self.actors: dict[str, Actor] = {"home-admin": self.client.admin}
         self.agencies: dict[str, str] = {"home": explorer.home_id}
@@ -235,8 +239,9 @@ class Episode:
         result = call()
         self.actions += 1
         prediction = self.model.apply(action)
-        for entry in prediction.audit:
-            self.windows[id(entry)] = (before, entry.at)
+        for entry in prediction.audit:  # equal entries (same everything, time too) keep the widest window
+            earliest = self.windows.get(entry, (before,))[0]
+            self.windows[entry] = (min(before, earliest), entry.at)
         self.words.append(self._words(action, result))
         if created is not None and result.ok:
             self._keep(created, result)
@@ -518,7 +523,7 @@ class Episode:
     def _compare_times(self, expected: Any, entries: list[Any], ids: dict[str, str]) -> None:
         by_key: dict[tuple[str, str], list[tuple[float, float]]] = {}
         for e in expected:
-            window = self.windows.get(id(e), (e.at, e.at))
+            window = self.windows.get(e, (e.at, e.at))
             by_key.setdefault((e.action, ids.get(e.actor, "-") if e.actor else "-"), []).append(window)
         tolerance = TIME_TOLERANCE.total_seconds() + self.model.tolerance + self.clock_slack
         for entry in entries:
