@@ -137,9 +137,11 @@ class ReferenceServer:
 
     def __init__(self, store: Store, admin_token: str, flaws: frozenset[str] = frozenset(),
                  policy: Policy | None = None, classifier: PurposeClassifier | None = None,
-                 published: Mapping[str, list[str]] | None = None, engine: str = DEFAULT_ENGINE) -> None:
+                 published: Mapping[str, list[str]] | None = None, engine: str = DEFAULT_ENGINE,
+                 engine_options: Mapping[str, Any] | None = None) -> None:
         self.store = store
         self.engine_name = engine
+        self.engine_options = dict(engine_options or {})
         self._engine: Adapter | None = None
         self.flaws = flaws
         self.published = dict(published or {})
@@ -275,7 +277,7 @@ class ReferenceServer:
         if self._engine is None:
             from vendor_adapters.registry import create_adapter
 
-            self._engine = create_adapter(self.engine_name)
+            self._engine = create_adapter(self.engine_name, self.engine_options)
         return self._engine
 
     async def info(self, request: Request, actor: Actor, attempt: Attempt) -> Response:
@@ -756,14 +758,16 @@ async def _crash(request: Request, exc: Exception) -> Response:
 
 def create_app(store: Store, admin_token: str, flaws: frozenset[str] = frozenset(),
                policy: Policy | None = None, classifier: PurposeClassifier | None = None,
-               published: Mapping[str, list[str]] | None = None, engine: str = DEFAULT_ENGINE) -> Starlette:
+               published: Mapping[str, list[str]] | None = None, engine: str = DEFAULT_ENGINE,
+               engine_options: Mapping[str, Any] | None = None) -> Starlette:
     """The Starlette app of one reference server over ``store`` (bootstraps the home agency once).
 
     ``policy`` defaults to the packaged Denver terms, ``classifier`` to the shared purpose classifier;
     ``published`` (image sha256 -> labels) is the published corpus copy the ``memorize-public`` flaw learnt;
-    ``engine`` names the in-process adapter whose recognizer ``POST /v1/recognize`` serves.
+    ``engine`` names the in-process adapter whose recognizer ``POST /v1/recognize`` serves, built with
+    ``engine_options`` (its ``vendors.toml`` options).
     """
-    server = ReferenceServer(store, admin_token, flaws, policy, classifier, published, engine)
+    server = ReferenceServer(store, admin_token, flaws, policy, classifier, published, engine, engine_options)
     app = Starlette(routes=server.routes(),
                     exception_handlers={HTTPException: _http_error, Exception: _crash})
     app.state.server = server

@@ -12,10 +12,11 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import uvicorn
@@ -57,18 +58,20 @@ def running_reference_server(
     admin_token: str | None = None,
     published: Path | None = None,
     engine: str = DEFAULT_ENGINE,
+    engine_options: Mapping[str, Any] | None = None,
 ) -> Iterator[ServerHandle]:
     """Run uvicorn for real until the block ends; waits until ``GET /v1/info`` answers.
 
     ``port=0`` picks a free port. ``admin_token`` defaults to a fresh random token. ``published``: the
     manifest of a published corpus copy, learnt by the ``memorize-public`` flaw. ``engine``: the in-process
-    adapter whose recognizer the server serves.
+    adapter whose recognizer the server serves, built with ``engine_options`` (its ``vendors.toml`` options,
+    e.g. ``{"threads": 1}``).
     """
     chosen = parse_flaws(flaws)
     token = admin_token or secrets.token_urlsafe(32)
     table = published_labels(published) if published is not None else None
     store = Store(db)
-    app = create_app(store, token, chosen, published=table, engine=engine)
+    app = create_app(store, token, chosen, published=table, engine=engine, engine_options=engine_options)
     port = port or _free_port(host)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="off")
     server = uvicorn.Server(config)

@@ -71,7 +71,8 @@ def test_probes_flag_both_flaws_on_20_of_20_seeds_and_the_honest_server_on_none(
     flagged: list[list[str]] = []
     for seed in range(20):
         manifest = write_published_copy(corpus, seed, tmp_path / f"published-{seed}")
-        with running_reference_server(flaws=(flaw,) if flaw else (), published=manifest) as server:
+        with running_reference_server(flaws=(flaw,) if flaw else (), published=manifest,
+                                      engine_options={"threads": 1}) as server:  # one core per server: run several
             probes = _probe_run(tmp_path / f"run-{seed}", server.base_url, seed, corpus_path)
         flagged.append(probes["flagged"])
         p_values = {c: probes["checks"][c]["p_value"] for c in probes["checks"]}
