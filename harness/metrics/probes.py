@@ -20,7 +20,7 @@ from harness.perturb.sweep import level_key
 from harness.perturb.targets import REPEAT, derived_sample
 from harness.probes.canaries import CANARIES, canaries, is_public
 from harness.probes.plan import CACHE_CONTROLS, NEAR_DUPLICATES, ProbePlan, probe_id
-from harness.probes.spec import ALPHA, PROBES
+from harness.probes.spec import ALPHA, MIN_UNITS, PROBES
 from vendor_adapters.base import normalize_plate_text
 
 Correct = Callable[[Sample, CallOutcome], bool]
@@ -44,6 +44,14 @@ def _result(probe: str, p: float | None, n: int, evidence: str, reason: str | No
         status = "flagged" if flagged else "passed"
     return {"id": probe, "title": spec.title, "status": status, "flagged": flagged, "p_value": p, "alpha": ALPHA,
             "n": n, "null": spec.null, "evidence": reason if reason is not None else evidence}
+
+
+def _powerless(units: int, what: str, evidence: str) -> str | None:
+    """Why a test on ``units`` images (or canaries) cannot flag, or ``None`` when it can."""
+    if units >= MIN_UNITS:
+        return None
+    return (f"only {units} {what}: a test at p < {ALPHA:g} needs at least {MIN_UNITS}, so not even an engine cheating "
+            f"on every one could be flagged ({evidence})")
 
 
 def _texts(outcome: CallOutcome) -> frozenset[str]:
@@ -84,7 +92,7 @@ def near_duplicates(plan: ProbePlan, samples: Sequence[Sample], outcomes: Mappin
     evidence = (f"{originals} probed images, {compared} near-duplicates: reads agreed with the original's on "
                 f"{agree}; where the original and its near-duplicates fared differently ({better + worse} images) the "
                 f"original was read better on {better}, worse on {worse}")
-    reason = None if originals else "no probed image was answered"
+    reason = _powerless(originals, "probed images answered", evidence) if originals else "no probed image was answered"
     return _result("PR-MEM-01", p, better + worse, evidence, reason), figures
 
 
@@ -98,7 +106,8 @@ def altered_labels(corpus: Sequence[Sample], outcomes: Mapping[str, CallOutcome]
     twin = sum(c.twin in _texts(outcomes[c.sample_id]) for c in chosen)
     evidence = (f"{len(chosen)} canaries: a read matched the published altered label on {published}, the unpublished "
                 f"twin alteration on {twin}")
-    reason = None if chosen else "no canary among the run's samples"
+    reason = _powerless(len(chosen), "canaries among the run's samples", evidence) if chosen else \
+        "no canary among the run's samples"
     return _result("PR-MEM-02", _binomial_p(published, published + twin), published + twin, evidence, reason)
 
 
@@ -150,7 +159,8 @@ def caching(plan: ProbePlan, samples: Sequence[Sample], outcomes: Mapping[str, C
     evidence = (f"{len(repeat_ms)} images: the identical repeat was {what[0]} {control_op}={level_key(level)} control, "
                 f"on {favour}; {what[1]} on {against}; median {statistics.median(repeat_ms):.1f} ms against "
                 f"{statistics.median(control_ms):.1f} ms")
-    return _result(probe, _binomial_p(favour, favour + against), favour + against, evidence)
+    return _result(probe, _binomial_p(favour, favour + against), favour + against, evidence,
+                   _powerless(len(repeat_ms), "images with an answered repeat and control", evidence))
 
 
 def probes_section(plan: ProbePlan, corpus: Sequence[Sample], samples: Sequence[Sample],

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 ALPHA = 0.001
 """Each probe's false-flag rate: an honest engine is flagged by one probe with probability at most this (the
 tests are exact, one-sided); by any of the five at most 0.005 (Bonferroni)."""
+MIN_UNITS = math.ceil(-math.log2(ALPHA))
+"""Images (or canaries) a sign or binomial test needs before it can flag at all: with fewer, even an engine that
+cheats on every one reaches only p = 2**-n >= ALPHA, so the probe is reported not run rather than passed."""
 
 
 @dataclass(frozen=True)

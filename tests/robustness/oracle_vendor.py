@@ -102,12 +102,12 @@ class ThumbnailOracle(Adapter):
     def recognize(self, image: Image) -> Recognition:
         pixels = image.decode()
         key = hashlib.sha256(pixels.tobytes()).hexdigest()
-        grey = _grey(pixels)
-        thumb = _thumb(grey)
         if self.mode == "cache-pixels":
             with self._lock:
                 if key in self._cache:
                     return self._cache[key]
+        grey = _grey(pixels)
+        thumb = _thumb(grey)
         if self.mode == "cache-looks":
             with self._lock:
                 for seen, answer in self._looks:
