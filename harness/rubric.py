@@ -351,6 +351,9 @@ def judge(
             applicable, passed, reason = False, False, "not applicable: no camera bench was run"
         elif is_probe_path(req.metric) and not results.get("probes"):
             applicable, passed, reason = False, False, "not applicable: the run made no probes (--probes)"
+        elif is_probe_path(req.metric) and value is None:
+            why = lookup(results, req.metric.removesuffix(".flagged") + ".evidence")
+            passed, reason = False, f"not met: not shown (the probe did not run: {why})"
         elif (reason_na := _not_applicable(rubric, req, value, conditions)) is not None:
             applicable, passed, reason = False, False, reason_na
         elif value is _MISSING and req.metric.startswith("latency.single_stream."):

@@ -90,6 +90,12 @@ def test_probes_too_small_to_flag_anything_say_so_instead_of_passing(tmp_path: P
         assert cache["checks"][probe]["status"] == "not-run" and cache["checks"][probe]["flagged"] is None, probe
         assert "needs at least 10" in cache["checks"][probe]["evidence"]
     assert cache["flagged"] == []
+    rubric = tmp_path / "rubric.toml"
+    rubric.write_text('name = "t"\n[[requirement]]\nid = "R1"\ntitle = "no cache"\nweight = 1\n'
+                      'metric = "probes.checks.PR-CACHE-01.flagged"\ncomparator = "=="\nthreshold = false\n', encoding="utf-8")
+    judged = _run(tmp_path / "r", corpus12, "cache", probes=True, probe_seed=1, limit=6, rubric_path=rubric)
+    [verdict] = judged.document["results"]["requirements"]
+    assert verdict["passed"] is False and "the probe did not run: only 6 images" in verdict["reason"]
 
 
 def test_a_cache_of_look_alike_images_is_flagged_against_the_mirrored_control(tmp_path: Path, corpus30: Corpus) -> None:
