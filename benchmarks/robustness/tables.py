@@ -44,6 +44,12 @@ def _load(output: Path) -> tuple[list[str], list[dict[str, Any]], dict[str, Any]
     return [r["vendor"] for r in runs], cards, comparison
 
 
+def _conditions(cond: dict[str, Any]) -> str:
+    cpu = cond.get("cpu_ms_per_image")
+    return (f"CPU {cpu:,.0f} ms per call (the run's process tree), load average "
+            f"{cond.get('load_average_start')} at the start, {cond.get('load_average_end')} at the end")
+
+
 def summary(vendors: list[str], cards: list[dict[str, Any]]) -> str:
     """Runs, machine, sample sizes and the figures without perturbation."""
     lines = []
@@ -54,7 +60,7 @@ def summary(vendors: list[str], cards: list[dict[str, Any]]) -> str:
             f"- `{vendor}` ({prov['vendor']['product']} {prov['vendor']['version']}): run `{prov['run_id']}`, "
             f"{prov['started_at'][:19]}Z to {prov['ended_at'][:19]}Z; {len(card['samples'])} of the "
             f"{prov['corpus']['samples']} images, {exact['n']} plates; machine {m['cpu']}, {m['cores']} cores, {m['memory_bytes'] / 2**30:.0f} GiB, "
-            f"{m['os']}, Python {m['python']}"
+            f"{m['os']}, Python {m['python']}; {_conditions(prov.get('conditions') or {})}"
         )
     return "\n".join(lines)
 
