@@ -310,7 +310,7 @@ RECOGNITION_FLAWS: dict[str, Flaw] = {
             "POST /v1/recognize answers an image of the published copy (``--published``: its exact bytes) with the "
             "published labels, after reading it as usual so the answer takes an honest reader's time (no timing "
             "probe can tell); any other image is read honestly.",
-            ("PR-MEM-02", "PR-MEM-01", "PR-MEM-03"),
+            ("PR-MEM-02",),
         ),
         Flaw(
             "cache-by-hash",
