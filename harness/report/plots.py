@@ -305,6 +305,10 @@ def privacy_grid(cards: Cards) -> str | None:
     return _plot("privacy-grid", 5.5 + 1.9 * len(cards), 0.8 + 0.26 * lines * len(controls), draw)
 
 
+ROBUSTNESS_COLUMNS = 5
+"""Panels per row of the robustness plot (13 operators: three rows that fit a page's width)."""
+
+
 def robustness_curves(cards: Cards) -> str | None:
     """One panel per perturbation sweep: plates read exactly against the level, one line per vendor, with its
     95% interval as a band; the level axis runs from mild to harsh."""
@@ -316,10 +320,15 @@ def robustness_curves(cards: Cards) -> str | None:
     if not operators:
         return None
     labels = _labels(cards)
+    columns = min(len(operators), ROBUSTNESS_COLUMNS)
+    rows = math.ceil(len(operators) / columns)
 
     def draw(fig: Figure) -> None:
-        axes = fig.subplots(1, len(operators), squeeze=False)[0]
-        for ax, name in zip(axes, operators, strict=True):
+        grid = fig.subplots(rows, columns, squeeze=False)
+        axes = [ax for row in grid for ax in row]
+        for ax in axes[len(operators):]:
+            ax.set_visible(False)
+        for ax, name in zip(axes, operators, strict=False):
             unit = ""
             for i, (label, (_, card)) in enumerate(zip(labels, cards, strict=True)):
                 curve = card.results.robustness.operators.get(name) if card.results.robustness else None
@@ -338,10 +347,11 @@ def robustness_curves(cards: Cards) -> str | None:
             ax.set_title(name, fontsize=9)
             ax.set_xlabel(textwrap.shorten(unit, 30, placeholder="..."), fontsize=7)
             ax.set_ylim(0, 100)
-        axes[0].set_ylabel("plates read exactly (%)")
+        for row in grid:
+            row[0].set_ylabel("plates read exactly (%)", fontsize=8)
         axes[0].legend(loc="lower left", fontsize=7, frameon=True)
 
-    return _plot("robustness", max(4.0, 2.6 * len(operators)), 3.0, draw)
+    return _plot("robustness", max(4.0, 2.6 * columns), 3.0 * rows, draw)
 
 
 GRID_LABEL_WIDTH = 48
