@@ -20,7 +20,6 @@ Normalization rules every adapter follows (checked by ``platebench adapter check
 from __future__ import annotations
 
 import abc
-import hashlib
 import math
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -165,12 +164,13 @@ class Image:
         return array
 
 
-def content_name(data: bytes, media_type: str = "image/jpeg") -> str:
-    """The name an image is sent under: the first 16 hex digits of its sha256 and its type's suffix.
+def content_name(sha256: str, media_type: str = "image/jpeg") -> str:
+    """The name an image is sent under: the first 16 hex digits of its bytes' sha256 (the digest the caller
+    already holds: a sample's, a recipe's) and its type's suffix.
 
     It tells a vendor nothing the bytes do not: a sample's id or file name (``us/car1.jpg``) would let a
     vendor look a public corpus's label up by name, which no memorisation probe could tell from reading."""
-    return hashlib.sha256(data).hexdigest()[:16] + (".png" if media_type == "image/png" else ".jpg")
+    return sha256[:16].lower() + (".png" if media_type == "image/png" else ".jpg")
 
 
 AdapterKind = Literal["in-process", "http", "cli", "camera"]

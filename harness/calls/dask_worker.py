@@ -27,7 +27,7 @@ from distributed import WorkerPlugin, get_worker
 from harness.calls.single import CallTarget, HarnessFault, call_sync
 from harness.outcome import CallOutcome
 from harness.redact import remember_config_secrets
-from vendor_adapters.base import Adapter, Image
+from vendor_adapters.base import Adapter, Image, content_name
 from vendor_adapters.registry import AdapterFactory
 
 IMAGE_CACHE_BYTES = 512 * 2**20
@@ -49,7 +49,7 @@ class PathTarget:
         """The path form of a corpus sample (anything with ``path``)."""
         path = str(target.path)  # type: ignore[attr-defined]
         media_type = "image/png" if path.lower().endswith(".png") else "image/jpeg"
-        return cls(target.id, path, target.sha256, media_type, f"{target.id}{os.path.splitext(path)[1].lower()}")
+        return cls(target.id, path, target.sha256, media_type, content_name(target.sha256, media_type))
 
 
 class ImageCache:

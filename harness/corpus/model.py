@@ -44,8 +44,7 @@ class Sample:
         """The image as an adapter receives it."""
         suffix = self.path.suffix.lower()
         media_type = "image/png" if suffix == ".png" else "image/jpeg"
-        data = self.path.read_bytes()
-        return Image(data=data, media_type=media_type, name=content_name(data, media_type))
+        return Image(data=self.path.read_bytes(), media_type=media_type, name=content_name(self.sha256, media_type))
 
 
 @dataclass(frozen=True)

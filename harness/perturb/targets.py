@@ -83,7 +83,7 @@ def derived_targets(work: Iterable[tuple[Sample, Sequence[Job]]], run_seed: int)
             result = rendered[(job.operator, job.level)]
             if result is None:
                 continue
-            image = Image(result.data, result.media_type, content_name(result.data, result.media_type))
+            image = Image(result.data, result.media_type, content_name(result.recipe.sha256, result.media_type))
             yield DerivedTarget(job.id, result.recipe.sha256, image, sample.id, result.recipe)
 
 

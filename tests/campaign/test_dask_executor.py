@@ -62,6 +62,14 @@ def test_engine_built_once_per_worker_and_each_image_read_once(cluster: distribu
     assert not any("platebench-engine" in name for name in cluster.scheduler.worker_plugins)  # engines closed
 
 
+def test_a_worker_sends_an_image_under_the_same_content_name_as_a_local_call(corpora: dict[str, Path]) -> None:
+    from harness.calls.dask_worker import PathTarget
+
+    for sample in load_corpus(corpora["north"]).samples:
+        name = PathTarget.of(sample).name
+        assert name == sample.load_image().name and sample.id not in name
+
+
 def test_a_dask_run_gives_the_local_scorecard_and_rescores_and_verifies(
     cluster: distributed.LocalCluster, corpora: dict[str, Path], vendors_file: Callable[..., Path], tmp_path: Path
 ) -> None:

@@ -84,7 +84,7 @@ def test_images_reach_the_vendor_under_names_made_from_their_bytes(corpus12: Cor
     images = [sample.load_image() for sample in corpus12.samples]
     images += [target.image for target in derived_targets([(s, jobs) for s in corpus12.samples[:3]], 1)]
     for image in images:
-        assert image.name == content_name(image.data, image.media_type)
+        assert image.name == content_name(hashlib.sha256(image.data).hexdigest(), image.media_type)
     sent = " ".join(image.name for image in images)
     assert not any(sample.id in sent or sample.path.name in sent for sample in corpus12.samples)
 
